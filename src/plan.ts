@@ -1,0 +1,259 @@
+import { UsageError } from './errors.js';
+import { splitWords } from './shell-words.js';
+import { STRATEGIES } from './strategies/index.js';
+import {
+  KILL_SIGNALS,
+  PROCFILE_MANAGERS,
+  STRATEGY_NAMES,
+  type Answers,
+  type KillSignal,
+  type Plan,
+  type PlannedProcess,
+  type ProcfileManager,
+  type Project,
+  type StrategyName,
+} from './types.js';
+
+/** Fly process groups, supervisord programs, Procfile entries and log prefixes all accept these. */
+export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+export const NAME_RULE = 'start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-"';
+
+/** Fly app names: lowercase letters, digits and dashes. */
+const APP_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const REGION_PATTERN = /^[a-z]{3}$/;
+const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._\/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+export const MAX_KILL_TIMEOUT = 300;
+
+export const DEFAULT_KILL_TIMEOUT = 5;
+
+/** The built-in example: one program, two processes, as in Fly's multiple-processes guide. */
+export const EXAMPLE_PROCESSES = ['web=node server.js', 'bar_web=node server.js -bar'];
+export const EXAMPLE_PORTS = ['web=8080', 'bar_web=8081'];
+
+export const DEFAULT_BASE_IMAGES = { node: 'node:20-bookworm-slim', generic: 'debian:bookworm-slim' } as const;
+
+function defaultAppName(dir: string): string {
+  const base = dir.split(/[\\/]/).filter(Boolean).pop() ?? '';
+  const slug = base
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return slug || 'my-app';
+}
+
+function splitPair(raw: string, flag: string, what: string, problems: string[]): [string, string] | undefined {
+  const eq = raw.indexOf('=');
+  if (eq < 0) {
+    problems.push(`${flag} ${JSON.stringify(raw)}: expected NAME=${what} (for example ${flag} ${flag === '--port' ? 'web=8080' : '"web=node server.js"'})`);
+    return undefined;
+  }
+  return [raw.slice(0, eq).trim(), raw.slice(eq + 1).trim()];
+}
+
+function pick<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, problems: string[]): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`${flag} ${JSON.stringify(value)}: must be one of ${allowed.join(', ')}`);
+  return undefined;
+}
+
+/**
+ * Validate and normalise answers into a Plan. Every problem is collected and reported at once,
+ * each naming the flag that caused it.
+ */
+export function plan(answers: Answers, project: Project): Plan {
+  const problems: string[] = [];
+  const notes: string[] = [];
+
+  // Newlines and NUL cannot live in any of the formats we write.
+  const scalarFlags: [string, string | undefined][] = [
+    ['--strategy', answers.strategy],
+    ['--http', answers.http],
+    ['--app', answers.app],
+    ['--region', answers.region],
+    ['--kill-signal', answers.killSignal],
+    ['--kill-timeout', answers.killTimeout],
+    ['--base-image', answers.baseImage],
+    ['--procfile-manager', answers.procfileManager],
+    ...(answers.processes ?? []).map((v): [string, string] => ['--process', v]),
+    ...(answers.ports ?? []).map((v): [string, string] => ['--port', v]),
+  ];
+  for (const [flag, value] of scalarFlags) {
+    if (value !== undefined && /[\n\r\0]/.test(value)) problems.push(`${flag} ${JSON.stringify(value)}: contains a newline or NUL character, which no generated file can hold`);
+  }
+  if (problems.length) throw new UsageError(problems);
+
+  const strategyName = pick<StrategyName>(answers.strategy, STRATEGY_NAMES, '--strategy', problems) ?? (answers.strategy === undefined ? 'process-groups' : undefined);
+  const strategy = strategyName ? STRATEGIES[strategyName] : undefined;
+
+  let rawProcesses = answers.processes ?? [];
+  let rawPorts = answers.ports ?? [];
+  let example = false;
+  let runtime = project.runtime;
+  if (rawProcesses.length === 0) {
+    if (answers.yes && project.empty) {
+      example = true;
+      runtime = 'node';
+      rawProcesses = EXAMPLE_PROCESSES;
+      if (rawPorts.length === 0) rawPorts = EXAMPLE_PORTS;
+    } else if (answers.yes) {
+      problems.push(`no processes given: pass --process NAME=COMMAND once per process, for example --process "web=bin/server" --port web=8080 --process "worker=bin/worker" (the built-in example is only written into an empty directory)`);
+    } else {
+      problems.push('no processes given: pass --process NAME=COMMAND once per process (and --port NAME=PORT for those that listen), or --yes in an empty directory for the built-in example');
+    }
+  }
+
+  const processes: PlannedProcess[] = [];
+  const seen = new Set<string>();
+  for (const raw of rawProcesses) {
+    const pair = splitPair(raw, '--process', 'COMMAND', problems);
+    if (!pair) continue;
+    const [name, command] = pair;
+    let ok = true;
+    if (!name) {
+      problems.push(`--process ${JSON.stringify(raw)}: the process name is empty`);
+      ok = false;
+    } else if (!NAME_PATTERN.test(name)) {
+      problems.push(`--process ${JSON.stringify(raw)}: invalid name ${JSON.stringify(name)}: a name must ${NAME_RULE} (the same name is used as a Fly process group, a supervisord program, a Procfile entry and a log prefix)`);
+      ok = false;
+    } else if (seen.has(name)) {
+      problems.push(`--process ${JSON.stringify(raw)}: the name ${JSON.stringify(name)} is used twice; each process needs its own name`);
+      ok = false;
+    }
+    if (name) seen.add(name);
+    const split = splitWords(command);
+    if ('error' in split) {
+      problems.push(`--process ${JSON.stringify(raw)}: the command ${split.error}`);
+      ok = false;
+    }
+    if (!ok || 'error' in split) continue;
+    const p: PlannedProcess = { name, command, argv: split.words };
+    if (split.needsShell) {
+      p.shellReason = split.needsShell;
+      const assignment = /^[A-Za-z_][A-Za-z0-9_]*=/.test(command);
+      p.argv = ['sh', '-c', split.compound || assignment ? command : `exec ${command}`];
+      notes.push(`${name}: the command uses ${split.needsShell}; Fly and supervisord run no shell, so it runs as: sh -c ${JSON.stringify(p.argv[2])}`);
+      if (split.compound && strategyName === 'process-groups') {
+        notes.push(`${name}: with shell operators the Machine's main process is sh, which does not pass Fly's kill_signal on; wrap the command in a script that ends with exec for a graceful stop`);
+      }
+    }
+    processes.push(p);
+  }
+
+  const byName = new Map(processes.map((p) => [p.name, p]));
+  const usedPorts = new Map<number, string>();
+  const portSet = new Set<string>();
+  for (const raw of rawPorts) {
+    const pair = splitPair(raw, '--port', 'PORT', problems);
+    if (!pair) continue;
+    const [name, value] = pair;
+    const proc = byName.get(name);
+    if (!proc) {
+      if (!seen.has(name)) problems.push(`--port ${JSON.stringify(raw)}: no process is named ${JSON.stringify(name)}${seen.size ? ` (processes: ${[...seen].join(', ')})` : ''}`);
+      continue;
+    }
+    if (portSet.has(name)) {
+      problems.push(`--port ${JSON.stringify(raw)}: ${name} already has a port; give one --port per process`);
+      continue;
+    }
+    portSet.add(name);
+    const port = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      problems.push(`--port ${JSON.stringify(raw)}: the port must be a whole number from 1 to 65535`);
+      continue;
+    }
+    const other = usedPorts.get(port);
+    if (other) {
+      problems.push(`--port ${JSON.stringify(raw)}: port ${port} is already used by ${other}; processes need distinct internal ports`);
+      continue;
+    }
+    usedPorts.set(port, name);
+    proc.port = port;
+  }
+
+  let http: string | undefined;
+  if (answers.http !== undefined) {
+    const proc = byName.get(answers.http);
+    if (!proc) {
+      if (!seen.has(answers.http)) problems.push(`--http ${JSON.stringify(answers.http)}: no process is named ${JSON.stringify(answers.http)}${seen.size ? ` (processes: ${[...seen].join(', ')})` : ''}`);
+    } else if (proc.port === undefined) {
+      problems.push(`--http ${JSON.stringify(answers.http)}: ${answers.http} has no port; add --port ${answers.http}=PORT`);
+    } else http = answers.http;
+  } else {
+    http = processes.find((p) => p.port !== undefined)?.name;
+  }
+
+  if (strategy && processes.length > 0 && processes.length < strategy.minProcesses && seen.size < strategy.minProcesses) {
+    problems.push(`--strategy ${strategy.name} runs several processes in one Machine, but only ${processes.length} process was given: add another --process, or use --strategy process-groups (or a plain Dockerfile from \`fly launch\`) for a single process`);
+  }
+
+  let killSignal: KillSignal = 'SIGINT';
+  if (answers.killSignal !== undefined) {
+    const upper = answers.killSignal.trim().toUpperCase();
+    const normal = (upper.startsWith('SIG') ? upper : `SIG${upper}`) as KillSignal;
+    if (!KILL_SIGNALS.includes(normal)) {
+      problems.push(`--kill-signal ${JSON.stringify(answers.killSignal)}: must be one of ${KILL_SIGNALS.join(', ')} (Fly rejects some signal names, and the generated entrypoints handle these)`);
+    } else if (strategy && !strategy.killSignals.includes(normal)) {
+      problems.push(`--kill-signal ${normal}: the ${strategy.name} strategy handles only ${strategy.killSignals.join(' and ')} (${normal} would kill the process manager without a clean stop)`);
+    } else killSignal = normal;
+  }
+
+  let killTimeout = DEFAULT_KILL_TIMEOUT;
+  if (answers.killTimeout !== undefined) {
+    const m = /^(\d+)s?$/.exec(answers.killTimeout.trim());
+    const n = m ? Number(m[1]) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_KILL_TIMEOUT) {
+      problems.push(`--kill-timeout ${JSON.stringify(answers.killTimeout)}: must be a whole number of seconds from 1 to ${MAX_KILL_TIMEOUT} (Fly's limit)`);
+    } else killTimeout = n;
+  }
+  if (strategy && killTimeout < strategy.minKillTimeout) {
+    problems.push(`--kill-timeout ${killTimeout}: the ${strategy.name} strategy needs at least ${strategy.minKillTimeout} seconds, so that its own stop timeout fits inside Fly's and children are stopped cleanly before the Machine is killed`);
+  }
+
+  const app = answers.app ?? defaultAppName(project.dir);
+  if (!APP_PATTERN.test(app)) {
+    problems.push(`--app ${JSON.stringify(app)}: a Fly app name uses lowercase letters, digits and dashes (up to 63), and starts and ends with a letter or digit${answers.app === undefined ? ' (the default comes from the directory name: pass --app NAME)' : ''}`);
+  }
+  if (answers.region !== undefined && !REGION_PATTERN.test(answers.region)) {
+    problems.push(`--region ${JSON.stringify(answers.region)}: a Fly region is a three-letter code such as ams, iad or syd (see \`fly platform regions\`)`);
+  }
+
+  const procfileManager = pick<ProcfileManager>(answers.procfileManager, PROCFILE_MANAGERS, '--procfile-manager', problems) ?? 'overmind';
+  if (answers.procfileManager !== undefined && strategyName && strategyName !== 'procfile') {
+    notes.push(`--procfile-manager is ignored: it only applies to --strategy procfile`);
+  }
+
+  const baseImage = answers.baseImage ?? DEFAULT_BASE_IMAGES[runtime];
+  if (!IMAGE_PATTERN.test(baseImage)) {
+    problems.push(`--base-image ${JSON.stringify(baseImage)}: not a valid image reference (expected something like debian:bookworm-slim or registry.example.com/team/base:1.2)`);
+  } else if (!/[:@]/.test(baseImage.split('/').pop() ?? '') || baseImage.endsWith(':latest')) {
+    notes.push(`--base-image ${baseImage}: pin a tag (such as :bookworm-slim) so builds are repeatable`);
+  }
+
+  if (problems.length || !strategyName) throw new UsageError(problems);
+  if (strategyName === 'process-groups') {
+    for (const p of processes) {
+      if (p.port === undefined) notes.push(`${p.name} has no port, so it gets no service and is never auto-stopped; start its Machines with \`fly scale count ${p.name}=1\``);
+    }
+  } else if (processes.some((p) => p.port === undefined) && http) {
+    notes.push(`auto-stop is off: every process shares one Machine, and stopping it when idle would also stop ${processes.filter((p) => p.port === undefined).map((p) => p.name).join(', ')}`);
+  }
+
+  return {
+    dir: project.dir,
+    strategy: strategyName,
+    app,
+    ...(answers.region !== undefined ? { region: answers.region } : {}),
+    processes,
+    ...(http !== undefined ? { http } : {}),
+    killSignal,
+    killTimeout,
+    baseImage,
+    procfileManager,
+    runtime,
+    example,
+    notes,
+  };
+}

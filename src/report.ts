@@ -1,0 +1,85 @@
+import pc from 'picocolors';
+import { STRATEGIES } from './strategies/index.js';
+import type { Plan } from './types.js';
+import type { FileStatus } from './write.js';
+
+/** What to do after the files are written, for this strategy. */
+export function nextSteps(plan: Plan, dirArg: string): string[] {
+  const steps: string[] = [];
+  if (dirArg !== '.' && dirArg !== '') steps.push(`cd ${dirArg}`);
+  steps.push('fly launch --no-deploy --copy-config   # create the app on Fly from this fly.toml (once)');
+  steps.push('fly deploy');
+  if (plan.strategy === 'process-groups') {
+    steps.push(`fly scale count ${plan.processes.map((p) => `${p.name}=1`).join(' ')}   # Machines per process group`);
+  }
+  steps.push('fly logs');
+  if (plan.strategy === 'supervisord') steps.push('fly ssh console -C "supervisorctl -c /app/supervisor.conf status"');
+  return steps;
+}
+
+const ACTION_LABEL: Record<FileStatus['action'], string> = {
+  create: 'create',
+  identical: 'identical',
+  overwrite: 'overwrite',
+  skip: 'skip',
+  conflict: 'conflict',
+};
+
+function colourAction(action: FileStatus['action']): string {
+  const label = ACTION_LABEL[action].padEnd(9);
+  if (action === 'create') return pc.green(label);
+  if (action === 'overwrite') return pc.yellow(label);
+  if (action === 'conflict') return pc.red(label);
+  return pc.dim(label);
+}
+
+export function summary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string }): string {
+  const lines: string[] = [];
+  const strategy = STRATEGIES[plan.strategy];
+  lines.push(`${pc.bold('create-fly-multiproc')}: ${pc.cyan(plan.strategy)} for app ${pc.cyan(plan.app)} in ${plan.dir}${options.dryRun ? pc.yellow(' (dry run: nothing written)') : ''}`);
+  lines.push(pc.dim(`  ${strategy.summary}`));
+  lines.push('', 'Processes:');
+  const width = Math.max(...plan.processes.map((p) => p.name.length));
+  for (const p of plan.processes) {
+    const port = p.port === undefined ? 'no port' : `port ${p.port}${p.name === plan.http ? ' (http_service)' : ''}`;
+    lines.push(`  ${p.name.padEnd(width)}  ${p.command}  ${pc.dim(port)}`);
+  }
+  lines.push('', options.dryRun ? 'Files (would be):' : 'Files:');
+  for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${s.path}`);
+  if (plan.notes.length) {
+    lines.push('', 'Notes:');
+    for (const note of plan.notes) lines.push(`  - ${note}`);
+  }
+  if (!options.dryRun) {
+    lines.push('', 'Next steps:');
+    for (const step of nextSteps(plan, options.dirArg)) lines.push(`  ${step}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function dryRunContents(statuses: FileStatus[]): string {
+  const out: string[] = [];
+  for (const s of statuses) {
+    if (s.action === 'identical' || s.action === 'skip') continue;
+    out.push(pc.bold(`--- ${s.action}: ${s.path}${s.executable ? ' (executable)' : ''}`));
+    out.push(s.content.endsWith('\n') ? s.content.slice(0, -1) : s.content);
+    out.push('');
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
+export function jsonReport(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string; version: string }) {
+  return {
+    version: options.version,
+    dryRun: options.dryRun,
+    plan,
+    files: statuses.map((s) => ({
+      path: s.path,
+      action: s.action,
+      executable: s.executable,
+      bytes: Buffer.byteLength(s.content),
+      ...(options.dryRun ? { content: s.content } : {}),
+    })),
+    nextSteps: nextSteps(plan, options.dirArg),
+  };
+}

@@ -1,0 +1,34 @@
+import type { Plan } from '../types.js';
+import type { Strategy } from './types.js';
+
+/** Pinned manager versions, installed with `go install` in a builder stage (module checksums are verified by Go's checksum database). */
+export const MANAGERS = {
+  overmind: { module: 'github.com/DarthSim/overmind/v2', version: 'v2.5.1', needs: ['tmux'] },
+  hivemind: { module: 'github.com/DarthSim/hivemind', version: 'v1.1.0', needs: [] as string[] },
+} as const;
+
+export const GO_BUILDER_IMAGE = 'golang:1.22-bookworm';
+
+export const procfile: Strategy = {
+  name: 'procfile',
+  summary: 'A Procfile run by overmind (or hivemind), set up for a container: no TTY, no .env overrides, socket in /tmp.',
+  oneMachine: true,
+  minProcesses: 2,
+  // overmind sleeps 1 s after stopping before it exits: OVERMIND_TIMEOUT = kill_timeout - 2 >= 1.
+  minKillTimeout: 3,
+  // overmind and hivemind handle SIGINT, SIGTERM and SIGHUP; SIGQUIT would kill them outright.
+  killSignals: ['SIGINT', 'SIGTERM'],
+  files: () => [
+    { path: 'entrypoint.sh', template: 'procfile/entrypoint.sh.ejs', executable: true },
+    { path: 'Procfile.fly', template: 'procfile/Procfile.fly.ejs' },
+  ],
+  aptPackages: (plan: Plan) => [...MANAGERS[plan.procfileManager].needs],
+  context: (plan: Plan) => ({
+    manager: MANAGERS[plan.procfileManager],
+    goBuilderImage: GO_BUILDER_IMAGE,
+    managerTimeout: plan.killTimeout - 2,
+  }),
+  // hivemind always exits 0, overmind exits 0 when a process exits 0: under Fly's default
+  // on-failure policy the Machine would stay stopped.
+  restartPolicy: () => 'always',
+};

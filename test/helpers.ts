@@ -1,0 +1,80 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { detect } from '../src/detect.js';
+import { plan } from '../src/plan.js';
+import { render } from '../src/render.js';
+import type { Answers } from '../src/types.js';
+import { compare, writeFiles } from '../src/write.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = path.join(ROOT, 'bin', 'create-fly-multiproc.js');
+
+const temps: string[] = [];
+/** A fresh temporary directory, removed by cleanupTemps(). */
+export function tempDir(prefix = 'cfm-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+export function cleanupTemps(): void {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Run the built CLI the way a script would: no TTY, CI unset unless given. */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  return execa('node', [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    reject: false,
+    env: { NO_COLOR: '1', ...options.env },
+    stdin: 'ignore',
+    timeout: 30_000,
+  });
+}
+
+/** Generate a project in-process (plan -> render -> write) into dir. */
+export async function generate(dir: string, answers: Omit<Answers, 'dir'>): Promise<void> {
+  const project = await detect(dir);
+  const p = plan({ dir, ...answers }, project);
+  const statuses = await compare(p.dir, render(p, project), 'force');
+  await writeFiles(p.dir, statuses);
+}
+
+/** sha256 over every file's relative path, mode and content: "did anything on disk change?" */
+export function hashTree(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = path.join(d, name);
+      const info = statSync(full);
+      hash.update(`${path.relative(dir, full)}\0${info.mode}\0`);
+      if (info.isDirectory()) walk(full);
+      else hash.update(readFileSync(full));
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+/** Is a Debian tool installed? Outside CI a missing tool skips with a reason; with CI=true it fails. */
+export function requireTool(tool: string, pkg: string): boolean {
+  const found = execaSyncWhich(tool);
+  if (!found && process.env.CI === 'true') {
+    throw new Error(`${tool} is not installed (Debian package ${pkg}); .ci/run installs it`);
+  }
+  if (!found) console.warn(`SKIPPED: ${tool} is not installed (apt-get install ${pkg}); these tests need it`);
+  return found;
+}
+
+function execaSyncWhich(tool: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((d) => {
+    try {
+      return statSync(path.join(d, tool)).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
