@@ -106,11 +106,11 @@ export async function main(argv: string[]): Promise<number> {
       procfileManager: flags.procfileManager,
       yes: flags.yes,
     };
-    const project = await detect(dirArg);
+    const project = detect(dirArg);
     const plan = makePlan(answers, project);
     const files = render(plan, project);
     const policy: ConflictPolicy = flags.force ? 'force' : flags.skip ? 'skip' : 'ask';
-    const statuses = await compare(plan.dir, files, policy);
+    const statuses = compare(plan.dir, files, policy);
     const dryRun = Boolean(flags.dryRun);
     const pending = conflicts(statuses);
     if (pending.length && !dryRun) {

@@ -21,6 +21,7 @@ export function splitWords(command: string): SplitResult | { error: string } {
   let inWord = false;
   let needsShell: string | undefined;
   let compound = false;
+  let quotedExpansion: string | undefined;
   const shell = (why: string) => {
     needsShell ??= why;
   };
@@ -53,7 +54,7 @@ export function splitWords(command: string): SplitResult | { error: string } {
           i += 2;
           continue;
         }
-        if (d === '$' || d === '`') shell(`\`${d}\` expansion`);
+        if (d === '$' || d === '`') quotedExpansion ??= `\`${d}\` expansion`;
         word += d;
         i++;
       }
@@ -84,5 +85,9 @@ export function splitWords(command: string): SplitResult | { error: string } {
   if (inWord) words.push(word);
   if (words.length === 0) return { error: 'is empty' };
   if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(command.trimStart())) shell('a `NAME=value` environment prefix');
+  // `sh -c "exec app $PORT"`: without a shell in front (flyctl, supervisord) the inner shell does
+  // the expansion, which is what the user meant; anywhere else a quoted `$` needs a shell.
+  const explicitShell = /^(\/usr)?(\/bin\/)?(ba|da)?sh$/.test(words[0] ?? '') && /^-[a-z]*c[a-z]*$/.test(words[1] ?? '');
+  if (quotedExpansion && !explicitShell) shell(quotedExpansion);
   return { words, needsShell, compound };
 }

@@ -11,7 +11,7 @@ import type { Answers } from '../src/types.js';
 import { compare, writeFiles } from '../src/write.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const BIN = path.join(ROOT, 'bin', 'create-fly-multiproc.js');
+export const BIN = path.join(ROOT, 'bin', 'create-fly-multiproc.cjs');
 
 const temps: string[] = [];
 /** A fresh temporary directory, removed by cleanupTemps(). */
@@ -37,9 +37,9 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
 
 /** Generate a project in-process (plan -> render -> write) into dir. */
 export async function generate(dir: string, answers: Omit<Answers, 'dir'>): Promise<void> {
-  const project = await detect(dir);
+  const project = detect(dir);
   const p = plan({ dir, ...answers }, project);
-  const statuses = await compare(p.dir, render(p, project), 'force');
+  const statuses = compare(p.dir, render(p, project), 'force');
   await writeFiles(p.dir, statuses);
 }
 

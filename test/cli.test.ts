@@ -1,0 +1,157 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'smol-toml';
+import { STRATEGY_NAMES } from '../src/types.js';
+import { ROOT, cleanupTemps, hashTree, runCli, tempDir } from './helpers.js';
+
+afterAll(cleanupTemps);
+
+const FILES = {
+  'process-groups': ['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js'],
+  bash: ['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js'],
+  supervisord: ['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js', 'supervisor-fail-fast.sh', 'supervisor.conf'],
+  procfile: ['Dockerfile', 'Procfile.fly', 'entrypoint.sh', 'fly.toml', 'server.js'],
+};
+
+describe('the built CLI', () => {
+  it('--help shows usage with examples, exit 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Usage: create-fly-multiproc [options] [dir]');
+    expect(r.stdout).toContain('--process <name=command>');
+    expect(r.stdout).toContain('Examples:');
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await runCli(['--version']);
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it.each(STRATEGY_NAMES)('--yes --strategy %s scaffolds the example into an empty directory', async (strategy) => {
+    const dir = tempDir();
+    const r = await runCli([path.join(dir, 'app'), '--yes', '--strategy', strategy]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const app = path.join(dir, 'app');
+    expect(FILES[strategy].filter((f) => existsSync(path.join(app, f)))).toEqual(FILES[strategy]);
+    expect(statSync(path.join(app, 'entrypoint.sh')).mode & 0o777).toBe(0o755);
+    expect(r.stdout).toContain('create    fly.toml');
+    expect(r.stdout).toContain('fly deploy');
+    const toml = parse(readFileSync(path.join(app, 'fly.toml'), 'utf8')) as Record<string, any>;
+    expect(toml.app).toBe('app');
+    expect(toml.http_service.internal_port).toBe(8080);
+  });
+
+  it('a second identical run reports every file identical and changes nothing', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"x","private":true}\n');
+    const args = [dir, '--strategy', 'supervisord', '--process', 'web=node web.js', '--port', 'web=8080', '--process', 'jobs=node jobs.js', '--app', 'same'];
+    expect((await runCli(args)).exitCode).toBe(0);
+    const before = hashTree(dir);
+    const r = await runCli(args);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/identical fly\.toml/);
+    expect(r.stdout).not.toMatch(/^  (create|overwrite) /m);
+    expect(hashTree(dir)).toBe(before);
+  });
+
+  it('--dry-run writes nothing and shows the content', async () => {
+    const dir = tempDir();
+    const before = hashTree(dir);
+    const r = await runCli([dir, '--yes', '--dry-run', '--strategy', 'bash']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('--- create: entrypoint.sh (executable)');
+    expect(r.stdout).toContain('start bar_web -- node server.js -bar');
+    expect(r.stdout).toContain('dry run: nothing written');
+    expect(hashTree(dir)).toBe(before);
+  });
+
+  it('--json prints a parseable plan with each file and its action', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'fly.toml'), 'app = "mine"\n');
+    const r = await runCli([dir, '--json', '--skip', '--strategy', 'bash', '--process', 'web=bin/web', '--port', 'web=3000', '--process', 'jobs=bin/jobs $QUEUE']);
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.plan.strategy).toBe('bash');
+    expect(report.plan.processes[1]).toMatchObject({ name: 'jobs', argv: ['sh', '-c', 'exec bin/jobs $QUEUE'] });
+    expect(report.files.map((f: any) => [f.path, f.action])).toEqual([
+      ['Dockerfile', 'create'],
+      ['fly.toml', 'skip'],
+      ['entrypoint.sh', 'create'],
+    ]);
+    expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe('app = "mine"\n');
+  });
+
+  it('an existing file that differs stops the run before anything is written', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+    const before = hashTree(dir);
+    const args = [dir, '--strategy', 'bash', '--process', 'a=x', '--process', 'b=y'];
+    const r = await runCli(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('Dockerfile exists and differs from what would be generated');
+    expect(r.stderr).toContain('pass --force to overwrite');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(hashTree(dir)).toBe(before);
+
+    const forced = await runCli([...args, '--force']);
+    expect(forced.exitCode).toBe(0);
+    expect(forced.stdout).toMatch(/overwrite Dockerfile/);
+    expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toMatch(/^# syntax=docker\/dockerfile:1/);
+  });
+
+  it('bad input: every problem at once, exit 2, nothing written, no stack trace', async () => {
+    const dir = tempDir();
+    const before = hashTree(dir);
+    const r = await runCli([dir, '--strategy', 'bash', '--process', 'Web=x', '--process', 'ok=y', '--port', 'ok=70000', '--kill-timeout', '0']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^3 problems:/);
+    expect(r.stderr).toContain('invalid name "Web"');
+    expect(r.stderr).toContain('--port "ok=70000"');
+    expect(r.stderr).toContain('--kill-timeout "0"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(hashTree(dir)).toBe(before);
+  });
+
+  it('unknown options and bad choices exit 2', async () => {
+    const r = await runCli(['--nope']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("unknown option '--nope'");
+    const s = await runCli(['--strategy', 'docker-compose']);
+    expect(s.exitCode).toBe(2);
+    expect(s.stderr).toContain('Allowed choices are process-groups, bash, supervisord, procfile');
+    const both = await runCli([tempDir(), '--yes', '--force', '--skip']);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain('--force and --skip contradict each other');
+  });
+
+  it('a target that is a file, or not writable, is refused', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'file');
+    writeFileSync(file, 'x');
+    const r = await runCli([file, '--yes']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('is a file, not a directory');
+
+    if (process.getuid?.() === 0) return; // root can write anywhere: the permission check cannot be observed
+    const locked = path.join(dir, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    const w = await runCli([path.join(locked, 'app'), '--yes']);
+    expect(w.exitCode).toBe(2);
+    expect(w.stderr).toContain('is not writable');
+  });
+
+  it('a non-empty directory without --process explains what to pass', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'main.go'), 'package main\n');
+    const r = await runCli([dir, '--yes']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no processes given: pass --process NAME=COMMAND');
+    expect(existsSync(path.join(dir, 'fly.toml'))).toBe(false);
+  });
+});

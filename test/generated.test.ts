@@ -1,0 +1,127 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'smol-toml';
+import { CASES, renderCase } from './cases.js';
+import { cleanupTemps, requireTool, tempDir } from './helpers.js';
+
+afterAll(cleanupTemps);
+
+type Toml = Record<string, any>;
+
+/** Rules our Dockerfiles follow (a subset of hadolint's, checked line by line). */
+function lintDockerfile(text: string): string[] {
+  const problems: string[] = [];
+  // Join continuation lines into instructions.
+  const instructions = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim() && !l.trimStart().startsWith('#'));
+  const stages = new Set<string>();
+  for (const line of instructions) {
+    const [keyword = '', ...rest] = line.trim().split(/\s+/);
+    const args = rest.join(' ');
+    switch (keyword.toUpperCase()) {
+      case 'FROM': {
+        const image = rest[0] ?? '';
+        if (!stages.has(image) && (!/:[^/]+$|@sha256:/.test(image) || image.endsWith(':latest'))) problems.push(`FROM ${image}: base image tag not pinned`);
+        const as = /\bAS\s+(\S+)/i.exec(args);
+        if (as) stages.add(as[1]!);
+        break;
+      }
+      case 'ENTRYPOINT':
+      case 'CMD':
+        try {
+          const parsed = JSON.parse(args);
+          if (!Array.isArray(parsed)) problems.push(`${keyword}: not an exec-form array`);
+        } catch {
+          problems.push(`${keyword} ${args}: shell form (use the exec form ["..."])`);
+        }
+        break;
+      case 'ADD':
+        problems.push('ADD: use COPY for local files');
+        break;
+      case 'RUN':
+        if (/apt-get install/.test(args)) {
+          if (!/--no-install-recommends/.test(args)) problems.push('apt-get install without --no-install-recommends');
+          if (!/-y\b/.test(args)) problems.push('apt-get install without -y');
+          if (!/rm -rf \/var\/lib\/apt\/lists/.test(args)) problems.push('apt-get lists not cleaned up');
+        }
+        if (/apk add/.test(args) && !/--no-cache/.test(args)) problems.push('apk add without --no-cache');
+        break;
+      default:
+    }
+  }
+  if (!instructions.some((l) => /^ENTRYPOINT /.test(l))) problems.push('no ENTRYPOINT');
+  return problems;
+}
+
+describe.each(Object.keys(CASES))('generated files: %s', (name) => {
+  const { plan, files } = renderCase(name);
+  const dir = tempDir(`cfm-gen-${name}-`);
+  for (const f of files) writeFileSync(path.join(dir, f.path), f.content, { mode: f.executable ? 0o755 : 0o644 });
+  const scripts = files.filter((f) => f.path.endsWith('.sh'));
+
+  it('scripts start with #!/usr/bin/env bash, are executable and pass bash -n', () => {
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const f of scripts) {
+      expect(f.content.startsWith('#!/usr/bin/env bash\n'), f.path).toBe(true);
+      expect(f.executable, f.path).toBe(true);
+      expect(spawnSync('bash', ['-n', path.join(dir, f.path)]).status, f.path).toBe(0);
+    }
+  });
+
+  it('scripts pass shellcheck', () => {
+    if (!requireTool('shellcheck', 'shellcheck')) return;
+    const result = spawnSync('shellcheck', ['--format=gcc', ...scripts.map((f) => path.join(dir, f.path))], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('every entrypoint execs its arguments', () => {
+    const entry = files.find((f) => f.path === 'entrypoint.sh')!;
+    expect(entry.content).toMatch(/if \[ "\$#" -gt 0 \]; then\n\s+exec "\$@"\nfi|exec "\$@"\n$/);
+    const out = execFileSync(path.join(dir, 'entrypoint.sh'), ['sh', '-c', 'echo "ran: $0 $1"', 'x', 'y z'], { encoding: 'utf8' });
+    expect(out).toBe('ran: x y z\n');
+  });
+
+  it('fly.toml parses and agrees with the plan', () => {
+    const toml = parse(files.find((f) => f.path === 'fly.toml')!.content) as Toml;
+    expect(toml.app).toBe(plan.app);
+    expect(toml.primary_region).toBe(plan.region);
+    expect(toml.kill_signal).toBe(plan.killSignal);
+    expect(toml.kill_timeout).toBe(plan.killTimeout);
+    const groups = plan.strategy === 'process-groups';
+    if (groups) {
+      expect(Object.keys(toml.processes)).toEqual(plan.processes.map((p) => p.name));
+    } else {
+      expect(toml.processes).toBeUndefined();
+    }
+    const http = plan.processes.find((p) => p.name === plan.http);
+    expect(toml.http_service?.internal_port).toBe(http?.port);
+    const services = (toml.services ?? []) as Toml[];
+    expect(services.map((s) => s.internal_port)).toEqual(plan.processes.filter((p) => p.port !== undefined && p !== http).map((p) => p.port));
+    // Every `processes` filter names a group that exists (a missing one makes the config invalid).
+    for (const s of [toml.http_service, ...services].filter(Boolean)) {
+      if (groups) expect(s.processes.every((n: string) => n in toml.processes)).toBe(true);
+      else expect(s.processes).toBeUndefined();
+    }
+  });
+
+  it('Dockerfile follows the lint rules', () => {
+    expect(lintDockerfile(files.find((f) => f.path === 'Dockerfile')!.content)).toEqual([]);
+  });
+});
+
+describe('Dockerfile lint rules can fail', () => {
+  it('flags unpinned images, shell form, ADD and apt-get without cleanup', () => {
+    expect(lintDockerfile('FROM debian\nADD . /app\nRUN apt-get install -y x\nENTRYPOINT /app/e.sh\n')).toEqual([
+      'FROM debian: base image tag not pinned',
+      'ADD: use COPY for local files',
+      'apt-get install without --no-install-recommends',
+      'apt-get lists not cleaned up',
+      'ENTRYPOINT /app/e.sh: shell form (use the exec form ["..."])',
+    ]);
+  });
+});
