@@ -1,5 +1,6 @@
 import { UsageError } from './errors.js';
 import { splitWords } from './shell-words.js';
+import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
 import { STRATEGIES } from './strategies/index.js';
 import {
   KILL_SIGNALS,
@@ -14,13 +15,6 @@ import {
   type StrategyName,
 } from './types.js';
 
-/** Fly process groups, supervisord programs, Procfile entries and log prefixes all accept these. */
-export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
-export const NAME_RULE = 'start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-"';
-
-/** Fly app names: lowercase letters, digits and dashes. */
-const APP_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const REGION_PATTERN = /^[a-z]{3}$/;
 const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._\/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 export const MAX_KILL_TIMEOUT = 300;
 
@@ -32,7 +26,7 @@ export const EXAMPLE_PORTS = ['web=8080', 'bar_web=8081'];
 
 export const DEFAULT_BASE_IMAGES = { node: 'node:20-bookworm-slim', generic: 'debian:bookworm-slim' } as const;
 
-function defaultAppName(dir: string): string {
+export function defaultAppName(dir: string): string {
   const base = dir.split(/[\\/]/).filter(Boolean).pop() ?? '';
   const slug = base
     .toLowerCase()
@@ -111,24 +105,13 @@ export function plan(answers: Answers, project: Project): Plan {
     const pair = splitPair(raw, '--process', 'COMMAND', problems);
     if (!pair) continue;
     const [name, command] = pair;
-    let ok = true;
-    if (!name) {
-      problems.push(`--process ${JSON.stringify(raw)}: the process name is empty`);
-      ok = false;
-    } else if (!NAME_PATTERN.test(name)) {
-      problems.push(`--process ${JSON.stringify(raw)}: invalid name ${JSON.stringify(name)}: a name must ${NAME_RULE} (the same name is used as a Fly process group, a supervisord program, a Procfile entry and a log prefix)`);
-      ok = false;
-    } else if (seen.has(name)) {
-      problems.push(`--process ${JSON.stringify(raw)}: the name ${JSON.stringify(name)} is used twice; each process needs its own name`);
-      ok = false;
-    }
+    const nameProblem = checkName(name, seen);
+    if (nameProblem) problems.push(`--process ${JSON.stringify(raw)}: ${nameProblem}`);
     if (name) seen.add(name);
+    const commandProblem = checkCommand(command);
+    if (commandProblem) problems.push(`--process ${JSON.stringify(raw)}: ${commandProblem}`);
     const split = splitWords(command);
-    if ('error' in split) {
-      problems.push(`--process ${JSON.stringify(raw)}: the command ${split.error}`);
-      ok = false;
-    }
-    if (!ok || 'error' in split) continue;
+    if (nameProblem || 'error' in split) continue;
     const p: PlannedProcess = { name, command, argv: split.words };
     if (split.needsShell) {
       p.shellReason = split.needsShell;
@@ -159,14 +142,10 @@ export function plan(answers: Answers, project: Project): Plan {
       continue;
     }
     portSet.add(name);
-    const port = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      problems.push(`--port ${JSON.stringify(raw)}: the port must be a whole number from 1 to 65535`);
-      continue;
-    }
-    const other = usedPorts.get(port);
-    if (other) {
-      problems.push(`--port ${JSON.stringify(raw)}: port ${port} is already used by ${other}; processes need distinct internal ports`);
+    const port = Number(value);
+    const portProblem = checkPort(value, usedPorts.get(port));
+    if (portProblem) {
+      problems.push(`--port ${JSON.stringify(raw)}: ${portProblem}`);
       continue;
     }
     usedPorts.set(port, name);
@@ -213,12 +192,10 @@ export function plan(answers: Answers, project: Project): Plan {
   }
 
   const app = answers.app ?? defaultAppName(project.dir);
-  if (!APP_PATTERN.test(app)) {
-    problems.push(`--app ${JSON.stringify(app)}: a Fly app name uses lowercase letters, digits and dashes (up to 63), and starts and ends with a letter or digit${answers.app === undefined ? ' (the default comes from the directory name: pass --app NAME)' : ''}`);
-  }
-  if (answers.region !== undefined && !REGION_PATTERN.test(answers.region)) {
-    problems.push(`--region ${JSON.stringify(answers.region)}: a Fly region is a three-letter code such as ams, iad or syd (see \`fly platform regions\`)`);
-  }
+  const appProblem = checkApp(app);
+  if (appProblem) problems.push(`--app ${JSON.stringify(app)}: ${appProblem}${answers.app === undefined ? ' (the default comes from the directory name: pass --app NAME)' : ''}`);
+  const regionProblem = answers.region === undefined ? undefined : checkRegion(answers.region);
+  if (regionProblem) problems.push(`--region ${JSON.stringify(answers.region)}: ${regionProblem}`);
 
   const procfileManager = pick<ProcfileManager>(answers.procfileManager, PROCFILE_MANAGERS, '--procfile-manager', problems) ?? 'overmind';
   if (answers.procfileManager !== undefined && strategyName && strategyName !== 'procfile') {
