@@ -1,11 +1,12 @@
 import { CommanderError } from 'commander';
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { detect } from './detect.js';
 import { CancelledError, UsageError } from './errors.js';
 import { plan as makePlan } from './plan.js';
 import { render } from './render.js';
-import { dryRunContents, jsonReport, summary } from './report.js';
+import { dryRunContents, jsonReport, nextStepsText, planSummary, summary } from './report.js';
 import { answersFromFlags, program, VERSION, type Flags } from './options.js';
+import { canPrompt, confirmWrite, wizard } from './wizard.js';
 import { compare, conflicts, writeFiles, type ConflictPolicy } from './write.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,8 +23,10 @@ export async function main(argv: string[]): Promise<number> {
   const dirArg = cmd.processedArgs[0] as string;
   try {
     if (flags.force && flags.skip) throw new UsageError('--force and --skip contradict each other: pass one of them');
-    const answers = answersFromFlags(flags, dirArg);
+    let answers = answersFromFlags(flags, dirArg);
     const project = detect(dirArg);
+    const interactive = canPrompt(flags);
+    if (interactive) answers = await wizard(answers, project);
     const plan = makePlan(answers, project);
     const files = render(plan, project);
     const policy: ConflictPolicy = flags.force ? 'force' : flags.skip ? 'skip' : 'ask';
@@ -35,6 +38,14 @@ export async function main(argv: string[]): Promise<number> {
         pending.map((s) => `${s.path} exists and differs from what would be generated`),
         'nothing was written: pass --force to overwrite these files, --skip to keep them, or --dry-run to see the new content',
       );
+    }
+    if (interactive && !dryRun) {
+      process.stdout.write(`\n${planSummary(plan, statuses, { dryRun })}`);
+      const count = statuses.filter((s) => s.action === 'create' || s.action === 'overwrite').length;
+      if (count > 0) await confirmWrite(count);
+      await writeFiles(plan.dir, statuses);
+      process.stdout.write(`${pc.green('Done:')} ${count} file${count === 1 ? '' : 's'} written in ${plan.dir}\n${nextStepsText(plan, dirArg)}`);
+      return 0;
     }
     if (!dryRun) await writeFiles(plan.dir, statuses);
     if (flags.json) {

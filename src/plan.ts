@@ -87,7 +87,7 @@ export function plan(answers: Answers, project: Project): Plan {
   let example = false;
   let runtime = project.runtime;
   if (rawProcesses.length === 0) {
-    if (answers.yes && project.empty) {
+    if ((answers.yes || answers.example) && project.empty) {
       example = true;
       runtime = 'node';
       rawProcesses = EXAMPLE_PROCESSES;
@@ -95,7 +95,7 @@ export function plan(answers: Answers, project: Project): Plan {
     } else if (answers.yes) {
       problems.push(`no processes given: pass --process NAME=COMMAND once per process, for example --process "web=bin/server" --port web=8080 --process "worker=bin/worker" (the built-in example is only written into an empty directory)`);
     } else {
-      problems.push('no processes given: pass --process NAME=COMMAND once per process (and --port NAME=PORT for those that listen), or --yes in an empty directory for the built-in example');
+      problems.push('no processes given, and no terminal to ask in (or CI=true): pass --process NAME=COMMAND once per process, --port NAME=PORT for those that listen, and if you like --strategy, --app and --region; or --yes in an empty directory for the built-in example');
     }
   }
 

@@ -1,4 +1,6 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
+import { shellQuote } from './escape.js';
+import { DEFAULT_KILL_TIMEOUT } from './plan.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Plan } from './types.js';
 import type { FileStatus } from './write.js';
@@ -33,16 +35,40 @@ function colourAction(action: FileStatus['action']): string {
   return pc.dim(label);
 }
 
-export function summary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string }): string {
+/** The command line that gives the same files without a single question. */
+export function equivalentCommand(plan: Plan, dirArg: string): string {
+  const args = ['npx', 'create-fly-multiproc'];
+  if (dirArg !== '.' && dirArg !== '') args.push(dirArg);
+  if (plan.strategy !== 'process-groups') args.push('--strategy', plan.strategy);
+  if (!plan.example) {
+    for (const p of plan.processes) {
+      args.push('--process', `${p.name}=${p.command}`);
+      if (p.port !== undefined) args.push('--port', `${p.name}=${p.port}`);
+    }
+    const firstWithPort = plan.processes.find((p) => p.port !== undefined)?.name;
+    if (plan.http !== undefined && plan.http !== firstWithPort) args.push('--http', plan.http);
+  }
+  args.push('--app', plan.app);
+  if (plan.region) args.push('--region', plan.region);
+  if (plan.killSignal !== 'SIGINT') args.push('--kill-signal', plan.killSignal);
+  if (plan.killTimeout !== DEFAULT_KILL_TIMEOUT) args.push('--kill-timeout', String(plan.killTimeout));
+  if (plan.strategy === 'procfile' && plan.procfileManager !== 'overmind') args.push('--procfile-manager', plan.procfileManager);
+  args.push('--yes');
+  return args.map((a, i) => (i < 2 ? a : shellQuote(a))).join(' ');
+}
+
+/** Strategy, processes and what happens to each file. */
+export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean }): string {
   const lines: string[] = [];
   const strategy = STRATEGIES[plan.strategy];
   lines.push(`${pc.bold('create-fly-multiproc')}: ${pc.cyan(plan.strategy)} for app ${pc.cyan(plan.app)} in ${plan.dir}${options.dryRun ? pc.yellow(' (dry run: nothing written)') : ''}`);
   lines.push(pc.dim(`  ${strategy.summary}`));
   lines.push('', 'Processes:');
   const width = Math.max(...plan.processes.map((p) => p.name.length));
+  const commandWidth = Math.max(...plan.processes.map((p) => p.command.length));
   for (const p of plan.processes) {
     const port = p.port === undefined ? 'no port' : `port ${p.port}${p.name === plan.http ? ' (http_service)' : ''}`;
-    lines.push(`  ${p.name.padEnd(width)}  ${p.command}  ${pc.dim(port)}`);
+    lines.push(`  ${p.name.padEnd(width)}  ${p.command.padEnd(commandWidth)}  ${pc.dim(port)}`);
   }
   lines.push('', options.dryRun ? 'Files (would be):' : 'Files:');
   for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${s.path}`);
@@ -50,11 +76,18 @@ export function summary(plan: Plan, statuses: FileStatus[], options: { dryRun: b
     lines.push('', 'Notes:');
     for (const note of plan.notes) lines.push(`  - ${note}`);
   }
-  if (!options.dryRun) {
-    lines.push('', 'Next steps:');
-    for (const step of nextSteps(plan, options.dirArg)) lines.push(`  ${step}`);
-  }
   return `${lines.join('\n')}\n`;
+}
+
+/** What to run next, and how to get the same files again without questions. */
+export function nextStepsText(plan: Plan, dirArg: string): string {
+  const lines = ['', 'Next steps:', ...nextSteps(plan, dirArg).map((step) => `  ${step}`)];
+  lines.push('', `The same files without questions${plan.example ? ' (in an empty directory)' : ''}:`, `  ${equivalentCommand(plan, dirArg)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function summary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string }): string {
+  return planSummary(plan, statuses, options) + (options.dryRun ? '' : nextStepsText(plan, options.dirArg));
 }
 
 export function dryRunContents(statuses: FileStatus[]): string {
@@ -81,5 +114,6 @@ export function jsonReport(plan: Plan, statuses: FileStatus[], options: { dryRun
       ...(options.dryRun ? { content: s.content } : {}),
     })),
     nextSteps: nextSteps(plan, options.dirArg),
+    command: equivalentCommand(plan, options.dirArg),
   };
 }

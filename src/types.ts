@@ -25,6 +25,8 @@ export interface Answers {
   baseImage?: string;
   procfileManager?: string;
   yes?: boolean;
+  /** Write the built-in example (chosen in the wizard; --yes in an empty directory does the same). */
+  example?: boolean;
 }
 
 /** What detect() learned about the target directory. */

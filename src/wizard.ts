@@ -1,0 +1,183 @@
+import prompts, { type PromptObject } from 'prompts';
+import { pc } from './colors.js';
+import { CancelledError } from './errors.js';
+import { defaultAppName, EXAMPLE_PROCESSES } from './plan.js';
+import { splitWords } from './shell-words.js';
+import { STRATEGIES } from './strategies/index.js';
+import { PROCFILE_MANAGERS, STRATEGY_NAMES, type Answers, type Project, type StrategyName } from './types.js';
+import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
+
+/** Where the wizard writes its own lines (prompts draws on stdout too). */
+export interface WizardOutput {
+  write(text: string): unknown;
+}
+
+/** A process the project already declares (an existing Procfile or fly.toml), offered as the default. */
+export interface DetectedProcess {
+  name: string;
+  command: string;
+  port?: number;
+}
+
+/** Should we ask at all? Never without a terminal on both ends, in CI, or with --yes / --json. */
+export function canPrompt(
+  options: { yes?: boolean; json?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+  terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY),
+): boolean {
+  return terminal && env.CI !== 'true' && !options.yes && !options.json;
+}
+
+/**
+ * Ask one question until the answer passes `check`. prompts validates while typing, but injected
+ * answers (tests, prompts.inject) skip that, so every answer is checked again here.
+ */
+async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, check?: (value: T) => string | undefined): Promise<T> {
+  for (;;) {
+    const response = await prompts(
+      { ...question, name: 'value', ...(check ? { validate: (v: T) => check(v) ?? true } : {}) } as PromptObject,
+      {
+        onCancel: () => {
+          throw new CancelledError();
+        },
+      },
+    );
+    // prompts does not erase a validation message that wrapped onto a second line: clear below the cursor.
+    if (process.stdout.isTTY) process.stdout.write('\x1b[J');
+    const value = response.value as T;
+    const problem = check?.(value);
+    if (!problem) return value;
+    out.write(`${pc.red('✖')} ${problem}\n`);
+  }
+}
+
+/** The strategy the answers point to, and why. */
+export function recommend(separateScaling: boolean, restartInPlace: boolean): { strategy: StrategyName; why: string } {
+  if (separateScaling) return { strategy: 'process-groups', why: 'each process scales and restarts on its own Machines' };
+  if (restartInPlace) return { strategy: 'supervisord', why: 'a crashed program is restarted without restarting the Machine' };
+  return { strategy: 'bash', why: 'one Machine, the smallest image, and any crash restarts the Machine' };
+}
+
+/**
+ * Fill in what flags and detection left open by asking. Returns new answers; the input is not changed.
+ * Throws CancelledError on Ctrl-C or Esc.
+ */
+export async function wizard(given: Answers, project: Project, detected: DetectedProcess[] = [], out: WizardOutput = process.stdout): Promise<Answers> {
+  const answers: Answers = { ...given };
+  out.write(`\n${pc.bold('create-fly-multiproc')} ${pc.dim('- several processes in one Fly app. Ctrl-C to quit, nothing is written until the end.')}\n`);
+  const facts = [`runtime: ${project.runtime}`];
+  if (detected.length) facts.push(`processes found: ${detected.map((p) => p.name).join(', ')}`);
+  out.write(pc.dim(`Detected in ${project.dir}: ${facts.join('; ')}\n\n`));
+
+  if (!answers.processes) {
+    let chosen = false;
+    if (detected.length) {
+      const use = await ask<boolean>({ type: 'confirm', message: `Use the processes found in the project (${detected.map((p) => p.name).join(', ')})?`, initial: true }, out);
+      if (use) {
+        answers.processes = detected.map((p) => `${p.name}=${p.command}`);
+        answers.ports = [...(answers.ports ?? []), ...detected.filter((p) => p.port !== undefined).map((p) => `${p.name}=${p.port}`)];
+        chosen = true;
+      }
+    } else if (project.empty) {
+      const example = await ask<boolean>(
+        { type: 'confirm', message: `This directory is empty. Write the built-in example (${EXAMPLE_PROCESSES.map((p) => p.split('=')[0]).join(' + ')}: one small Node server, two processes)?`, initial: true },
+        out,
+      );
+      if (example) {
+        answers.example = true;
+        chosen = true;
+      }
+    }
+    if (!chosen) {
+      const processes: string[] = [];
+      const ports: string[] = [];
+      const taken = new Set<string>();
+      const portOwners = new Map<number, string>();
+      for (let i = 0; ; i++) {
+        const name = await ask<string>({ type: 'text', message: `Process ${i + 1}: name`, initial: i === 0 ? 'web' : i === 1 ? 'worker' : '' }, out, (v) => checkName((v ?? '').trim(), taken));
+        const trimmed = name.trim();
+        taken.add(trimmed);
+        const command = await ask<string>({ type: 'text', message: `Command that runs ${trimmed}` }, out, (v) => checkCommand((v ?? '').trim()));
+        const split = splitWords(command.trim());
+        if ('words' in split && split.needsShell) out.write(pc.dim(`  uses ${split.needsShell}: it will run under sh -c\n`));
+        const port = await ask<string>(
+          { type: 'text', message: `Port ${trimmed} listens on ${pc.dim('(empty: none, e.g. a worker)')}`, initial: i === 0 ? '8080' : '' },
+          out,
+          (v) => ((v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), portOwners.get(Number((v ?? '').trim())))),
+        );
+        processes.push(`${trimmed}=${command.trim()}`);
+        if (port.trim()) {
+          ports.push(`${trimmed}=${port.trim()}`);
+          portOwners.set(Number(port.trim()), trimmed);
+        }
+        const more = await ask<boolean>({ type: 'confirm', message: 'Add another process?', initial: i === 0 }, out);
+        if (!more) break;
+      }
+      answers.processes = processes;
+      answers.ports = [...(answers.ports ?? []), ...ports];
+    }
+  }
+
+  // Which process serves HTTP, when more than one could.
+  const withPorts = (answers.ports ?? []).map((p) => p.slice(0, p.indexOf('=')));
+  if (answers.http === undefined && withPorts.length > 1) {
+    answers.http = await ask<string>(
+      { type: 'select', message: "Which process gets Fly's http_service (public HTTPS on 443)?", choices: withPorts.map((n) => ({ title: n, value: n })), initial: 0 },
+      out,
+    );
+  }
+
+  const processCount = answers.example ? 2 : (answers.processes ?? []).length;
+  if (answers.strategy === undefined) {
+    if (processCount < 2) {
+      answers.strategy = 'process-groups';
+      out.write(pc.dim('One process: it runs as a Fly process group.\n'));
+    } else {
+      const separate = await ask<boolean>({ type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: false }, out);
+      const inPlace = separate ? false : await ask<boolean>({ type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: false }, out);
+      const { strategy, why } = recommend(separate, inPlace);
+      answers.strategy = await ask<string>(
+        {
+          type: 'select',
+          message: 'How should the processes run?',
+          hint: `recommended: ${strategy} (${why})`,
+          choices: STRATEGY_NAMES.map((name) => ({ title: name === strategy ? `${name} ${pc.green('(recommended)')}` : name, value: name, description: STRATEGIES[name].summary })),
+          initial: STRATEGY_NAMES.indexOf(strategy),
+        },
+        out,
+      );
+    }
+  }
+
+  if (answers.app === undefined) {
+    answers.app = (await ask<string>({ type: 'text', message: 'Fly app name', initial: defaultAppName(project.dir) }, out, (v) => checkApp((v ?? '').trim()))).trim();
+  }
+  if (answers.region === undefined) {
+    const region = await ask<string>({ type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}` }, out, (v) =>
+      (v ?? '').trim() === '' ? undefined : checkRegion((v ?? '').trim()),
+    );
+    if (region.trim()) answers.region = region.trim();
+  }
+  if (answers.strategy === 'procfile' && answers.procfileManager === undefined) {
+    answers.procfileManager = await ask<string>(
+      {
+        type: 'select',
+        message: 'Procfile manager',
+        choices: PROCFILE_MANAGERS.map((m) => ({
+          title: m,
+          value: m,
+          description: m === 'overmind' ? 'runs each process in tmux; exit status of the failed process' : 'no tmux, smaller; always exits 0 (the Machine restarts anyway)',
+        })),
+        initial: 0,
+      },
+      out,
+    );
+  }
+  return answers;
+}
+
+/** Ask before writing: yes to write, no (or Ctrl-C) to cancel. */
+export async function confirmWrite(count: number, out: WizardOutput = process.stdout): Promise<void> {
+  const ok = await ask<boolean>({ type: 'confirm', message: `Write ${count} file${count === 1 ? '' : 's'}?`, initial: true }, out);
+  if (!ok) throw new CancelledError();
+}

@@ -1,0 +1,114 @@
+import prompts from 'prompts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CancelledError } from '../src/errors.js';
+import { plan } from '../src/plan.js';
+import type { Answers, Project } from '../src/types.js';
+import { canPrompt, recommend, wizard } from '../src/wizard.js';
+
+const project: Project = { dir: '/work/shop', exists: true, empty: false, runtime: 'generic', packageJson: false, npmLock: false };
+
+function output() {
+  const lines: string[] = [];
+  return { write: (s: string) => lines.push(s), text: () => lines.join('') };
+}
+
+async function run(inject: unknown[], given: Partial<Answers> = {}, p: Project = project) {
+  prompts.inject(inject);
+  const out = output();
+  const answers = await wizard({ dir: p.dir, ...given }, p, [], out);
+  return { answers, out: out.text() };
+}
+
+afterEach(() => {
+  // Nothing may be left over for the next test: every injected answer must have been asked for.
+  expect((prompts as unknown as { _injected?: unknown[] })._injected ?? []).toEqual([]);
+});
+
+describe('wizard (answers injected with prompts.inject)', () => {
+  it('bash: two processes, no separate scaling, no restart in place', async () => {
+    const { answers } = await run(['web', 'bin/web --port 8080', '8080', true, 'worker', 'bin/worker', '', false, false, false, 'bash', 'shop', 'ams']);
+    expect(answers).toMatchObject({
+      processes: ['web=bin/web --port 8080', 'worker=bin/worker'],
+      ports: ['web=8080'],
+      strategy: 'bash',
+      app: 'shop',
+      region: 'ams',
+    });
+    expect(plan(answers, project).strategy).toBe('bash');
+  });
+
+  it('supervisord: recommended when a crashed process should restart on its own', async () => {
+    const { answers } = await run(['web', 'gunicorn app:app', '8000', true, 'jobs', 'celery worker', '', false, false, true, 'supervisord', 'shop', '']);
+    expect(answers.strategy).toBe('supervisord');
+    expect(answers.region).toBeUndefined();
+    expect(recommend(false, true).strategy).toBe('supervisord');
+  });
+
+  it('procfile: also asks for the manager', async () => {
+    const { answers } = await run(['web', 'bin/web', '8080', true, 'worker', 'bin/worker', '', false, false, false, 'procfile', 'shop', 'syd', 'hivemind']);
+    expect(answers).toMatchObject({ strategy: 'procfile', procfileManager: 'hivemind' });
+    expect(plan(answers, project).procfileManager).toBe('hivemind');
+  });
+
+  it('process-groups: recommended for separate scaling; asks which process serves HTTP when two have ports', async () => {
+    const { answers } = await run(['web', 'bin/web', '8080', true, 'admin', 'bin/admin', '9000', false, 'admin', true, 'process-groups', 'shop', '']);
+    expect(answers).toMatchObject({ strategy: 'process-groups', http: 'admin', ports: ['web=8080', 'admin=9000'] });
+    expect(recommend(true, false).strategy).toBe('process-groups');
+  });
+
+  it('an invalid answer is explained with the flag rules, then asked again', async () => {
+    const { answers, out } = await run(['Web', 'web', "echo 'oops", 'bin/web', '99999', '8080', true, 'web', 'worker', 'bin/w', '8080', '', false, false, false, 'bash', 'Bad_App', 'shop', 'amsterdam', 'ams']);
+    expect(out).toContain('invalid name "Web": a name must start with a lowercase letter');
+    expect(out).toContain('the command has an unterminated single quote');
+    expect(out).toContain('the port must be a whole number from 1 to 65535');
+    expect(out).toContain('the name "web" is used twice');
+    expect(out).toContain('port 8080 is already used by web');
+    expect(out).toContain('a Fly app name uses lowercase letters');
+    expect(out).toContain('a Fly region is a three-letter code');
+    expect(answers).toMatchObject({ processes: ['web=bin/web', 'worker=bin/w'], ports: ['web=8080'], app: 'shop', region: 'ams' });
+  });
+
+  it('asks only what the flags left open', async () => {
+    const { answers } = await run(['shop', 'iad'], { processes: ['web=bin/web', 'worker=bin/w'], ports: ['web=8080'], strategy: 'supervisord' });
+    expect(answers).toMatchObject({ strategy: 'supervisord', app: 'shop', region: 'iad' });
+    const none = await run([], { processes: ['web=bin/web'], strategy: 'process-groups', app: 'x', region: 'ams' });
+    expect(none.answers.app).toBe('x');
+  });
+
+  it('one process: no strategy question, process groups', async () => {
+    const { answers, out } = await run(['web', 'bin/web', '8080', false, 'shop', '']);
+    expect(answers.strategy).toBe('process-groups');
+    expect(out).toContain('One process');
+  });
+
+  it('offers the built-in example in an empty directory', async () => {
+    const empty = { ...project, empty: true };
+    const { answers } = await run([true, false, false, 'bash', 'hello', ''], {}, empty);
+    expect(answers.example).toBe(true);
+    const p = plan(answers, empty);
+    expect(p.example).toBe(true);
+    expect(p.processes.map((x) => x.name)).toEqual(['web', 'bar_web']);
+  });
+
+  it('offers processes found in the project as the default', async () => {
+    prompts.inject([true, true, 'process-groups', 'shop', '']);
+    const answers = await wizard({ dir: project.dir }, project, [{ name: 'web', command: 'bin/web', port: 3000 }, { name: 'worker', command: 'bin/worker' }], output());
+    expect(answers).toMatchObject({ processes: ['web=bin/web', 'worker=bin/worker'], ports: ['web=3000'] });
+  });
+
+  it('Ctrl-C or Esc cancels', async () => {
+    prompts.inject(['web', new Error('aborted')]);
+    await expect(wizard({ dir: project.dir }, project, [], output())).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe('canPrompt', () => {
+  it('prompts only on a terminal, never with --yes, --json or CI=true', () => {
+    expect(canPrompt({}, {}, true)).toBe(true);
+    expect(canPrompt({}, { CI: 'false' }, true)).toBe(true);
+    expect(canPrompt({}, {}, false)).toBe(false);
+    expect(canPrompt({ yes: true }, {}, true)).toBe(false);
+    expect(canPrompt({ json: true }, {}, true)).toBe(false);
+    expect(canPrompt({}, { CI: 'true' }, true)).toBe(false);
+  });
+});
