@@ -1,0 +1,197 @@
+/**
+ * Strategy bash: run the generated entrypoint.sh with real processes, started like Fly's init
+ * starts it, and check signals, fail-fast, exit codes, output prefixes and leftovers.
+ * kill_timeout is 5 s, so the entrypoint's STOP_TIMEOUT is 4 s.
+ */
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupTemps } from '../helpers.js';
+import {
+  API_BANNER,
+  apiShellCommand,
+  cmd,
+  freePorts,
+  ignoredSignals,
+  killAll,
+  liveFixturePids,
+  newFixtureLog,
+  project,
+  readLog,
+  start,
+  stopWith,
+  waitForHttp,
+  waitForLog,
+  waitNoLeftovers,
+  type Run,
+} from './harness.js';
+
+const KILL_TIMEOUT_MS = 5000;
+const STOP_TIMEOUT_MS = 4000;
+/** Slack for a noisy 2-core machine. */
+const MARGIN_MS = 1000;
+
+afterEach(killAll);
+afterAll(cleanupTemps);
+
+async function launch(processes: string[], ports: string[] = [], env: Record<string, string> = {}) {
+  const dir = await project('bash', processes, ports);
+  const log = newFixtureLog(path.dirname(dir));
+  const run = start(path.join(dir, 'entrypoint.sh'), [], { env: { FIXTURE_LOG: log, ...env } });
+  return { dir, log, run };
+}
+
+const gotSignal = (log: string, name: string, signal: string) => readLog(log).some((e) => e.name === name && e.event === `got ${signal}`);
+
+async function expectNothingLeft(run: Run, log: string) {
+  expect(await waitNoLeftovers(run.pid), 'live processes left in the entrypoint session').toEqual([]);
+  expect(liveFixturePids(log), 'fixture processes still running').toEqual([]);
+}
+
+describe('bash entrypoint', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGQUIT'] as const)(
+    'runs every process with prefixed output, and on %s stops them all and exits 0 within the grace period',
+    async (signal) => {
+      const [webPort, apiPort] = await freePorts(2);
+      const { run, log } = await launch(
+        [
+          `web=${cmd.server('web', webPort!)}`,
+          // shell syntax: runs under sh -c, $API_PORT expanded at run time
+          `api=${apiShellCommand()}`,
+          `printer=${cmd.printer('printer', 3)}`,
+          // a process tree: the stop signal must go to the group, not just to sh
+          `tree=sh -c '${cmd.printer('tree', 1)}; exit 0'`,
+        ],
+        [`web=${webPort}`, `api=${apiPort}`],
+        { API_PORT: String(apiPort) },
+      );
+
+      expect(await waitForHttp(webPort!, 10_000, run)).toMatch(/^web \d+/);
+      expect(await waitForHttp(apiPort!, 10_000, run)).toMatch(/^api \d+/);
+      await run.waitForOutput(/^\[printer\] printer err 3$/m, 5000, 'stdout');
+      await run.waitForOutput(/^\[printer\] printer out 3$/m, 5000, 'stdout');
+      await run.waitForOutput(/^\[tree\] tree err 1$/m, 5000, 'stdout');
+      await run.waitForLine(`[api] ${API_BANNER}`, 5000);
+
+      // Started like an init starts it: SIGINT and SIGTERM are not ignored (a shell `&` would ignore SIGINT).
+      const ignored = ignoredSignals(run.pid);
+      expect(ignored).not.toContain(2);
+      expect(ignored).not.toContain(15);
+
+      // Every line of the processes' stdout and stderr arrives on stdout, prefixed with its name.
+      const lines = run.stdout.split('\n').filter(Boolean);
+      for (const line of lines) expect(line).toMatch(/^\[(web|api|printer|tree)\] /);
+      for (const i of [1, 2, 3]) {
+        expect(lines).toContain(`[printer] printer out ${i}`);
+        expect(lines).toContain(`[printer] printer err ${i}`);
+      }
+      expect(lines).toContain(`[web] web listening on 127.0.0.1:${webPort}`);
+      expect(lines).toContain(`[api] api listening on 127.0.0.1:${apiPort}`);
+      expect(lines).toContain(`[api] ${API_BANNER}`);
+      // The entrypoint's own messages go to stderr.
+      for (const line of run.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^\[entrypoint\] /);
+
+      // set -m: the children do not inherit an ignored SIGINT either (STOP_SIGNAL=INT would work).
+      for (const e of readLog(log)) expect(ignoredSignals(e.pid), e.name).not.toContain(2);
+
+      const printerPid = readLog(log).find((e) => e.name === 'printer')!.pid;
+      const stop = await stopWith(run, signal, KILL_TIMEOUT_MS + MARGIN_MS);
+      expect(stop.killed).toBe(false);
+      expect(stop.exit).toMatchObject({ code: 0, signal: null });
+      expect(stop.elapsedMs).toBeLessThan(STOP_TIMEOUT_MS);
+      expect(run.stderr).toContain(`received ${signal}`);
+      // Each child got the stop signal (TERM, whatever Fly sent): the handlers logged it.
+      expect(gotSignal(log, 'web', 'SIGTERM')).toBe(true);
+      expect(gotSignal(log, 'api', 'SIGTERM')).toBe(true);
+      expect(liveFixturePids(log).map((e) => e.pid)).not.toContain(printerPid);
+      await expectNothingLeft(run, log);
+    },
+    20_000,
+  );
+
+  it('SIGKILLs a child that ignores the stop signal after STOP_TIMEOUT, within kill_timeout, and exits 0', async () => {
+    const [webPort, stubPort] = await freePorts(2);
+    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`], [`web=${webPort}`, `stubborn=${stubPort}`]);
+    await waitForHttp(webPort!, 10_000, run);
+    await waitForHttp(stubPort!, 10_000, run);
+
+    const stop = await stopWith(run, 'SIGINT', KILL_TIMEOUT_MS + MARGIN_MS);
+    expect(stop.killed).toBe(false);
+    expect(stop.exit).toMatchObject({ code: 0, signal: null });
+    expect(stop.elapsedMs).toBeGreaterThanOrEqual(STOP_TIMEOUT_MS - 500);
+    expect(stop.elapsedMs).toBeLessThan(KILL_TIMEOUT_MS + MARGIN_MS);
+    expect(gotSignal(log, 'web', 'SIGTERM')).toBe(true);
+    expect(gotSignal(log, 'stubborn', 'SIGTERM')).toBe(true);
+    expect(run.stderr).toMatch(/stubborn still running after 4s: SIGKILL/);
+    await expectNothingLeft(run, log);
+  }, 20_000);
+
+  it('SIGKILLs everything at once on a second signal during shutdown', async () => {
+    const [webPort, stubPort] = await freePorts(2);
+    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`], [`web=${webPort}`, `stubborn=${stubPort}`]);
+    await waitForHttp(webPort!, 10_000, run);
+    await waitForHttp(stubPort!, 10_000, run);
+
+    const t0 = performance.now();
+    process.kill(run.pid, 'SIGINT');
+    await waitForLog(log, (l) => l.some((e) => e.name === 'stubborn' && e.event === 'got SIGTERM'), 3000, 'stubborn to get SIGTERM');
+    process.kill(run.pid, 'SIGTERM');
+    const exit = await run.waitExit(KILL_TIMEOUT_MS);
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit!.at - t0).toBeLessThan(STOP_TIMEOUT_MS - 1000);
+    expect(run.stderr).toContain('received SIGTERM during shutdown: SIGKILL to all');
+    await expectNothingLeft(run, log);
+  }, 20_000);
+
+  it('exits promptly with the status of a child that crashes, after stopping the others', async () => {
+    const [webPort, apiPort] = await freePorts(2);
+    const { run, log } = await launch(
+      [`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`, `crash=${cmd.exitAfter('crash', 1500, 3)}`],
+      [`web=${webPort}`, `api=${apiPort}`],
+    );
+    await waitForLog(log, (l) => ['web', 'api', 'crash'].every((n) => l.some((e) => e.name === n && e.event === 'start')), 10_000, 'all three to start');
+    const exit = await run.waitExit(10_000);
+    expect(exit).toMatchObject({ code: 3, signal: null });
+    const crashed = readLog(log).find((e) => e.name === 'crash' && e.event === 'exit 3')!;
+    expect(exit!.wall - crashed.time).toBeLessThan(2000);
+    expect(gotSignal(log, 'web', 'SIGTERM')).toBe(true);
+    expect(gotSignal(log, 'api', 'SIGTERM')).toBe(true);
+    expect(run.stderr).toMatch(/crash exited with status 3: stopping the others/);
+    await expectNothingLeft(run, log);
+  }, 20_000);
+
+  it('exits 1 when a child exits 0 (so on-failure restarts the Machine)', async () => {
+    const [webPort] = await freePorts(1);
+    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `oneshot=${cmd.exitAfter('oneshot', 1000, 0)}`], [`web=${webPort}`]);
+    await waitForHttp(webPort!, 10_000, run);
+    const exit = await run.waitExit(10_000);
+    expect(exit).toMatchObject({ code: 1, signal: null });
+    const exited = readLog(log).find((e) => e.name === 'oneshot' && e.event === 'exit 0')!;
+    expect(exit!.wall - exited.time).toBeLessThan(2000);
+    expect(gotSignal(log, 'web', 'SIGTERM')).toBe(true);
+    await expectNothingLeft(run, log);
+  }, 20_000);
+
+  it('exits 137 when a child is SIGKILLed from outside (the OOM killer, say)', async () => {
+    const [webPort, apiPort] = await freePorts(2);
+    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`], [`web=${webPort}`, `api=${apiPort}`]);
+    const body = await waitForHttp(apiPort!, 10_000, run);
+    await waitForHttp(webPort!, 10_000, run);
+    process.kill(Number(body.split(' ')[1]), 'SIGKILL');
+    const exit = await run.waitExit(5000);
+    expect(exit).toMatchObject({ code: 137, signal: null });
+    expect(gotSignal(log, 'web', 'SIGTERM')).toBe(true);
+    await expectNothingLeft(run, log);
+  }, 20_000);
+
+  it('after a crash, SIGKILLs a sibling that ignores the stop signal and still exits with the crash status', async () => {
+    const [stubPort] = await freePorts(1);
+    const { run, log } = await launch([`stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`, `crash=${cmd.exitAfter('crash', 1000, 3)}`], [`stubborn=${stubPort}`]);
+    await waitForHttp(stubPort!, 10_000, run);
+    const exit = await run.waitExit(15_000);
+    expect(exit).toMatchObject({ code: 3, signal: null });
+    const crashed = readLog(log).find((e) => e.name === 'crash' && e.event === 'exit 3')!;
+    expect(exit!.wall - crashed.time).toBeLessThan(STOP_TIMEOUT_MS + MARGIN_MS);
+    expect(gotSignal(log, 'stubborn', 'SIGTERM')).toBe(true);
+    await expectNothingLeft(run, log);
+  }, 25_000);
+});

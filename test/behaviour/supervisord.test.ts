@@ -1,0 +1,188 @@
+/**
+ * Strategy supervisord: Debian's real /usr/bin/supervisord, run through the generated entrypoint.sh
+ * with SUPERVISOR_RUN_DIR in a per-test temp dir. kill_timeout is 5 s, so stopwaitsecs is 2.
+ * Also: the generated supervisor.conf loaded with supervisord's own parser (/usr/bin/python3).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { detect } from '../../src/detect.js';
+import { plan } from '../../src/plan.js';
+import { cleanupTemps, requireTool } from '../helpers.js';
+import {
+  API_BANNER,
+  apiShellCommand,
+  cmd,
+  fixture,
+  freePorts,
+  ignoredSignals,
+  isAlive,
+  killAll,
+  liveFixturePids,
+  newFixtureLog,
+  project,
+  readLog,
+  start,
+  stopWith,
+  waitForHttp,
+  waitForLog,
+  waitNoLeftovers,
+  type Run,
+} from './harness.js';
+
+const KILL_TIMEOUT_MS = 5000;
+const MARGIN_MS = 1000;
+const hasSupervisord = requireTool('supervisord', 'supervisor');
+
+afterEach(killAll);
+afterAll(cleanupTemps);
+
+async function launch(processes: string[], ports: string[] = [], env: Record<string, string> = {}) {
+  const dir = await project('supervisord', processes, ports);
+  const runDir = path.join(path.dirname(dir), 'run');
+  mkdirSync(runDir);
+  const log = newFixtureLog(path.dirname(dir));
+  const run = start(path.join(dir, 'entrypoint.sh'), [], { env: { FIXTURE_LOG: log, SUPERVISOR_RUN_DIR: runDir, ...env } });
+  return { dir, log, run, runDir };
+}
+
+const gotSignal = (log: string, name: string, signal: string) => readLog(log).some((e) => e.name === name && e.event === `got ${signal}`);
+const starts = (log: string, name: string) => readLog(log).filter((e) => e.name === name && e.event === 'start');
+
+async function expectNothingLeft(run: Run, log: string) {
+  expect(await waitNoLeftovers(run.pid), 'live processes left in the entrypoint session').toEqual([]);
+  expect(liveFixturePids(log), 'fixture processes still running').toEqual([]);
+}
+
+describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGQUIT'] as const)(
+    'runs every program, logs their output to stdout, restarts a SIGKILLed one, and on %s stops all within kill_timeout',
+    async (signal) => {
+      const [webPort, apiPort] = await freePorts(2);
+      const { run, log } = await launch(
+        [
+          `web=${cmd.server('web', webPort!)}`,
+          `api=${apiShellCommand()}`,
+          `printer=${cmd.printer('printer', 3)}`,
+          // a process tree: the stop signal must go to the group, not just to sh
+          `tree=sh -c '${cmd.printer('tree', 1)}; exit 0'`,
+        ],
+        [`web=${webPort}`, `api=${apiPort}`],
+        { API_PORT: String(apiPort) },
+      );
+      expect(await waitForHttp(webPort!, 15_000, run)).toMatch(/^web \d+/);
+      expect(await waitForHttp(apiPort!, 15_000, run)).toMatch(/^api \d+/);
+      expect(ignoredSignals(run.pid)).not.toContain(2);
+
+      // Program output (stdout and, redirected, stderr) reaches the entrypoint's stdout.
+      await run.waitForOutput(/^printer out 3$/m, 5000, 'stdout');
+      await run.waitForOutput(/^printer err 3$/m, 5000, 'stdout');
+      expect(run.stdout).toContain(`web listening on 127.0.0.1:${webPort}`);
+      expect(run.stdout).toContain(`api listening on 127.0.0.1:${apiPort}`);
+      await run.waitForLine(API_BANNER, 5000);
+      await waitForLog(log, (l) => l.some((e) => e.name === 'tree' && e.event === 'printed'), 5000, 'the tree to start');
+      // Programs do not inherit the SIGINT that bash ignores for its background job (supervisord).
+      for (const e of readLog(log)) expect(ignoredSignals(e.pid), e.name).not.toContain(2);
+
+      // A program killed outright is restarted and answers again.
+      const [first] = starts(log, 'web');
+      process.kill(first!.pid, 'SIGKILL');
+      await waitForLog(log, (l) => l.filter((e) => e.name === 'web' && e.event === 'start').length === 2, 10_000, 'web to be restarted');
+      const second = starts(log, 'web')[1]!;
+      expect(second.pid).not.toBe(first!.pid);
+      expect(await waitForHttp(webPort!, 10_000, run)).toBe(`web ${second.pid}\n`);
+      expect(run.stdout).toMatch(/exited: web \(terminated by SIGKILL; not expected\)/);
+
+      const stop = await stopWith(run, signal, KILL_TIMEOUT_MS + MARGIN_MS);
+      expect(stop.killed).toBe(false);
+      expect(stop.exit).toMatchObject({ code: 0, signal: null });
+      expect(stop.elapsedMs).toBeLessThan(KILL_TIMEOUT_MS + MARGIN_MS);
+      expect(gotSignal(log, 'web', 'SIGTERM')).toBe(true);
+      expect(gotSignal(log, 'api', 'SIGTERM')).toBe(true);
+      await expectNothingLeft(run, log);
+    },
+    40_000,
+  );
+
+  it('SIGKILLs a program that ignores SIGTERM after stopwaitsecs and exits within kill_timeout', async () => {
+    const [webPort, stubPort] = await freePorts(2);
+    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`], [`web=${webPort}`, `stubborn=${stubPort}`]);
+    await waitForHttp(webPort!, 15_000, run);
+    await waitForHttp(stubPort!, 15_000, run);
+    const stubPid = starts(log, 'stubborn')[0]!.pid;
+
+    const stop = await stopWith(run, 'SIGINT', KILL_TIMEOUT_MS + MARGIN_MS);
+    expect(stop.killed).toBe(false);
+    expect(stop.exit).toMatchObject({ code: 0, signal: null });
+    expect(stop.elapsedMs).toBeLessThan(KILL_TIMEOUT_MS + MARGIN_MS);
+    expect(gotSignal(log, 'stubborn', 'SIGTERM')).toBe(true);
+    expect(run.stdout).toMatch(/killing 'stubborn' \(\d+\) with SIGKILL/);
+    expect(isAlive(stubPid)).toBe(false);
+    await expectNothingLeft(run, log);
+  }, 30_000);
+
+  it('exits non-zero when a program keeps failing (fail-fast listener), stopping the others', async () => {
+    const [webPort] = await freePorts(1);
+    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `crash=${cmd.exitAfter('crash', 100, 3)}`], [`web=${webPort}`]);
+    await waitForHttp(webPort!, 15_000, run);
+    // 1 start + startretries=3, with 1, 2, 3 s back-off: 10-14 s measured. With startsecs=1 some
+    // runs took 30-75 s: a crash was often logged as RUNNING first (see supervisor.conf).
+    const exit = await run.waitExit(30_000);
+    expect(exit, 'the entrypoint kept running with a program that keeps failing').not.toBeNull();
+    expect(exit).toMatchObject({ code: 1, signal: null });
+    expect(run.stdout).not.toMatch(/success: crash entered RUNNING/);
+    expect(starts(log, 'crash')).toHaveLength(4);
+    expect(run.stderr).toMatch(/supervisord stopped because a program failed: crash PROCESS_STATE_FATAL/);
+    expect(run.stdout).toMatch(/gave up: crash entered FATAL state/);
+    expect(gotSignal(log, 'web', 'SIGTERM')).toBe(true);
+    await expectNothingLeft(run, log);
+  }, 45_000);
+});
+
+describe.skipIf(!hasSupervisord)("supervisor.conf read by supervisord's own parser", () => {
+  // Commands that stress every layer: ConfigParser (inline ` ;`/` #` comments, `%` interpolation),
+  // shlex (quotes, backslashes) and plan's `sh -c 'exec ...'` wrapping of shell syntax.
+  const PROCESSES = [
+    'web=python3 -m http.server 8080 --bind 127.0.0.1',
+    `pct=python3 -c 'print("100% done, 50%% left, %(ENV_HOME)s and %s")'`,
+    `quotes=printf '%s\\n' "it's" 'say "hi"' "back\\\\slash"`,
+    `semi=sh -c 'echo one ; echo two # not a comment'`,
+    `dsemi=sh -c "echo one ; echo two # not a comment;#"`,
+    'var=python3 -m http.server $PORT --bind 127.0.0.1',
+    'list=echo "$HOME" ; echo a # b',
+    'env=FOO=bar env',
+    `mixed=echo 'a ;b' "c #d" e\\;f g\\#h 'it'"'"'s'`,
+  ];
+
+  it('lists exactly the requested programs, and the argv supervisord will exec equals plan().argv', async () => {
+    const dir = await project('supervisord', PROCESSES);
+    const p = plan({ dir, strategy: 'supervisord', processes: PROCESSES, killTimeout: '5', yes: true }, await detect(dir));
+    const parsed = JSON.parse(
+      execFileSync('/usr/bin/python3', [fixture('supervisor_parse.py'), path.join(dir, 'supervisor.conf')], {
+        encoding: 'utf8',
+        env: { ...process.env, SUPERVISOR_RUN_DIR: '/tmp', PYTHONDONTWRITEBYTECODE: '1' },
+        timeout: 20_000,
+      }),
+    ) as { group: string; kind: string; name: string; command: string; filename: string; argv: string[]; stopasgroup: boolean; killasgroup: boolean; stopsignal: number; stopwaitsecs: number; startsecs: number; directory: string; stdout_logfile: string; redirect_stderr: boolean }[];
+
+    const programs = parsed.filter((x) => x.kind === 'ProcessGroupConfig');
+    expect(programs.map((x) => x.name)).toEqual(p.processes.map((x) => x.name));
+    expect(new Set(programs.map((x) => x.group))).toEqual(new Set(['app']));
+    for (const [i, proc] of p.processes.entries()) {
+      expect(programs[i]!.argv, `argv of ${proc.name} (command=${programs[i]!.command})`).toEqual(proc.argv);
+    }
+    // The wrapping is what the user asked for: plain argv unless shell syntax is used.
+    const byName = Object.fromEntries(p.processes.map((x) => [x.name, x.argv]));
+    expect(byName.pct).toEqual(['python3', '-c', 'print("100% done, 50%% left, %(ENV_HOME)s and %s")']);
+    expect(byName.semi).toEqual(['sh', '-c', 'echo one ; echo two # not a comment']);
+    expect(byName.var).toEqual(['sh', '-c', 'exec python3 -m http.server $PORT --bind 127.0.0.1']);
+    expect(byName.list).toEqual(['sh', '-c', 'echo "$HOME" ; echo a # b']);
+
+    for (const x of programs) {
+      expect(x).toMatchObject({ stopasgroup: true, killasgroup: true, stopsignal: 15, stopwaitsecs: 2, startsecs: 2, directory: dir, stdout_logfile: '/dev/stdout', redirect_stderr: true });
+    }
+    const listener = parsed.find((x) => x.kind === 'EventListenerPoolConfig');
+    expect(listener?.filename).toBe(path.join(dir, 'supervisor-fail-fast.sh'));
+  });
+});
