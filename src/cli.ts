@@ -1,16 +1,26 @@
-import { CommanderError } from 'commander';
+import path from 'node:path';
+import { CommanderError, type Command } from 'commander';
 import { pc } from './colors.js';
 import { detect } from './detect.js';
+import { declaredProcesses } from './import.js';
 import { CancelledError, UsageError } from './errors.js';
 import { plan as makePlan } from './plan.js';
-import { render } from './render.js';
+import { checkRendered, render, templateDirsFor } from './render.js';
+import { eject, ejectSummary } from './eject.js';
 import { dryRunContents, jsonReport, nextStepsText, planSummary, summary } from './report.js';
-import { answersFromFlags, program, VERSION, type Flags } from './options.js';
+import { answersFromFlags, program, VERSION, type EjectFlags, type Flags } from './options.js';
 import { canPrompt, confirmWrite, wizard } from './wizard.js';
-import { compare, conflicts, writeFiles, type ConflictPolicy } from './write.js';
+import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './write.js';
+import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
+import { answersToRemember, explainRemembered, lastOutput, mergeAnswers, readState, recordedHashes, STATE_FILE, stateStatus } from './state.js';
+import type { Plan } from './types.js';
 
 export async function main(argv: string[]): Promise<number> {
   const cmd = program();
+  let subcommand: Command | undefined;
+  cmd.hook('preSubcommand', (_root, sub) => {
+    subcommand = sub;
+  });
   try {
     cmd.parse(argv, { from: 'user' });
   } catch (error) {
@@ -22,26 +32,53 @@ export async function main(argv: string[]): Promise<number> {
   const flags = cmd.opts<Flags>();
   const dirArg = cmd.processedArgs[0] as string;
   try {
+    if (subcommand?.name() === 'eject') {
+      const { to } = subcommand.opts<EjectFlags>();
+      process.stdout.write(ejectSummary(eject(subcommand.args, to), to));
+      return 0;
+    }
     if (flags.force && flags.skip) throw new UsageError('--force and --skip contradict each other: pass one of them');
-    let answers = answersFromFlags(flags, dirArg);
-    const project = detect(dirArg);
+    // Answers remembered in fly-multiproc.json fill what the flags leave open.
+    const state = readState(path.resolve(dirArg));
+    const memory = mergeAnswers(answersFromFlags(flags, dirArg), state?.answers, path.resolve(dirArg));
+    let answers = memory.answers;
+    const project = detect(dirArg, { procfile: answers.fromProcfile });
+    const templateDirs = templateDirsFor(answers.templates);
     const interactive = canPrompt(flags);
-    if (interactive) answers = await wizard(answers, project);
-    const plan = makePlan(answers, project);
-    const files = render(plan, project);
-    const policy: ConflictPolicy = flags.force ? 'force' : flags.skip ? 'skip' : 'ask';
-    const statuses = compare(plan.dir, files, policy);
+    if (interactive) answers = await wizard(answers, project, declaredProcesses(project));
+    let plan: Plan;
+    try {
+      plan = makePlan(answers, project);
+    } catch (error) {
+      throw explainRemembered(error, memory);
+    }
+    if (memory.fromState.length) plan.notes.unshift(`remembered in ${STATE_FILE}: ${memory.fromState.join(', ')} (a flag replaces its remembered value)`);
+    for (const dropped of memory.dropped) plan.notes.push(`forgot the remembered ${dropped}: that process is gone`);
+    const files = render(plan, project, templateDirs);
+    await checkRendered(files); // what user templates produced must parse before anything is written
+
+    // Per file: create, identical, regenerate (unedited since our last run), merge (fly.toml) or conflict.
     const dryRun = Boolean(flags.dryRun);
-    const pending = conflicts(statuses);
-    if (pending.length && !dryRun) {
+    const policy: ConflictPolicy = flags.force ? 'force' : flags.skip ? 'skip' : 'ask';
+    const last = state ? lastOutput(state, project.dir, (a) => render(makePlan(a, project), project, templateDirsFor(a.templates))) : undefined;
+    // The base of a conflict's diffs: our exact last output. fly.toml merges against the rebuilt one
+    // even when values imported from it (an edited kill_timeout) make its hash differ.
+    const base = new Map(last?.verified);
+    if (last?.candidate.has('fly.toml')) base.set('fly.toml', last.candidate.get('fly.toml')!);
+    const decided = await decide(plan.dir, files, { state, base, prune: Boolean(flags.prune), strategyBefore: state ? (state.answers.strategy ?? 'process-groups') : undefined, strategyNow: plan.strategy });
+    const resolved = await resolveConflicts(decided, { interactive: interactive && !dryRun, policy });
+    const remembered = { answers: answersToRemember(answers, plan, memory.inert, project.dir), files: recordedHashes(resolved, state) };
+    const statuses = [...resolved, stateStatus(project.dir, remembered)];
+    if (conflicts(statuses).length && !dryRun) {
       throw new UsageError(
-        pending.map((s) => `${s.path} exists and differs from what would be generated`),
-        'nothing was written: pass --force to overwrite these files, --skip to keep them, or --dry-run to see the new content',
+        conflictProblems(statuses),
+        'nothing was written: pass --force to overwrite these files, --skip to keep them, or --dry-run to see the diffs',
       );
     }
+    if (dryRun) await attachDiffs(statuses);
     if (interactive && !dryRun) {
       process.stdout.write(`\n${planSummary(plan, statuses, { dryRun })}`);
-      const count = statuses.filter((s) => s.action === 'create' || s.action === 'overwrite').length;
+      const count = statuses.filter((s) => WRITES.has(s.action)).length;
       if (count > 0) await confirmWrite(count);
       await writeFiles(plan.dir, statuses);
       process.stdout.write(`${pc.green('Done:')} ${count} file${count === 1 ? '' : 's'} written in ${plan.dir}\n${nextStepsText(plan, dirArg)}`);

@@ -1,8 +1,12 @@
 // Synchronous fs on purpose: a CLI waits for each answer anyway, and node:fs/promises costs start-up time.
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+// detect() lists the directory once and reads only the few files the listing points to.
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { UsageError } from './errors.js';
-import type { Project } from './types.js';
+import { parseFlyToml, parseProcfile, type ProcfileImport } from './import.js';
+import type { PackageManager, RuntimeFacts, VersionHint } from './runtimes.js';
+import type { Project, Runtime } from './types.js';
 
 /** Entries that do not make a directory "non-empty" for the built-in example. */
 const IGNORED = new Set(['.git', '.DS_Store', 'Thumbs.db']);
@@ -21,8 +25,316 @@ function nearestExisting(dir: string): string {
   }
 }
 
-/** Look at the target directory: does it exist, is it writable, what does it hold. */
-export function detect(targetDir: string): Project {
+export interface DetectOptions {
+  /** --from-procfile: read the processes from this file (relative to the working directory). */
+  procfile?: string;
+}
+
+/** Reads files of one directory by name; undefined when a file is missing or unreadable. */
+class Files {
+  readonly names: Set<string>;
+  private readonly cache = new Map<string, string | undefined>();
+  constructor(
+    readonly dir: string,
+    entries: string[],
+  ) {
+    this.names = new Set(entries);
+  }
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+  read(name: string): string | undefined {
+    if (!this.cache.has(name)) {
+      let text: string | undefined;
+      try {
+        text = this.has(name) ? readFileSync(path.join(this.dir, name), 'utf8') : undefined;
+      } catch {
+        text = undefined; // a directory, or unreadable: as if absent
+      }
+      this.cache.set(name, text);
+    }
+    return this.cache.get(name);
+  }
+  /** Entries of a subdirectory (empty when it is not one). */
+  list(name: string): string[] {
+    if (!this.has(name)) return [];
+    try {
+      return readdirSync(path.join(this.dir, name), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+  exists(rel: string): boolean {
+    return statSync(path.join(this.dir, rel), { throwIfNoEntry: false })?.isFile() ?? false;
+  }
+}
+
+type Table = Record<string, unknown>;
+const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() && !/[\n\r\0]/.test(v) ? v.trim() : undefined);
+
+/** The first line of a version file such as .nvmrc (comments and blank lines skipped). */
+function firstLine(text: string | undefined): string | undefined {
+  return text
+    ?.split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, '').trim())
+    .find(Boolean);
+}
+
+/** asdf's .tool-versions: `nodejs 20.11.1` lines. */
+function toolVersion(files: Files, ...tools: string[]): VersionHint | undefined {
+  for (const line of files.read('.tool-versions')?.split(/\r?\n/) ?? []) {
+    const [tool, version] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (tool && version && tools.includes(tool)) return { value: version, source: '.tool-versions' };
+  }
+  return undefined;
+}
+
+/** The first version hint found, in the order given. */
+function firstHint(...hints: (VersionHint | undefined)[]): VersionHint | undefined {
+  return hints.find((h) => h !== undefined && h.value !== '');
+}
+
+function fileHint(files: Files, name: string): VersionHint | undefined {
+  const value = firstLine(files.read(name));
+  return value ? { value, source: name } : undefined;
+}
+
+function tomlOf(files: Files, name: string, problems: string[]): Table | undefined {
+  const text = files.read(name);
+  if (text === undefined) return undefined;
+  try {
+    return parseToml(text) as Table;
+  } catch (error) {
+    const e = error as { line?: number; column?: number; message: string };
+    problems.push(`${name}${e.line ? `:${e.line}:${e.column}` : ''}: not valid TOML: ${e.message.replace(/^Invalid TOML document: /, '').split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+function goFacts(files: Files): RuntimeFacts {
+  const mod = files.read('go.mod') ?? '';
+  const line = (keyword: string) => new RegExp(`^\\s*${keyword}\\s+(\\S+)`, 'm').exec(mod)?.[1];
+  const module = line('module')?.replace(/^"|"$/g, '');
+  const toolchain = line('toolchain')?.replace(/^go/, '');
+  const go = line('go');
+  // The binary of a main package is named after the last element of its path (not a /vN suffix).
+  const base = module?.split('/').filter((p) => !/^v\d+$/.test(p)).pop();
+  const programs = [...(files.has('main.go') && base ? [base] : []), ...files.list('cmd')];
+  return {
+    runtime: 'go',
+    evidence: ['go.mod'],
+    goSum: files.has('go.sum'),
+    ...(programs.length ? { programs } : {}),
+    ...optionalVersion(firstHint(toolchain ? { value: toolchain, source: 'go.mod toolchain' } : undefined, go ? { value: go, source: 'go.mod' } : undefined, toolVersion(files, 'golang', 'go'))),
+  };
+}
+
+const optionalVersion = (version: VersionHint | undefined) => (version ? { version } : {});
+
+const LOCKFILES: [string, PackageManager][] = [
+  ['bun.lock', 'bun'],
+  ['bun.lockb', 'bun'],
+  ['pnpm-lock.yaml', 'pnpm'],
+  ['yarn.lock', 'yarn'],
+  ['package-lock.json', 'npm'],
+  ['npm-shrinkwrap.json', 'npm'],
+];
+
+/** package.json: facts for node and for bun (the package manager decides which is detected). */
+function packageJsonFacts(files: Files): { node: RuntimeFacts; bun: RuntimeFacts; detected: 'node' | 'bun' } {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  let pkg: Table = {};
+  try {
+    const parsed: unknown = JSON.parse(files.read('package.json') ?? '');
+    if (isTable(parsed)) pkg = parsed;
+    else problems.push('package.json: is not a JSON object');
+  } catch (error) {
+    problems.push(`package.json: not valid JSON (${(error as Error).message}); fix it, or pass --runtime to build the project as another runtime`);
+  }
+  const field = /^(npm|pnpm|yarn|bun)@(\d+)/.exec(str(pkg.packageManager) ?? '');
+  const locks = LOCKFILES.filter(([file]) => files.has(file));
+  const manager: PackageManager = (field?.[1] as PackageManager | undefined) ?? locks[0]?.[1] ?? 'npm';
+  const lockOf = (pm: PackageManager) => locks.find(([, m]) => m === pm)?.[0];
+  if (locks.length > 1) {
+    notes.push(`several lockfiles (${locks.map(([f]) => f).join(', ')}): installing with ${manager}${field ? ' (package.json "packageManager")' : ''}; delete the others`);
+  }
+  const scripts = isTable(pkg.scripts) ? pkg.scripts : {};
+  const engines = isTable(pkg.engines) ? pkg.engines : {};
+  const main = str(pkg.main);
+  const base = {
+    evidence: ['package.json'],
+    buildScript: typeof scripts.build === 'string',
+    ...(problems.length ? { problems } : {}),
+    ...(notes.length ? { notes } : {}),
+  };
+  const nodeEntry = main ?? ['server.js', 'index.js'].find((f) => files.has(f));
+  const nodeManager: PackageManager = manager === 'bun' ? 'npm' : manager;
+  const nodeLock = lockOf(nodeManager);
+  const node: RuntimeFacts = {
+    ...base,
+    runtime: 'node',
+    evidence: nodeLock ? ['package.json', nodeLock] : ['package.json'],
+    packageManager: nodeManager,
+    ...(nodeLock ? { lockfile: nodeLock } : {}),
+    ...(nodeManager === 'yarn' && (files.has('.yarnrc.yml') || (field?.[1] === 'yarn' && Number(field[2]) >= 2)) ? { yarnBerry: true } : {}),
+    ...(nodeEntry ? { entry: nodeEntry } : {}),
+    ...optionalVersion(
+      firstHint(fileHint(files, '.nvmrc'), fileHint(files, '.node-version'), str(engines.node) ? { value: str(engines.node)!, source: 'package.json engines.node' } : undefined, toolVersion(files, 'nodejs', 'node')),
+    ),
+  };
+  const bunLock = lockOf('bun');
+  const bunEntry = main ?? ['index.ts', 'index.js', 'server.ts'].find((f) => files.has(f));
+  const bun: RuntimeFacts = {
+    ...base,
+    runtime: 'bun',
+    evidence: bunLock ? ['package.json', bunLock] : ['package.json'],
+    packageManager: 'bun',
+    ...(bunLock ? { lockfile: bunLock } : {}),
+    ...(bunEntry ? { entry: bunEntry } : {}),
+    ...optionalVersion(
+      firstHint(
+        field?.[1] === 'bun' ? { value: str(pkg.packageManager)!.slice(4), source: 'package.json packageManager' } : undefined,
+        str(engines.bun) ? { value: str(engines.bun)!, source: 'package.json engines.bun' } : undefined,
+        fileHint(files, '.bun-version'),
+        toolVersion(files, 'bun'),
+      ),
+    ),
+  };
+  return { node, bun, detected: manager === 'bun' ? 'bun' : 'node' };
+}
+
+const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'uv.lock', 'poetry.lock'];
+
+function pythonFacts(files: Files): RuntimeFacts {
+  const problems: string[] = [];
+  const pyproject = tomlOf(files, 'pyproject.toml', problems);
+  const project = isTable(pyproject?.project) ? pyproject.project : undefined;
+  const tool = isTable(pyproject?.tool) ? pyproject.tool : {};
+  const poetry = isTable(tool.poetry) ? tool.poetry : undefined;
+  const hasPyproject = files.has('pyproject.toml');
+  let installer: RuntimeFacts['pythonInstaller'];
+  let lockfile: string | undefined;
+  if (files.has('uv.lock') && hasPyproject) [installer, lockfile] = ['uv', 'uv.lock'];
+  else if (files.has('poetry.lock') && hasPyproject) [installer, lockfile] = ['poetry', 'poetry.lock'];
+  else if (files.has('requirements.txt')) installer = 'requirements';
+  else if (poetry) installer = 'poetry';
+  else if (project) installer = 'pyproject';
+  const poetryDeps = poetry && isTable(poetry.dependencies) ? poetry.dependencies : {};
+  const entry = ['main.py', 'app.py'].find((f) => files.has(f));
+  return {
+    runtime: 'python',
+    evidence: PYTHON_MARKERS.filter((f) => files.has(f)),
+    ...(installer ? { pythonInstaller: installer } : {}),
+    ...(lockfile ? { lockfile } : {}),
+    ...((installer === 'pyproject' || installer === 'uv') && project && isTable(pyproject?.['build-system']) ? { installProject: true } : {}),
+    ...(entry ? { entry } : {}),
+    ...(problems.length ? { problems } : {}),
+    ...optionalVersion(
+      firstHint(
+        fileHint(files, '.python-version'),
+        fileHint(files, 'runtime.txt'),
+        str(project?.['requires-python']) ? { value: str(project!['requires-python'])!, source: 'pyproject.toml requires-python' } : undefined,
+        str(poetryDeps.python) ? { value: str(poetryDeps.python)!, source: 'pyproject.toml [tool.poetry.dependencies] python' } : undefined,
+        toolVersion(files, 'python'),
+      ),
+    ),
+  };
+}
+
+function rubyFacts(files: Files): RuntimeFacts {
+  const gemfileRuby = /^\s*ruby\s+["']([^"']+)["']/m.exec(files.read('Gemfile') ?? '')?.[1];
+  const entry = ['config.ru', 'app.rb'].find((f) => files.has(f));
+  return {
+    runtime: 'ruby',
+    evidence: files.has('Gemfile.lock') ? ['Gemfile', 'Gemfile.lock'] : ['Gemfile'],
+    gemfileLock: files.has('Gemfile.lock'),
+    ...(entry ? { entry } : {}),
+    ...optionalVersion(firstHint(fileHint(files, '.ruby-version'), gemfileRuby ? { value: gemfileRuby, source: 'Gemfile' } : undefined, toolVersion(files, 'ruby'))),
+  };
+}
+
+function rustFacts(files: Files): RuntimeFacts {
+  const problems: string[] = [];
+  const cargo = tomlOf(files, 'Cargo.toml', problems) ?? {};
+  const pkg = isTable(cargo.package) ? cargo.package : undefined;
+  const bins = (Array.isArray(cargo.bin) ? cargo.bin : []).map((b) => (isTable(b) ? str(b.name) : undefined)).filter((n): n is string => Boolean(n));
+  const name = str(pkg?.name);
+  const programs = bins.length ? bins : name ? [name] : [];
+  let channel: string | undefined;
+  let channelSource = 'rust-toolchain.toml';
+  if (files.has('rust-toolchain.toml')) {
+    const toolchain = tomlOf(files, 'rust-toolchain.toml', problems)?.toolchain;
+    channel = isTable(toolchain) ? str(toolchain.channel) : undefined;
+  } else if (files.has('rust-toolchain')) {
+    // The legacy file holds either a bare channel or the same TOML.
+    const text = files.read('rust-toolchain') ?? '';
+    channelSource = 'rust-toolchain';
+    channel = /channel\s*=\s*["']([^"']+)["']/.exec(text)?.[1] ?? firstLine(text);
+  }
+  const msrv = str(pkg?.['rust-version']);
+  return {
+    runtime: 'rust',
+    evidence: files.has('Cargo.lock') ? ['Cargo.toml', 'Cargo.lock'] : ['Cargo.toml'],
+    cargoLock: files.has('Cargo.lock'),
+    ...(pkg && cargo.workspace === undefined && pkg.build === undefined && !['lib', 'bin', 'example', 'test', 'bench'].some((t) => cargo[t] !== undefined) ? { cargoFetchFirst: true } : {}),
+    ...(programs.length ? { programs } : {}),
+    ...(problems.length ? { problems } : {}),
+    ...optionalVersion(
+      firstHint(
+        channel ? { value: channel, source: channelSource } : undefined,
+        toolVersion(files, 'rust'),
+        // rust-version is the oldest supported: any newer toolchain builds the crate.
+        msrv ? { value: `>=${msrv}`, source: 'Cargo.toml rust-version' } : undefined,
+      ),
+    ),
+  };
+}
+
+const SITE_DIRS = ['public', 'dist', 'build', '_site', 'site', 'www'];
+
+function staticFacts(files: Files): RuntimeFacts {
+  const siteDir = files.has('index.html') ? '.' : SITE_DIRS.find((d) => files.has(d) && files.exists(`${d}/index.html`));
+  return { runtime: 'static', evidence: siteDir ? [siteDir === '.' ? 'index.html' : `${siteDir}/index.html`] : [], siteDir: siteDir ?? '.' };
+}
+
+/** How a file of the project is named in messages: under the directory as the user gave it. */
+function shown(targetDir: string, name: string): string {
+  return targetDir === '.' || targetDir === '' ? name : path.join(targetDir, name);
+}
+
+function procfileOf(files: Files, targetDir: string, given: string | undefined): ProcfileImport | undefined {
+  if (given !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(given), 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a Procfile' : `cannot be read (${code ?? (error as Error).message})`;
+      return { file: given, explicit: true, processes: [], problems: [`--from-procfile ${given}: ${why}`], notes: [] };
+    }
+    return parseProcfile(text, given, true);
+  }
+  // Procfile.prod is the production one where both exist (Procfile is then often for development).
+  const name = ['Procfile.prod', 'Procfile'].find((n) => files.read(n) !== undefined);
+  if (!name) return undefined;
+  const result = parseProcfile(files.read(name)!, shown(targetDir, name));
+  if (name === 'Procfile.prod' && files.has('Procfile')) result.notes.push(`${shown(targetDir, name)} is used, not ${shown(targetDir, 'Procfile')}: pass --from-procfile to choose`);
+  return result;
+}
+
+/**
+ * Look at the target directory: does it exist, is it writable, what does it hold. The runtime
+ * is the first of these with evidence: go.mod, package.json (bun when its package manager is
+ * bun), Python (pyproject.toml, requirements.txt, uv.lock, poetry.lock), Gemfile, Cargo.toml; else
+ * generic. go.mod comes first because a package.json beside it almost always only builds front-end
+ * assets, while the Go program is what runs (README "Runtimes").
+ */
+export function detect(targetDir: string, options: DetectOptions = {}): Project {
   const dir = path.resolve(targetDir);
   const existing = nearestExisting(dir);
   const info = statSync(existing, { throwIfNoEntry: false });
@@ -36,13 +348,49 @@ export function detect(targetDir: string): Project {
   }
   const exists = existing === dir;
   const entries = exists ? readdirSync(dir) : [];
-  const has = (name: string) => entries.includes(name);
+  const files = new Files(dir, entries);
+  const has = (name: string) => files.has(name);
+
+  const runtimes: Partial<Record<Runtime, RuntimeFacts>> = {};
+  const found: Runtime[] = [];
+  if (has('go.mod')) {
+    runtimes.go = goFacts(files);
+    found.push('go');
+  }
+  if (has('package.json')) {
+    const { node, bun, detected } = packageJsonFacts(files);
+    runtimes.node = node;
+    runtimes.bun = bun;
+    found.push(detected);
+  }
+  if (PYTHON_MARKERS.some(has)) {
+    runtimes.python = pythonFacts(files);
+    found.push('python');
+  }
+  if (has('Gemfile')) {
+    runtimes.ruby = rubyFacts(files);
+    found.push('ruby');
+  }
+  if (has('Cargo.toml')) {
+    runtimes.rust = rustFacts(files);
+    found.push('rust');
+  }
+  runtimes.static = staticFacts(files);
+
+  const procfile = procfileOf(files, targetDir, options.procfile);
+  const flyToml = files.read('fly.toml') !== undefined ? parseFlyToml(files.read('fly.toml')!, shown(targetDir, 'fly.toml')) : undefined;
+  const node = runtimes.node;
   return {
     dir,
     exists,
     empty: entries.every((e) => IGNORED.has(e)),
-    runtime: has('package.json') ? 'node' : 'generic',
+    runtime: found[0] ?? 'generic',
+    ...(found.length > 1 ? { otherRuntimes: found.slice(1) } : {}),
+    runtimes,
     packageJson: has('package.json'),
-    npmLock: has('package.json') && has('package-lock.json'),
+    npmLock: node?.packageManager === 'npm' && node.lockfile !== undefined,
+    ...(procfile ? { procfile } : {}),
+    ...(flyToml ? { flyToml } : {}),
+    dockerfile: has('Dockerfile'),
   };
 }

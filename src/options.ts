@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { KILL_SIGNALS, PROCFILE_MANAGERS, STRATEGY_NAMES, type Answers } from './types.js';
+import { KILL_SIGNALS, PROCFILE_MANAGERS, RUNTIMES, STRATEGY_NAMES, type Answers } from './types.js';
 
 declare const __VERSION__: string | undefined;
 export const VERSION =
@@ -15,8 +15,16 @@ Examples:
   $ npx create-fly-multiproc --strategy bash \\
       --process "web=bin/server --port 8080" --port web=8080 \\
       --process "worker=bin/worker" --kill-timeout 10
+  $ npx create-fly-multiproc --yes --strategy procfile
+      a project with a Procfile: its processes, a Dockerfile that builds the runtime found
+      (go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml), app and region from fly.toml
+  $ npx create-fly-multiproc --strategy supervisord --process "web=/app/bin/api" --port web=8080 \\
+      --process "worker=/app/bin/worker"
+      a Go module with cmd/api and cmd/worker: the build puts each program in /app/bin
   $ npx create-fly-multiproc --strategy supervisord --process "web=gunicorn app:app -b 0.0.0.0:8000" \\
       --port web=8000 --process "jobs=celery -A app worker" --app my-app --region ams --dry-run
+  $ npx create-fly-multiproc eject Dockerfile.ejs && npx create-fly-multiproc --templates .fly-multiproc/templates ...
+      customise a generated file: copy its template out, edit it, render with it (see TEMPLATES.md)
 
 Strategies:
   process-groups  each process on its own Machines ([processes] in fly.toml) - Fly's recommended way
@@ -39,11 +47,17 @@ export interface Flags {
   killTimeout?: string;
   baseImage?: string;
   procfileManager?: string;
+  runtime?: string;
+  fromProcfile?: string;
   yes?: boolean;
   force?: boolean;
   skip?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  templates?: string;
+  /** --example / --no-example: undefined when neither is given (a remembered value then applies). */
+  example?: boolean;
+  prune?: boolean;
 }
 
 /** Every wizard question is also a flag. */
@@ -61,12 +75,22 @@ export function program(): Command {
     .option('--kill-signal <signal>', `signal Fly sends on stop: ${KILL_SIGNALS.join(', ')} (default SIGINT)`)
     .option('--kill-timeout <seconds>', 'seconds Fly waits after kill_signal (default 5, max 300)')
     .option('--base-image <image>', 'base image of the final stage (default fits the runtime)')
+    .addOption(new Option('--runtime <name>', 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)').choices(RUNTIMES as unknown as string[]))
+    .option('--from-procfile <path>', 'take the processes from this Procfile (default: Procfile.prod or Procfile in the project, if any)')
     .option('--procfile-manager <name>', `${PROCFILE_MANAGERS.join(' or ')} (default overmind)`)
-    .option('-y, --yes', 'take the defaults, never prompt')
+    .option('--example', 'write the built-in example program and its two processes (default with --yes in an empty directory; remembered)')
+    .option('--no-example', 'turn a remembered --example off (then pass --process)')
+    .option('-y, --yes', 'take the defaults, never prompt; on a re-run, the answers remembered in fly-multiproc.json')
     .option('--force', 'overwrite existing files that differ')
     .option('--skip', 'keep existing files that differ, write the rest')
-    .option('--dry-run', 'show what would be written, write nothing')
+    .option('--dry-run', 'show what would be written (a diff per changed file), write nothing')
+    .option('--prune', 'delete files an earlier run wrote that are no longer needed (only if unedited)')
     .option('--json', 'print a machine-readable summary on stdout')
+    .option('--templates <dir>', 'your templates: each replaces the built-in one of the same name, extra ones add files (see TEMPLATES.md)')
+    .usage('[options] [dir]')
+    .helpCommand(false)
+    .action(() => {}) // the scaffolder itself: cli.ts runs it after parse(); without an action, [dir] would be taken for an unknown command
+    .addCommand(ejectCommand())
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run create-fly-multiproc --help for usage)')
     .exitOverride()
@@ -88,6 +112,34 @@ export function answersFromFlags(flags: Flags, dir: string): Answers {
     killTimeout: flags.killTimeout,
     baseImage: flags.baseImage,
     procfileManager: flags.procfileManager,
+    runtime: flags.runtime,
+    fromProcfile: flags.fromProcfile,
     yes: flags.yes,
+    templates: flags.templates,
+    example: flags.example,
   };
+}
+
+/** Where `eject` puts the templates unless --to says otherwise. */
+export const DEFAULT_TEMPLATES_DIR = '.fly-multiproc/templates';
+
+export interface EjectFlags {
+  to: string;
+}
+
+/** `create-fly-multiproc eject [names...]`; cli.ts runs it. A project directory named "eject" is given as ./eject. */
+export function ejectCommand(): Command {
+  return new Command('eject')
+    .description(`copy built-in templates into ${DEFAULT_TEMPLATES_DIR} (or --to DIR) to customise them; existing files are never overwritten`)
+    .argument('[names...]', 'templates to copy, e.g. Dockerfile.ejs, partials/app.ejs, fly.toml or a directory such as supervisord (default: all)')
+    .option('--to <dir>', 'directory to copy them into', DEFAULT_TEMPLATES_DIR)
+    .addHelpText('after', `
+Then edit them, delete the ones you did not change (those keep following the built-in ones), and run
+  $ npx create-fly-multiproc --templates ${DEFAULT_TEMPLATES_DIR} ...
+TEMPLATES.md documents what a template can use.
+`)
+    .showHelpAfterError('(run create-fly-multiproc eject --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .action(() => {});
 }

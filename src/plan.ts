@@ -2,6 +2,8 @@ import { UsageError } from './errors.js';
 import { splitWords } from './shell-words.js';
 import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
 import { STRATEGIES } from './strategies/index.js';
+import { withProjectDefaults } from './import.js';
+import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
 import {
   KILL_SIGNALS,
   PROCFILE_MANAGERS,
@@ -23,8 +25,6 @@ export const DEFAULT_KILL_TIMEOUT = 5;
 /** The built-in example: one program, two processes, as in Fly's multiple-processes guide. */
 export const EXAMPLE_PROCESSES = ['web=node server.js', 'bar_web=node server.js -bar'];
 export const EXAMPLE_PORTS = ['web=8080', 'bar_web=8081'];
-
-export const DEFAULT_BASE_IMAGES = { node: 'node:20-bookworm-slim', generic: 'debian:bookworm-slim' } as const;
 
 export function defaultAppName(dir: string): string {
   const base = dir.split(/[\\/]/).filter(Boolean).pop() ?? '';
@@ -57,9 +57,13 @@ function pick<T extends string>(value: string | undefined, allowed: readonly T[]
  * Validate and normalise answers into a Plan. Every problem is collected and reported at once,
  * each naming the flag that caused it.
  */
-export function plan(answers: Answers, project: Project): Plan {
-  const problems: string[] = [];
-  const notes: string[] = [];
+export function plan(given: Answers, project: Project): Plan {
+  // What flags leave open comes from the project's Procfile and fly.toml (their problems included).
+  const imported = withProjectDefaults(given, project);
+  const answers = imported.answers;
+  const from = (key: keyof typeof imported.origin, flag: string) => imported.origin[key] ?? flag;
+  const problems: string[] = [...imported.problems];
+  const notes: string[] = [...imported.notes];
 
   // Newlines and NUL cannot live in any of the formats we write.
   const scalarFlags: [string, string | undefined][] = [
@@ -85,19 +89,22 @@ export function plan(answers: Answers, project: Project): Plan {
   let rawProcesses = answers.processes ?? [];
   let rawPorts = answers.ports ?? [];
   let example = false;
-  let runtime = project.runtime;
   if (rawProcesses.length === 0) {
-    if ((answers.yes || answers.example) && project.empty) {
+    // Asked for (wizard, --example, or remembered in fly-multiproc.json): into any directory, so a
+    // re-run keeps it; --yes alone: only into an empty one. --no-example: never.
+    if (answers.example ?? (answers.yes && project.empty)) {
       example = true;
-      runtime = 'node';
       rawProcesses = EXAMPLE_PROCESSES;
       if (rawPorts.length === 0) rawPorts = EXAMPLE_PORTS;
     } else if (answers.yes) {
-      problems.push(`no processes given: pass --process NAME=COMMAND once per process, for example --process "web=bin/server" --port web=8080 --process "worker=bin/worker" (the built-in example is only written into an empty directory)`);
+      problems.push(`no processes given: pass --process NAME=COMMAND once per process, for example ${exampleFlags(project)} --process "worker=bin/worker" (the built-in example is only written into an empty directory)`);
     } else {
       problems.push('no processes given, and no terminal to ask in (or CI=true): pass --process NAME=COMMAND once per process, --port NAME=PORT for those that listen, and if you like --strategy, --app and --region; or --yes in an empty directory for the built-in example');
     }
   }
+
+  const build = chooseBuild(answers.runtime, project, example, problems, notes);
+  const runtime = build.runtime;
 
   const processes: PlannedProcess[] = [];
   const seen = new Set<string>();
@@ -173,9 +180,9 @@ export function plan(answers: Answers, project: Project): Plan {
     const upper = answers.killSignal.trim().toUpperCase();
     const normal = (upper.startsWith('SIG') ? upper : `SIG${upper}`) as KillSignal;
     if (!KILL_SIGNALS.includes(normal)) {
-      problems.push(`--kill-signal ${JSON.stringify(answers.killSignal)}: must be one of ${KILL_SIGNALS.join(', ')} (Fly rejects some signal names, and the generated entrypoints handle these)`);
+      problems.push(`${from('killSignal', '--kill-signal')} ${JSON.stringify(answers.killSignal)}: must be one of ${KILL_SIGNALS.join(', ')} (Fly rejects some signal names, and the generated entrypoints handle these)`);
     } else if (strategy && !strategy.killSignals.includes(normal)) {
-      problems.push(`--kill-signal ${normal}: the ${strategy.name} strategy handles only ${strategy.killSignals.join(' and ')} (${normal} would kill the process manager without a clean stop)`);
+      problems.push(`${from('killSignal', '--kill-signal')} ${normal}: the ${strategy.name} strategy handles only ${strategy.killSignals.join(' and ')} (${normal} would kill the process manager without a clean stop)`);
     } else killSignal = normal;
   }
 
@@ -184,25 +191,28 @@ export function plan(answers: Answers, project: Project): Plan {
     const m = /^(\d+)s?$/.exec(answers.killTimeout.trim());
     const n = m ? Number(m[1]) : NaN;
     if (!Number.isInteger(n) || n < 1 || n > MAX_KILL_TIMEOUT) {
-      problems.push(`--kill-timeout ${JSON.stringify(answers.killTimeout)}: must be a whole number of seconds from 1 to ${MAX_KILL_TIMEOUT} (Fly's limit)`);
+      problems.push(`${from('killTimeout', '--kill-timeout')} ${JSON.stringify(answers.killTimeout)}: must be a whole number of seconds from 1 to ${MAX_KILL_TIMEOUT} (Fly's limit)`);
     } else killTimeout = n;
   }
   if (strategy && killTimeout < strategy.minKillTimeout) {
-    problems.push(`--kill-timeout ${killTimeout}: the ${strategy.name} strategy needs at least ${strategy.minKillTimeout} seconds, so that its own stop timeout fits inside Fly's and children are stopped cleanly before the Machine is killed`);
+    problems.push(`${from('killTimeout', '--kill-timeout')} ${killTimeout}: the ${strategy.name} strategy needs at least ${strategy.minKillTimeout} seconds, so that its own stop timeout fits inside Fly's and children are stopped cleanly before the Machine is killed`);
   }
 
   const app = answers.app ?? defaultAppName(project.dir);
   const appProblem = checkApp(app);
-  if (appProblem) problems.push(`--app ${JSON.stringify(app)}: ${appProblem}${answers.app === undefined ? ' (the default comes from the directory name: pass --app NAME)' : ''}`);
+  if (appProblem) problems.push(`${from('app', '--app')} ${JSON.stringify(app)}: ${appProblem}${answers.app === undefined ? ' (the default comes from the directory name: pass --app NAME)' : ''}`);
   const regionProblem = answers.region === undefined ? undefined : checkRegion(answers.region);
-  if (regionProblem) problems.push(`--region ${JSON.stringify(answers.region)}: ${regionProblem}`);
+  if (regionProblem) problems.push(`${from('region', '--region')} ${JSON.stringify(answers.region)}: ${regionProblem}`);
 
   const procfileManager = pick<ProcfileManager>(answers.procfileManager, PROCFILE_MANAGERS, '--procfile-manager', problems) ?? 'overmind';
   if (answers.procfileManager !== undefined && strategyName && strategyName !== 'procfile') {
     notes.push(`--procfile-manager is ignored: it only applies to --strategy procfile`);
   }
 
-  const baseImage = answers.baseImage ?? DEFAULT_BASE_IMAGES[runtime];
+  const baseImage = answers.baseImage ?? build.runImage;
+  if (answers.baseImage !== undefined && build.image && copiesSource(runtime) && baseImage !== build.runImage) {
+    notes.push(`--base-image ${baseImage}: the dependencies are installed on ${build.image}; the final stage needs the same ${runtime} version and C library to run them`);
+  }
   if (!IMAGE_PATTERN.test(baseImage)) {
     problems.push(`--base-image ${JSON.stringify(baseImage)}: not a valid image reference (expected something like debian:bookworm-slim or registry.example.com/team/base:1.2)`);
   } else if (!/[:@]/.test(baseImage.split('/').pop() ?? '') || baseImage.endsWith(':latest')) {
@@ -218,7 +228,7 @@ export function plan(answers: Answers, project: Project): Plan {
     notes.push(`auto-stop is off: every process shares one Machine, and stopping it when idle would also stop ${processes.filter((p) => p.port === undefined).map((p) => p.name).join(', ')}`);
   }
 
-  return {
+  const result: Plan = {
     dir: project.dir,
     strategy: strategyName,
     app,
@@ -230,7 +240,11 @@ export function plan(answers: Answers, project: Project): Plan {
     baseImage,
     procfileManager,
     runtime,
+    build,
     example,
     notes,
   };
+  // The final stage of a compiled runtime copies these instead of the source.
+  build.runFiles = STRATEGIES[strategyName].files(result).map((f) => f.path);
+  return result;
 }

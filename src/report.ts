@@ -22,17 +22,32 @@ export function nextSteps(plan: Plan, dirArg: string): string[] {
 const ACTION_LABEL: Record<FileStatus['action'], string> = {
   create: 'create',
   identical: 'identical',
+  update: 'update',
+  merge: 'merge',
   overwrite: 'overwrite',
   skip: 'skip',
   conflict: 'conflict',
+  stale: 'stale',
+  delete: 'delete',
 };
 
 function colourAction(action: FileStatus['action']): string {
   const label = ACTION_LABEL[action].padEnd(9);
   if (action === 'create') return pc.green(label);
-  if (action === 'overwrite') return pc.yellow(label);
-  if (action === 'conflict') return pc.red(label);
+  if (action === 'overwrite' || action === 'update' || action === 'merge' || action === 'stale') return pc.yellow(label);
+  if (action === 'conflict' || action === 'delete') return pc.red(label);
   return pc.dim(label);
+}
+
+/** Why a file gets its action, shown after its line (obvious ones are not explained). */
+function actionNote(s: FileStatus): string {
+  if (!s.reason || s.action === 'create' || s.action === 'conflict') return '';
+  return pc.dim(`  (${s.reason})`);
+}
+
+/** Warnings from the files that will be written (a dry run shows those that would be). */
+export function fileWarnings(statuses: FileStatus[]): string[] {
+  return statuses.filter((s) => s.action !== 'skip' && s.action !== 'identical').flatMap((s) => s.warnings ?? []);
 }
 
 /** The command line that gives the same files without a single question. */
@@ -71,10 +86,15 @@ export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRu
     lines.push(`  ${p.name.padEnd(width)}  ${p.command.padEnd(commandWidth)}  ${pc.dim(port)}`);
   }
   lines.push('', options.dryRun ? 'Files (would be):' : 'Files:');
-  for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${s.path}`);
+  for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${s.path}${actionNote(s)}`);
   if (plan.notes.length) {
     lines.push('', 'Notes:');
     for (const note of plan.notes) lines.push(`  - ${note}`);
+  }
+  const warnings = fileWarnings(statuses);
+  if (warnings.length) {
+    lines.push('', pc.yellow('Warnings:'));
+    for (const warning of warnings) lines.push(`  ${pc.yellow('!')} ${warning}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -90,12 +110,15 @@ export function summary(plan: Plan, statuses: FileStatus[], options: { dryRun: b
   return planSummary(plan, statuses, options) + (options.dryRun ? '' : nextStepsText(plan, options.dirArg));
 }
 
+/** --dry-run: new files in full, a unified diff for each changed one (status.diff, see attachDiffs). */
 export function dryRunContents(statuses: FileStatus[]): string {
   const out: string[] = [];
   for (const s of statuses) {
     if (s.action === 'identical' || s.action === 'skip') continue;
-    out.push(pc.bold(`--- ${s.action}: ${s.path}${s.executable ? ' (executable)' : ''}`));
-    out.push(s.content.endsWith('\n') ? s.content.slice(0, -1) : s.content);
+    out.push(pc.bold(`--- ${s.action}: ${s.path}${s.executable ? ' (executable)' : ''}${s.action === 'create' ? '' : `: ${s.reason ?? ''}`}`));
+    if (s.action === 'create') out.push(s.content.endsWith('\n') ? s.content.slice(0, -1) : s.content);
+    else if (s.diff) out.push(s.diff.endsWith('\n') ? s.diff.slice(0, -1) : s.diff);
+    for (const clash of s.clashes ?? []) out.push(`  - ${clash}`);
     out.push('');
   }
   return out.length ? `${out.join('\n')}\n` : '';
@@ -111,8 +134,12 @@ export function jsonReport(plan: Plan, statuses: FileStatus[], options: { dryRun
       action: s.action,
       executable: s.executable,
       bytes: Buffer.byteLength(s.content),
-      ...(options.dryRun ? { content: s.content } : {}),
+      ...(s.reason ? { reason: s.reason } : {}),
+      ...(s.clashes?.length ? { clashes: s.clashes } : {}),
+      ...(options.dryRun && s.action !== 'stale' && s.action !== 'delete' ? { content: s.content } : {}),
+      ...(options.dryRun && s.diff !== undefined ? { diff: s.diff } : {}),
     })),
+    warnings: fileWarnings(statuses),
     nextSteps: nextSteps(plan, options.dirArg),
     command: equivalentCommand(plan, options.dirArg),
   };

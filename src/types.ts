@@ -1,3 +1,6 @@
+import type { FlyTomlImport, ProcfileImport } from './import.js';
+import type { Build, RuntimeFacts } from './runtimes.js';
+
 export const STRATEGY_NAMES = ['process-groups', 'bash', 'supervisord', 'procfile'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
@@ -7,7 +10,9 @@ export type KillSignal = (typeof KILL_SIGNALS)[number];
 export const PROCFILE_MANAGERS = ['overmind', 'hivemind'] as const;
 export type ProcfileManager = (typeof PROCFILE_MANAGERS)[number];
 
-export type Runtime = 'node' | 'generic';
+/** Runtimes the Dockerfile can build; detect.ts says which one a project is (--runtime overrides). */
+export const RUNTIMES = ['go', 'node', 'python', 'ruby', 'rust', 'bun', 'static', 'generic'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
 
 /** What the user asked for, from flags (and later the wizard). Nothing here is trusted. */
 export interface Answers {
@@ -24,9 +29,15 @@ export interface Answers {
   killTimeout?: string;
   baseImage?: string;
   procfileManager?: string;
+  /** --runtime: overrides the detected runtime. */
+  runtime?: string;
+  /** --from-procfile: the processes come from this Procfile (detect reads it). */
+  fromProcfile?: string;
   yes?: boolean;
   /** Write the built-in example (chosen in the wizard; --yes in an empty directory does the same). */
   example?: boolean;
+  /** --templates: a directory of templates that replace or add to the built-in ones (as given, relative to the working directory). */
+  templates?: string;
 }
 
 /** What detect() learned about the target directory. */
@@ -35,9 +46,20 @@ export interface Project {
   exists: boolean;
   /** No entries other than .git and editor/OS litter. */
   empty: boolean;
+  /** The first runtime with evidence (order in detect.ts), else generic. */
   runtime: Runtime;
+  /** Runtimes the directory also has evidence of, which lost on the detection order. */
+  otherRuntimes?: Runtime[];
+  /** What detect() learned per runtime with evidence (and static, always): versions, lockfiles, programs. */
+  runtimes?: Partial<Record<Runtime, RuntimeFacts>>;
   packageJson: boolean;
   npmLock: boolean;
+  /** Procfile.prod or Procfile in the directory, or the file given with --from-procfile. */
+  procfile?: ProcfileImport;
+  /** An existing fly.toml: app, region, stop settings and [processes] to keep as defaults. */
+  flyToml?: FlyTomlImport;
+  /** A Dockerfile exists already (replaced only with --force). */
+  dockerfile?: boolean;
 }
 
 export interface PlannedProcess {
@@ -65,6 +87,8 @@ export interface Plan {
   baseImage: string;
   procfileManager: ProcfileManager;
   runtime: Runtime;
+  /** How the Dockerfile builds the runtime: images, version, package manager, files to copy. */
+  build: Build;
   /** Scaffold the built-in example program too. */
   example: boolean;
   /** Things the user should know about the plan (shown in the summary). */

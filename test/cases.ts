@@ -1,6 +1,14 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { detect } from '../src/detect.js';
 import { plan } from '../src/plan.js';
 import { render } from '../src/render.js';
 import type { Answers, Project } from '../src/types.js';
+
+/** Small real projects, one per runtime (test/fixtures/projects/RUNTIME). */
+export const FIXTURE_PROJECTS = fileURLToPath(new URL('./fixtures/projects/', import.meta.url));
+/** A fixture project as detect() sees it. */
+export const fixtureProject = (name: string): Project => detect(path.join(FIXTURE_PROJECTS, name));
 
 /** Fixed inputs for golden files and static checks: one or more per strategy. */
 export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Partial<Project> }> = {
@@ -52,10 +60,67 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
       app: 'hello-hivemind',
       killTimeout: '8',
     },
-    project: { runtime: 'node', packageJson: true, npmLock: true },
+    project: fixtureProject('node'),
   },
   'bash-alpine': {
     answers: { strategy: 'bash', processes: ['web=/app/server', 'worker=/app/worker'], ports: ['web=8080'], app: 'tiny', baseImage: 'alpine:3.20' },
+  },
+  // One fixture project per runtime, each with at least two strategies; commands run what the build made.
+  'go-bash': {
+    answers: { strategy: 'bash', processes: ['web=/app/bin/hello', 'worker=/app/bin/worker'], ports: ['web=8080'], app: 'hello-go' },
+    project: fixtureProject('go'),
+  },
+  'go-procfile': {
+    answers: { strategy: 'procfile', processes: ['web=/app/bin/hello', 'worker=/app/bin/worker'], ports: ['web=8080'], app: 'hello-go', killSignal: 'SIGTERM' },
+    project: fixtureProject('go'),
+  },
+  'node-process-groups': {
+    answers: { processes: ['web=node server.js', 'rebuild=node build.js'], ports: ['web=8080'], app: 'hello-node', region: 'ams' },
+    project: fixtureProject('node'),
+  },
+  'node-supervisord': {
+    answers: { strategy: 'supervisord', processes: ['web=node server.js', 'rebuild=node build.js'], ports: ['web=8080'], app: 'hello-node' },
+    project: fixtureProject('node'),
+  },
+  'bun-process-groups': {
+    answers: { processes: ['web=bun run index.js'], ports: ['web=8080'], app: 'hello-bun' },
+    project: fixtureProject('bun'),
+  },
+  'bun-bash': {
+    answers: { strategy: 'bash', processes: ['web=bun run index.js', 'admin=bun run index.js'], ports: ['web=8080'], app: 'hello-bun' },
+    project: fixtureProject('bun'),
+  },
+  'python-bash': {
+    answers: { strategy: 'bash', processes: ['web=python app.py', 'worker=python worker.py'], ports: ['web=8080'], app: 'hello-python' },
+    project: fixtureProject('python'),
+  },
+  'python-supervisord': {
+    answers: { strategy: 'supervisord', processes: ['web=python app.py', 'worker=python worker.py'], ports: ['web=8080'], app: 'hello-python', killTimeout: '10' },
+    project: fixtureProject('python'),
+  },
+  'ruby-procfile': {
+    answers: { strategy: 'procfile', processes: ['web=bundle exec puma -b tcp://0.0.0.0:8080', 'worker=bundle exec ruby -e "loop { puts :tick; sleep 5 }"'], ports: ['web=8080'], app: 'hello-ruby' },
+    project: fixtureProject('ruby'),
+  },
+  'ruby-process-groups': {
+    answers: { processes: ['web=bundle exec puma -b tcp://0.0.0.0:8080'], ports: ['web=8080'], app: 'hello-ruby', killSignal: 'SIGTERM' },
+    project: fixtureProject('ruby'),
+  },
+  'rust-supervisord': {
+    answers: { strategy: 'supervisord', processes: ['web=/app/bin/hello-rust', 'other=/app/bin/hello-rust'], ports: ['web=8080'], app: 'hello-rust' },
+    project: fixtureProject('rust'),
+  },
+  'rust-process-groups': {
+    answers: { processes: ['web=/app/bin/hello-rust'], ports: ['web=8080'], app: 'hello-rust' },
+    project: fixtureProject('rust'),
+  },
+  'static-process-groups': {
+    answers: { runtime: 'static', processes: ['web=nginx -g "daemon off;"'], ports: ['web=80'], app: 'hello-static' },
+    project: fixtureProject('static'),
+  },
+  'static-supervisord': {
+    answers: { runtime: 'static', strategy: 'supervisord', processes: ['web=nginx -g "daemon off;"', 'clock=sh -c "while sleep 60; do date > /usr/share/nginx/html/time.txt; done"'], ports: ['web=80'], app: 'hello-static' },
+    project: fixtureProject('static'),
   },
 };
 

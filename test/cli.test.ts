@@ -80,8 +80,10 @@ describe('the built CLI', () => {
     expect(report.plan.processes[1]).toMatchObject({ name: 'jobs', argv: ['sh', '-c', 'exec bin/jobs $QUEUE'] });
     expect(report.files.map((f: any) => [f.path, f.action])).toEqual([
       ['Dockerfile', 'create'],
+      ['.dockerignore', 'create'],
       ['fly.toml', 'skip'],
       ['entrypoint.sh', 'create'],
+      ['fly-multiproc.json', 'create'],
     ]);
     expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe('app = "mine"\n');
   });

@@ -19,6 +19,8 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/index.cjs');
     expect(files).toContain('package/bin/create-fly-multiproc.cjs');
     expect(files).toContain('package/templates/bash/entrypoint.sh.ejs');
+    expect(files).toContain('package/templates/partials/go/build.ejs');
+    expect(files).toContain('package/templates/dockerignore.ejs');
     expect(files.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toBe(false);
 
     // An empty directory with only the tarball, run as the README says: npx ./create-fly-multiproc-*.tgz
@@ -31,6 +33,6 @@ describe('the packed tarball', () => {
 
     const run = await execa('npx', ['--yes', local, 'my-app', '--yes', '--strategy', 'bash'], { cwd: empty, env, timeout: 120_000 });
     expect(run.stdout).toContain('create    entrypoint.sh');
-    expect(readdirSync(path.join(empty, 'my-app')).sort()).toEqual(['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js']);
+    expect(readdirSync(path.join(empty, 'my-app')).sort()).toEqual(['.dockerignore', 'Dockerfile', 'entrypoint.sh', 'fly-multiproc.json', 'fly.toml', 'server.js']);
   }, 180_000);
 });

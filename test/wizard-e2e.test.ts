@@ -75,12 +75,12 @@ describe.skipIf(!hasTmux)('the wizard in a real terminal', () => {
     await t.answer(/How should the processes run\?.*recommended: supervisord/s, 'Enter');
     await t.answer(/Fly app name/, 'Enter');
     await t.answer(/Primary region/, 'a', 'm', 's', 'Enter');
-    await t.answer(/Write 6 files\?/, 'Enter');
+    await t.answer(/Write 8 files\?/, 'Enter');
     const screen = await t.waitFor(/EXIT=\d+/);
     expect(screen).toContain('EXIT=0');
     expect(screen).toContain('npx create-fly-multiproc app --strategy supervisord --app app --region ams --yes');
     const app = path.join(dir, 'app');
-    expect(readdirSync(app).sort()).toEqual(['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js', 'supervisor-fail-fast.sh', 'supervisor.conf']);
+    expect(readdirSync(app).sort()).toEqual(['.dockerignore', 'Dockerfile', 'entrypoint.sh', 'fly-multiproc.json', 'fly.toml', 'server.js', 'supervisor-fail-fast.sh', 'supervisor.conf']);
     const toml = parse(readFileSync(path.join(app, 'fly.toml'), 'utf8')) as Record<string, unknown>;
     expect(toml).toMatchObject({ app: 'app', primary_region: 'ams' });
   });
@@ -105,7 +105,7 @@ describe.skipIf(!hasTmux)('the wizard in a real terminal', () => {
     await t.answer(/How should the processes run\?/, 'Enter');
     await t.answer(/Fly app name/, 'Enter');
     await t.answer(/Primary region/, 'Enter');
-    await t.answer(/Write 3 files\?/, 'y');
+    await t.answer(/Write 5 files\?/, 'y');
     const screen = await t.waitFor(/EXIT=\d+/);
     expect(screen).toContain('EXIT=0');
     const entry = readFileSync(path.join(dir, 'entrypoint.sh'), 'utf8');

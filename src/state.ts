@@ -1,0 +1,284 @@
+/**
+ * fly-multiproc.json: what a re-run needs to know. The answers the user gave (so a re-run without
+ * flags gives the same files) and a hash of each file we generated (so a file that still matches
+ * our last output is regenerated without asking, and an edited one is a conflict). No timestamps,
+ * no versions, fixed key order: the same run writes the same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from './errors.js';
+import type { RenderedFile } from './render.js';
+import type { Answers, Plan } from './types.js';
+import type { FileStatus } from './write.js';
+
+export const STATE_FILE = 'fly-multiproc.json';
+const FORMAT = 1;
+const NOTE =
+  'Written by create-fly-multiproc. "answers" are reused when it runs again without flags (flags override them); "files" holds a sha256 of each file it generated, so it can tell its own output from your edits. Keep it in version control.';
+
+/** The answers a re-run remembers, in the order they are written. */
+export const REMEMBERED = [
+  'strategy',
+  'processes',
+  'fromProcfile',
+  'ports',
+  'http',
+  'app',
+  'region',
+  'killSignal',
+  'killTimeout',
+  'runtime',
+  'baseImage',
+  'procfileManager',
+  'templates',
+  'example',
+] as const;
+export type RememberedKey = (typeof REMEMBERED)[number];
+export type RememberedAnswers = Partial<Pick<Answers, RememberedKey>>;
+
+/** The flag each remembered answer stands for, for messages. */
+export const FLAG_OF: Record<RememberedKey, string> = {
+  strategy: '--strategy',
+  processes: '--process',
+  ports: '--port',
+  http: '--http',
+  app: '--app',
+  region: '--region',
+  killSignal: '--kill-signal',
+  killTimeout: '--kill-timeout',
+  baseImage: '--base-image',
+  procfileManager: '--procfile-manager',
+  example: '--example',
+  runtime: '--runtime',
+  templates: '--templates',
+  fromProcfile: '--from-procfile',
+};
+const LISTS = new Set<RememberedKey>(['processes', 'ports']);
+/** Paths: given relative to the working directory, remembered relative to the project, so a re-run from anywhere finds them. */
+const PATHS = new Set<RememberedKey>(['templates', 'fromProcfile']);
+const BOOLEANS = new Set<RememberedKey>(['example']);
+
+export interface State {
+  answers: RememberedAnswers;
+  /** Relative path -> sha256 (hex) of the content we generated for it last time. */
+  files: Record<string, string>;
+}
+
+export function sha256(content: string): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** Read and check the state file; undefined when there is none. A broken one is a usage error (exit 2). */
+export function readState(dir: string): State | undefined {
+  const file = path.join(dir, STATE_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  const fix = `fix it, or delete ${STATE_FILE} to start afresh (its answers are then forgotten, and every existing file counts as yours)`;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${STATE_FILE}: not valid JSON (${(error as Error).message})`, fix);
+  }
+  const problems: string[] = [];
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(data)) throw new UsageError(`${STATE_FILE}: expected a JSON object`, fix);
+  if (data.format !== undefined && data.format !== FORMAT) {
+    problems.push(`${STATE_FILE}: "format" is ${JSON.stringify(data.format)}; this version of create-fly-multiproc reads format ${FORMAT} (was it written by a newer version?)`);
+  }
+  const answers: RememberedAnswers = {};
+  if (data.answers !== undefined && !isObject(data.answers)) problems.push(`${STATE_FILE}: "answers" must be an object`);
+  else {
+    for (const [key, value] of Object.entries(data.answers ?? {})) {
+      const k = key as RememberedKey;
+      if (!(REMEMBERED as readonly string[]).includes(key)) {
+        problems.push(`${STATE_FILE}: answers.${key} is not an answer create-fly-multiproc remembers (known: ${REMEMBERED.join(', ')})`);
+      } else if (LISTS.has(k)) {
+        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) problems.push(`${STATE_FILE}: answers.${key} must be a list of strings, like ${FLAG_OF[k]} values`);
+        else (answers as Record<string, unknown>)[k] = value;
+      } else if (BOOLEANS.has(k)) {
+        if (typeof value !== 'boolean') problems.push(`${STATE_FILE}: answers.${key} must be true or false`);
+        else (answers as Record<string, unknown>)[k] = value;
+      } else if (typeof value !== 'string') {
+        problems.push(`${STATE_FILE}: answers.${key} must be a string, like the value of ${FLAG_OF[k]}`);
+      } else (answers as Record<string, unknown>)[k] = value;
+    }
+  }
+  const files: Record<string, string> = {};
+  if (data.files !== undefined && !isObject(data.files)) problems.push(`${STATE_FILE}: "files" must be an object of path -> sha256`);
+  else {
+    for (const [rel, hash] of Object.entries(data.files ?? {})) {
+      if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) problems.push(`${STATE_FILE}: files[${JSON.stringify(rel)}] must be a sha256 in hex`);
+      else if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) problems.push(`${STATE_FILE}: files[${JSON.stringify(rel)}] must be a path inside the project`);
+      else files[rel] = hash;
+    }
+  }
+  if (problems.length) throw new UsageError(problems, fix);
+  return { answers, files };
+}
+
+/** The file's bytes: fixed key order, two-space JSON, a trailing newline. */
+export function serializeState(state: State): string {
+  const answers: Record<string, unknown> = {};
+  for (const key of REMEMBERED) if (state.answers[key] !== undefined) answers[key] = state.answers[key];
+  const files: Record<string, string> = {};
+  for (const rel of Object.keys(state.files).sort()) files[rel] = state.files[rel]!;
+  return `${JSON.stringify({ '//': NOTE, format: FORMAT, answers, files }, null, 2)}\n`;
+}
+
+export interface MergedAnswers {
+  answers: Answers;
+  /** Flags whose value came from the state file, for the summary. */
+  fromState: string[];
+  /** Remembered values dropped because the flags made them meaningless. */
+  dropped: string[];
+  /** Remembered values kept for later but not used by this run. */
+  inert: RememberedAnswers;
+}
+
+const nameOf = (pair: string) => pair.slice(0, pair.indexOf('=') < 0 ? pair.length : pair.indexOf('=')).trim();
+
+/**
+ * Remembered answers under the flags: a flag that is given wins (a list flag replaces the whole
+ * list, except --port, which sets one process's port and keeps the others); one that is not given
+ * takes the remembered value. Remembered values that point at processes the flags removed are dropped.
+ */
+export function mergeAnswers(given: Answers, remembered: RememberedAnswers | undefined, projectDir: string): MergedAnswers {
+  const answers: Answers = { ...given };
+  const fromState: string[] = [];
+  const dropped: string[] = [];
+  if (!remembered) return { answers, fromState, dropped, inert: {} };
+  const record = answers as unknown as Record<string, unknown>;
+  // Processes come from one source: --process, --from-procfile or the example. One given on the
+  // command line replaces whichever was remembered.
+  const sources = ['processes', 'fromProcfile', 'example'] as const;
+  const sourceGiven = given.processes !== undefined || given.fromProcfile !== undefined || given.example === true;
+  for (const key of REMEMBERED) {
+    let value = remembered[key];
+    if (value === undefined || key === 'ports') continue;
+    if (sourceGiven && (sources as readonly string[]).includes(key)) continue;
+    if (record[key] === undefined) {
+      if (PATHS.has(key)) value = path.relative(process.cwd(), path.resolve(projectDir, value as string)) || '.';
+      record[key] = value;
+      fromState.push(FLAG_OF[key]);
+    }
+  }
+  const names = new Set((answers.processes ?? []).map(nameOf));
+  const known = (name: string) => answers.processes === undefined || names.has(name);
+  if (remembered.ports?.length) {
+    // --port sets one process's port: the remembered list keeps its order, a flag replaces its entry.
+    const flagged = new Map((given.ports ?? []).map((p) => [nameOf(p), p]));
+    const merged: string[] = [];
+    for (const p of remembered.ports) {
+      const name = nameOf(p);
+      if (flagged.has(name)) merged.push(flagged.get(name)!);
+      else if (known(name)) merged.push(p);
+      else dropped.push(`--port ${p}`);
+    }
+    for (const [name, p] of flagged) if (!remembered.ports.some((r) => nameOf(r) === name)) merged.push(p);
+    if (merged.length) answers.ports = merged;
+    if (merged.some((p) => !flagged.has(nameOf(p)))) fromState.push('--port');
+  }
+  if (given.http === undefined && answers.http !== undefined && !known(answers.http)) {
+    dropped.push(`--http ${answers.http}`);
+    delete answers.http;
+    fromState.splice(fromState.indexOf('--http'), 1);
+  }
+  // A remembered manager matters only to the procfile strategy: keep it for later, do not pass it on
+  // (plan would note on every run that it is ignored).
+  const inert: RememberedAnswers = {};
+  if (given.procfileManager === undefined && answers.procfileManager !== undefined && answers.strategy !== undefined && answers.strategy !== 'procfile') {
+    inert.procfileManager = answers.procfileManager;
+    delete answers.procfileManager;
+    fromState.splice(fromState.indexOf('--procfile-manager'), 1);
+  }
+  return { answers, fromState, dropped, inert };
+}
+
+/** What to remember after a run: every answer that was given, the app name (its default moves with the directory) and the example. */
+export function answersToRemember(answers: Answers, plan: Plan, inert: RememberedAnswers, projectDir: string): RememberedAnswers {
+  const out: RememberedAnswers = { ...inert };
+  for (const key of REMEMBERED) {
+    let value = answers[key];
+    if (value === undefined || value === false) continue; // false is the default of every boolean: --no-X forgets
+    if (PATHS.has(key)) value = path.relative(projectDir, path.resolve(value as string)).split(path.sep).join('/') || '.';
+    (out as Record<string, unknown>)[key] = value;
+  }
+  out.app = plan.app;
+  if (plan.example) {
+    out.example = true;
+  } else delete out.example;
+  return out;
+}
+
+/** Answers as remembered, with paths made relative to the working directory again. */
+export function rememberedAsAnswers(remembered: RememberedAnswers, projectDir: string): Answers {
+  return mergeAnswers({ dir: projectDir }, remembered, projectDir).answers;
+}
+
+/**
+ * Our output of the last run, rebuilt from the remembered answers. `verified`: the files whose
+ * hash matches the state file (exactly what we wrote). `candidate`: every rebuilt file; for fly.toml
+ * it is a good enough base even when values imported from the project (kill_timeout edited in
+ * fly.toml) make the hash differ, because the same values flow into this run's output.
+ */
+export function lastOutput(state: State, projectDir: string, renderAnswers: (answers: Answers) => RenderedFile[]): { verified: Map<string, string>; candidate: Map<string, string> } {
+  const verified = new Map<string, string>();
+  const candidate = new Map<string, string>();
+  let files: RenderedFile[];
+  try {
+    files = renderAnswers({ ...rememberedAsAnswers(state.answers, projectDir), yes: true });
+  } catch {
+    return { verified, candidate }; // the remembered answers no longer make a plan: no base
+  }
+  for (const f of files) {
+    candidate.set(f.path, f.content);
+    if (state.files[f.path] === sha256(f.content)) verified.set(f.path, f.content);
+  }
+  return { verified, candidate };
+}
+
+/** The state file as one more file to write: created, identical, or updated (it is always ours). */
+export function stateStatus(projectDir: string, state: State): FileStatus {
+  const content = serializeState(state);
+  let existing: string | undefined;
+  try {
+    existing = readFileSync(path.join(projectDir, STATE_FILE), 'utf8');
+  } catch {
+    existing = undefined;
+  }
+  const action = existing === undefined ? 'create' : existing === content ? 'identical' : 'update';
+  return {
+    path: STATE_FILE,
+    content,
+    generated: content,
+    executable: false,
+    action,
+    ...(existing === undefined ? {} : { existing }),
+    ...(action === 'update' ? { reason: 'remembered answers and file hashes' } : {}),
+  };
+}
+
+/** Hashes to record: every file generated now, and stale files that were kept (so they are listed again, and can be pruned later). */
+export function recordedHashes(statuses: FileStatus[], previous: State | undefined): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const s of statuses) {
+    if (s.action === 'stale' && previous?.files[s.path]) files[s.path] = previous.files[s.path]!;
+    else if (s.action !== 'stale' && s.action !== 'delete' && s.generated !== undefined) files[s.path] = sha256(s.generated);
+  }
+  return files;
+}
+
+/** A plan problem caused by a remembered answer names the flag; say where the value came from. */
+export function explainRemembered(error: unknown, merged: MergedAnswers): unknown {
+  if (!(error instanceof UsageError) || merged.fromState.length === 0) return error;
+  const named = merged.fromState.filter((flag) => error.problems.some((p) => p.startsWith(`${flag} `) || p.includes(` ${flag} `)));
+  const hint = `${(named.length ? named : merged.fromState).join(', ')} came from ${STATE_FILE} (remembered answers): pass the flag to replace a remembered value, or edit ${STATE_FILE}`;
+  return new UsageError(error.problems, error.hint ? `${error.hint}\n${hint}` : hint);
+}

@@ -1,0 +1,98 @@
+/**
+ * The context every template receives. TEMPLATES.md documents each key of TemplateContext (and of
+ * the types it uses); test/templates.test.ts reads this file with the TypeScript compiler and fails
+ * when a key is missing from the docs, or the docs list a key that no longer exists.
+ */
+import { escape, type Escape } from './escape.js';
+import { STRATEGIES } from './strategies/index.js';
+import type { GeneratedFile } from './strategies/index.js';
+import type { Plan, PlannedProcess, Project, StrategyName } from './types.js';
+
+/** What a template knows about the strategy itself. */
+export interface StrategyInfo {
+  /** `process-groups`, `bash`, `supervisord` or `procfile`. */
+  name: StrategyName;
+  /** One line: what the strategy does. */
+  summary: string;
+  /** All processes share one Machine (every strategy but process-groups). */
+  oneMachine: boolean;
+}
+
+/** A Procfile manager pinned by version, installed with `go install module@version`. */
+export interface ManagerInfo {
+  module: string;
+  version: string;
+  /** Debian packages the manager needs at run time. */
+  needs: readonly string[];
+}
+
+/**
+ * Values a strategy derives from the plan (`s` in templates). Each key is set by one strategy
+ * only; the others leave it undefined.
+ */
+export interface StrategyValues {
+  /** bash: seconds the entrypoint waits for processes to stop (kill_timeout - 1). */
+  stopTimeout?: number;
+  /** supervisord: `stopwaitsecs` of each program (kill_timeout - 3). */
+  stopWaitSecs?: number;
+  /** procfile: the manager to install (overmind or hivemind). */
+  manager?: ManagerInfo;
+  /** procfile: image of the Go build stage that installs the manager. */
+  goBuilderImage?: string;
+  /** procfile: OVERMIND_TIMEOUT / HIVEMIND_TIMEOUT (kill_timeout - 2). */
+  managerTimeout?: number;
+}
+
+/** Everything a template can use, each key a local variable of the template. */
+export interface TemplateContext {
+  /** The validated plan: what the user asked for, normalised. */
+  plan: Plan;
+  /** What was found in the target directory. */
+  project: Project;
+  /** The processes in the order given (same as plan.processes). */
+  processes: PlannedProcess[];
+  strategy: StrategyInfo;
+  /** Values the strategy derives from the plan. */
+  s: StrategyValues;
+  /** The process that gets Fly's [http_service], if any. */
+  httpProcess: PlannedProcess | undefined;
+  /** Processes with a port other than httpProcess: each gets a [[services]] block. */
+  otherServices: PlannedProcess[];
+  /** fly.toml auto_stop_machines: "off" when one Machine runs a process without a port. */
+  autoStop: 'off' | 'stop';
+  /** fly.toml [[restart]] policy, when Fly's default would leave the Machine stopped. */
+  restartPolicy: 'always' | undefined;
+  /** The base image is Alpine (apk instead of apt-get). */
+  alpine: boolean;
+  /** OS packages the final image needs. */
+  packages: string[];
+  /** Generated files that must be executable, relative to the project directory. */
+  executables: string[];
+  /** Escaping helpers, one per target format. */
+  esc: Escape;
+}
+
+/** Build the context. `files` is everything this run writes (built-in and extra templates). */
+export function templateContext(plan: Plan, project: Project, files: readonly GeneratedFile[]): TemplateContext {
+  const strategy = STRATEGIES[plan.strategy];
+  const httpProcess = plan.processes.find((p) => p.name === plan.http);
+  const alpine = /(^|[/:_-])alpine/.test(plan.baseImage);
+  const packages = strategy.aptPackages(plan);
+  if (plan.strategy !== 'process-groups' && alpine) packages.unshift('bash');
+  return {
+    plan,
+    project,
+    processes: plan.processes,
+    strategy: { name: strategy.name, summary: strategy.summary, oneMachine: strategy.oneMachine },
+    s: strategy.context(plan) as StrategyValues,
+    httpProcess,
+    otherServices: plan.processes.filter((p) => p.port !== undefined && p !== httpProcess),
+    // A Machine that runs a process without a port must not be stopped by the proxy when idle.
+    autoStop: strategy.oneMachine && plan.processes.some((p) => p.port === undefined) ? 'off' : 'stop',
+    restartPolicy: strategy.restartPolicy?.(plan),
+    alpine,
+    packages,
+    executables: files.filter((f) => f.executable).map((f) => f.path),
+    esc: escape,
+  };
+}
