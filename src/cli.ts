@@ -9,7 +9,7 @@ import { checkRendered, render, templateDirsFor } from './render.js';
 import { eject, ejectSummary } from './eject.js';
 import { dryRunContents, jsonReport, nextStepsText, planSummary, summary } from './report.js';
 import { answersFromFlags, program, VERSION, type EjectFlags, type Flags } from './options.js';
-import { canPrompt, confirmWrite, wizard } from './wizard.js';
+import { canPrompt } from './terminal.js';
 import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './write.js';
 import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
 import { answersToRemember, explainRemembered, lastOutput, mergeAnswers, readState, recordedHashes, STATE_FILE, stateStatus } from './state.js';
@@ -45,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     const project = detect(dirArg, { procfile: answers.fromProcfile });
     const templateDirs = templateDirsFor(answers.templates);
     const interactive = canPrompt(flags);
-    if (interactive) answers = await wizard(answers, project, declaredProcesses(project));
+    // The wizard (and prompts) load only when there is someone to ask: scripts start faster.
+    if (interactive) answers = await (await import('./wizard.js')).wizard(answers, project, declaredProcesses(project));
     let plan: Plan;
     try {
       plan = makePlan(answers, project);
@@ -79,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     if (interactive && !dryRun) {
       process.stdout.write(`\n${planSummary(plan, statuses, { dryRun })}`);
       const count = statuses.filter((s) => WRITES.has(s.action)).length;
-      if (count > 0) await confirmWrite(count);
+      if (count > 0) await (await import('./wizard.js')).confirmWrite(count);
       await writeFiles(plan.dir, statuses);
       process.stdout.write(`${pc.green('Done:')} ${count} file${count === 1 ? '' : 's'} written in ${plan.dir}\n${nextStepsText(plan, dirArg)}`);
       return 0;

@@ -1,5 +1,6 @@
 import prompts, { type PromptObject } from 'prompts';
 import { pc } from './colors.js';
+export { canPrompt } from './terminal.js';
 import { CancelledError } from './errors.js';
 import { defaultAppName, EXAMPLE_PROCESSES } from './plan.js';
 import { splitWords } from './shell-words.js';
@@ -17,15 +18,6 @@ export interface DetectedProcess {
   name: string;
   command: string;
   port?: number;
-}
-
-/** Should we ask at all? Never without a terminal on both ends, in CI, or with --yes / --json. */
-export function canPrompt(
-  options: { yes?: boolean; json?: boolean },
-  env: NodeJS.ProcessEnv = process.env,
-  terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY),
-): boolean {
-  return terminal && env.CI !== 'true' && !options.yes && !options.json;
 }
 
 /**

@@ -15,6 +15,21 @@ const FILES = {
 };
 
 describe('the built CLI', () => {
+  it('the bundle is plain CommonJS: no import() left (bin/ runs it through vm.Script for the code cache)', () => {
+    const bundle = readFileSync(path.join(ROOT, 'dist', 'index.cjs'), 'utf8');
+    expect(bundle).not.toMatch(/\bimport\(/);
+    expect(bundle).toContain('./prompts.cjs');
+  });
+
+  it('gives the same output with and without the code cache', async () => {
+    const dir = tempDir();
+    const args = [path.join(dir, 'app'), '--yes', '--dry-run', '--strategy', 'procfile'];
+    const cached = await runCli(args);
+    const plain = await runCli(args, { env: { CREATE_FLY_MULTIPROC_NO_CACHE: '1' } });
+    expect(cached.exitCode).toBe(0);
+    expect(cached.stdout).toBe(plain.stdout);
+  });
+
   it('--help shows usage with examples, exit 0', async () => {
     const r = await runCli(['--help']);
     expect(r.exitCode).toBe(0);

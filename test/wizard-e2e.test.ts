@@ -57,8 +57,9 @@ const terminals: Terminal[] = [];
 afterEach(() => {
   for (const t of terminals.splice(0)) t.kill();
 });
-function terminal(args: string, cwd: string, env?: Record<string, string>) {
-  const t = new Terminal(`node ${BIN} ${args}`, cwd, env);
+function terminal(args: string, cwd: string, env: Record<string, string> = {}) {
+  // A person at a terminal: CI from the test run's environment must not leak in (CI=true never prompts).
+  const t = new Terminal(`node ${BIN} ${args}`, cwd, { CI: '', ...env });
   terminals.push(t);
   return t;
 }
