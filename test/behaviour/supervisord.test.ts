@@ -3,7 +3,7 @@
  * with SUPERVISOR_RUN_DIR in a per-test temp dir. kill_timeout is 5 s, so stopwaitsecs is 2.
  * Also: the generated supervisor.conf loaded with supervisord's own parser (/usr/bin/python3).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   fixture,
   freePorts,
   ignoredSignals,
+  killSession,
   isAlive,
   killAll,
   liveFixturePids,
@@ -184,5 +185,36 @@ describe.skipIf(!hasSupervisord)("supervisor.conf read by supervisord's own pars
     }
     const listener = parsed.find((x) => x.kind === 'EventListenerPoolConfig');
     expect(listener?.filename).toBe(path.join(dir, 'supervisor-fail-fast.sh'));
+  });
+});
+
+describe.skipIf(!hasSupervisord)('supervisord entrypoint with stdout and stderr as sockets', () => {
+  // supervisord cannot open /dev/stdout when it is a socket (ENXIO) and would never start a
+  // program; the entrypoint puts a pipe in between. Node's 'pipe' stdio is a Unix socket.
+  it('still starts every program, logs their output, and stops on SIGTERM', async () => {
+    const [port] = await freePorts(1);
+    const dir = await project('supervisord', [`web=${cmd.server('web', port!)}`, `idle=${cmd.server('idle', 0)}`], [`web=${port}`]);
+    const runDir = path.join(path.dirname(dir), 'run');
+    mkdirSync(runDir);
+    const child = spawn(path.join(dir, 'entrypoint.sh'), [], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SUPERVISOR_RUN_DIR: runDir, FIXTURE_LOG: newFixtureLog(path.dirname(dir)) },
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitForHttp(port!, 10_000);
+      process.kill(child.pid!, 'SIGTERM');
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), KILL_TIMEOUT_MS + MARGIN_MS))]);
+      expect(code).toBe(0);
+      expect(output).not.toContain('ENXIO');
+      expect(output).toMatch(/spawned: 'web'/);
+      expect(output).toMatch(/stopped: web/);
+    } finally {
+      killSession(child.pid!);
+    }
   });
 });

@@ -16,6 +16,11 @@ export SUPERVISOR_RUN_DIR="${SUPERVISOR_RUN_DIR:-/tmp}"
 marker="$SUPERVISOR_RUN_DIR/supervisord.failed"
 rm -f -- "$marker"
 
+# The programs log to /dev/stdout and /dev/stderr, which cannot be opened when they are sockets
+# (a journal, some runtimes): supervisord would then fail to start any of them. Put a pipe between.
+if [ -S /dev/stdout ]; then exec > >(exec cat); fi
+if [ -S /dev/stderr ]; then exec 2> >(exec cat >&2); fi
+
 pid=""
 stop=""
 # shellcheck disable=SC2317  # invoked by trap
