@@ -4,58 +4,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { CASES, renderCase } from './cases.js';
+import { lintDockerfile } from './dockerfile-lint.js';
 import { cleanupTemps, requireTool, tempDir } from './helpers.js';
 
 afterAll(cleanupTemps);
 
 type Toml = Record<string, any>;
-
-/** Rules our Dockerfiles follow (a subset of hadolint's, checked line by line). */
-function lintDockerfile(text: string): string[] {
-  const problems: string[] = [];
-  // Join continuation lines into instructions.
-  const instructions = text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .filter((l) => l.trim() && !l.trimStart().startsWith('#'));
-  const stages = new Set<string>();
-  for (const line of instructions) {
-    const [keyword = '', ...rest] = line.trim().split(/\s+/);
-    const args = rest.join(' ');
-    switch (keyword.toUpperCase()) {
-      case 'FROM': {
-        const image = rest[0] ?? '';
-        if (!stages.has(image) && (!/:[^/]+$|@sha256:/.test(image) || image.endsWith(':latest'))) problems.push(`FROM ${image}: base image tag not pinned`);
-        const as = /\bAS\s+(\S+)/i.exec(args);
-        if (as) stages.add(as[1]!);
-        break;
-      }
-      case 'ENTRYPOINT':
-      case 'CMD':
-        try {
-          const parsed = JSON.parse(args);
-          if (!Array.isArray(parsed)) problems.push(`${keyword}: not an exec-form array`);
-        } catch {
-          problems.push(`${keyword} ${args}: shell form (use the exec form ["..."])`);
-        }
-        break;
-      case 'ADD':
-        problems.push('ADD: use COPY for local files');
-        break;
-      case 'RUN':
-        if (/apt-get install/.test(args)) {
-          if (!/--no-install-recommends/.test(args)) problems.push('apt-get install without --no-install-recommends');
-          if (!/-y\b/.test(args)) problems.push('apt-get install without -y');
-          if (!/rm -rf \/var\/lib\/apt\/lists/.test(args)) problems.push('apt-get lists not cleaned up');
-        }
-        if (/apk add/.test(args) && !/--no-cache/.test(args)) problems.push('apk add without --no-cache');
-        break;
-      default:
-    }
-  }
-  if (!instructions.some((l) => /^ENTRYPOINT /.test(l))) problems.push('no ENTRYPOINT');
-  return problems;
-}
 
 describe.each(Object.keys(CASES))('generated files: %s', (name) => {
   const { plan, files } = renderCase(name);
@@ -109,19 +63,7 @@ describe.each(Object.keys(CASES))('generated files: %s', (name) => {
     }
   });
 
-  it('Dockerfile follows the lint rules', () => {
+  it('Dockerfile follows the lint rules (test/dockerfile-lint.ts; its own tests show each rule can fail)', () => {
     expect(lintDockerfile(files.find((f) => f.path === 'Dockerfile')!.content)).toEqual([]);
-  });
-});
-
-describe('Dockerfile lint rules can fail', () => {
-  it('flags unpinned images, shell form, ADD and apt-get without cleanup', () => {
-    expect(lintDockerfile('FROM debian\nADD . /app\nRUN apt-get install -y x\nENTRYPOINT /app/e.sh\n')).toEqual([
-      'FROM debian: base image tag not pinned',
-      'ADD: use COPY for local files',
-      'apt-get install without --no-install-recommends',
-      'apt-get lists not cleaned up',
-      'ENTRYPOINT /app/e.sh: shell form (use the exec form ["..."])',
-    ]);
   });
 });
