@@ -82,15 +82,15 @@ export async function main(argv: string[]): Promise<number> {
       const count = statuses.filter((s) => WRITES.has(s.action)).length;
       if (count > 0) await (await import('./wizard.js')).confirmWrite(count);
       await writeFiles(plan.dir, statuses);
-      process.stdout.write(`${pc.green('Done:')} ${count} file${count === 1 ? '' : 's'} written in ${plan.dir}\n${nextStepsText(plan, dirArg)}`);
+      process.stdout.write(`${pc.green('Done:')} ${count} file${count === 1 ? '' : 's'} written in ${plan.dir}\n${nextStepsText(plan, dirArg, answers)}`);
       return 0;
     }
     if (!dryRun) await writeFiles(plan.dir, statuses);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(jsonReport(plan, statuses, { dryRun, dirArg, version: VERSION }), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(jsonReport(plan, statuses, { dryRun, dirArg, version: VERSION, given: answers }), null, 2)}\n`);
     } else {
       if (dryRun) process.stdout.write(dryRunContents(statuses));
-      process.stdout.write(summary(plan, statuses, { dryRun, dirArg }));
+      process.stdout.write(summary(plan, statuses, { dryRun, dirArg, given: answers }));
     }
     return 0;
   } catch (error) {

@@ -2,7 +2,7 @@ import { pc } from './colors.js';
 import { shellQuote } from './escape.js';
 import { DEFAULT_KILL_TIMEOUT } from './plan.js';
 import { STRATEGIES } from './strategies/index.js';
-import type { Plan } from './types.js';
+import type { Answers, Plan } from './types.js';
 import type { FileStatus } from './write.js';
 
 /** What to do after the files are written, for this strategy. */
@@ -50,24 +50,30 @@ export function fileWarnings(statuses: FileStatus[]): string[] {
   return statuses.filter((s) => s.action !== 'skip' && s.action !== 'identical').flatMap((s) => s.warnings ?? []);
 }
 
-/** The command line that gives the same files without a single question. */
-export function equivalentCommand(plan: Plan, dirArg: string): string {
+/** What the user gave (flags, wizard, remembered answers): a value given is repeated even when it equals the default, so the state file matches too. */
+export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | 'http' | 'killSignal' | 'killTimeout' | 'strategy' | 'procfileManager'>;
+
+/** The command line that gives the same files (and the same remembered answers) without a single question. */
+export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
   const args = ['npx', 'create-fly-multiproc'];
   if (dirArg !== '.' && dirArg !== '') args.push(dirArg);
-  if (plan.strategy !== 'process-groups') args.push('--strategy', plan.strategy);
+  if (given.strategy !== undefined || plan.strategy !== 'process-groups') args.push('--strategy', plan.strategy);
   if (!plan.example) {
     for (const p of plan.processes) {
       args.push('--process', `${p.name}=${p.command}`);
       if (p.port !== undefined) args.push('--port', `${p.name}=${p.port}`);
     }
     const firstWithPort = plan.processes.find((p) => p.port !== undefined)?.name;
-    if (plan.http !== undefined && plan.http !== firstWithPort) args.push('--http', plan.http);
+    if (plan.http !== undefined && (given.http !== undefined || plan.http !== firstWithPort)) args.push('--http', plan.http);
   }
   args.push('--app', plan.app);
   if (plan.region) args.push('--region', plan.region);
-  if (plan.killSignal !== 'SIGINT') args.push('--kill-signal', plan.killSignal);
-  if (plan.killTimeout !== DEFAULT_KILL_TIMEOUT) args.push('--kill-timeout', String(plan.killTimeout));
-  if (plan.strategy === 'procfile' && plan.procfileManager !== 'overmind') args.push('--procfile-manager', plan.procfileManager);
+  if (given.killSignal !== undefined || plan.killSignal !== 'SIGINT') args.push('--kill-signal', plan.killSignal);
+  if (given.killTimeout !== undefined || plan.killTimeout !== DEFAULT_KILL_TIMEOUT) args.push('--kill-timeout', String(plan.killTimeout));
+  if (plan.strategy === 'procfile' && (given.procfileManager !== undefined || plan.procfileManager !== 'overmind')) args.push('--procfile-manager', plan.procfileManager);
+  if (given.runtime) args.push('--runtime', plan.runtime);
+  if (given.baseImage) args.push('--base-image', plan.baseImage);
+  if (given.templates) args.push('--templates', given.templates);
   args.push('--yes');
   return args.map((a, i) => (i < 2 ? a : shellQuote(a))).join(' ');
 }
@@ -100,14 +106,14 @@ export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRu
 }
 
 /** What to run next, and how to get the same files again without questions. */
-export function nextStepsText(plan: Plan, dirArg: string): string {
+export function nextStepsText(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
   const lines = ['', 'Next steps:', ...nextSteps(plan, dirArg).map((step) => `  ${step}`)];
-  lines.push('', `The same files without questions${plan.example ? ' (in an empty directory)' : ''}:`, `  ${equivalentCommand(plan, dirArg)}`);
+  lines.push('', `The same files without questions${plan.example ? ' (in an empty directory)' : ''}:`, `  ${equivalentCommand(plan, dirArg, given)}`);
   return `${lines.join('\n')}\n`;
 }
 
-export function summary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string }): string {
-  return planSummary(plan, statuses, options) + (options.dryRun ? '' : nextStepsText(plan, options.dirArg));
+export function summary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string; given?: GivenFlags }): string {
+  return planSummary(plan, statuses, options) + (options.dryRun ? '' : nextStepsText(plan, options.dirArg, options.given));
 }
 
 /** --dry-run: new files in full, a unified diff for each changed one (status.diff, see attachDiffs). */
@@ -124,7 +130,7 @@ export function dryRunContents(statuses: FileStatus[]): string {
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
-export function jsonReport(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string; version: string }) {
+export function jsonReport(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string; version: string; given?: GivenFlags }) {
   return {
     version: options.version,
     dryRun: options.dryRun,
@@ -141,6 +147,6 @@ export function jsonReport(plan: Plan, statuses: FileStatus[], options: { dryRun
     })),
     warnings: fileWarnings(statuses),
     nextSteps: nextSteps(plan, options.dirArg),
-    command: equivalentCommand(plan, options.dirArg),
+    command: equivalentCommand(plan, options.dirArg, options.given),
   };
 }

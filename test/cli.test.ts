@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import { parse } from 'smol-toml';
 import { STRATEGY_NAMES } from '../src/types.js';
-import { ROOT, cleanupTemps, hashTree, runCli, tempDir } from './helpers.js';
+import { BIN, ROOT, cleanupTemps, hashTree, runCli, tempDir } from './helpers.js';
 
 afterAll(cleanupTemps);
 
@@ -72,6 +73,20 @@ describe('the built CLI', () => {
     expect(r.stdout).toMatch(/identical fly\.toml/);
     expect(r.stdout).not.toMatch(/^  (create|overwrite) /m);
     expect(hashTree(dir)).toBe(before);
+  });
+
+  it('the printed equivalent command line reproduces the same files', async () => {
+    const first = tempDir();
+    const second = tempDir();
+    const args = ['app', '--strategy', 'supervisord', '--process', `web=sh -c 'exec bin/web --port "$PORT"'`, '--port', 'web=8080', '--process', 'jobs=bin/jobs 100%', '--http', 'web', '--region', 'ams', '--kill-signal', 'SIGTERM', '--kill-timeout', '12', '--base-image', 'debian:bookworm-slim', '--runtime', 'generic'];
+    const r = await runCli([...args, '--json'], { cwd: first });
+    expect(r.exitCode).toBe(0);
+    const command: string = JSON.parse(r.stdout).command;
+    expect(command.startsWith('npx create-fly-multiproc app ')).toBe(true);
+    // Run it through a real shell, as a user would paste it.
+    const replay = await execa('bash', ['-c', command.replace(/^npx create-fly-multiproc/, `node ${JSON.stringify(BIN)}`)], { cwd: second, reject: false, env: { NO_COLOR: '1' } });
+    expect(replay.exitCode).toBe(0);
+    expect(hashTree(path.join(second, 'app'))).toBe(hashTree(path.join(first, 'app')));
   });
 
   it('--dry-run writes nothing and shows the content', async () => {
