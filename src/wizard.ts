@@ -1,3 +1,4 @@
+import path from 'node:path';
 import prompts, { type PromptObject } from 'prompts';
 import { pc } from './colors.js';
 export { canPrompt } from './terminal.js';
@@ -58,6 +59,9 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   const answers: Answers = { ...given };
   out.write(`\n${pc.bold('create-fly-multiproc')} ${pc.dim('- several processes in one Fly app. Ctrl-C to quit, nothing is written until the end.')}\n`);
   const facts = [`runtime: ${project.runtime}`];
+  if (project.procfile) facts.push(path.basename(project.procfile.file));
+  if (project.flyToml) facts.push(`fly.toml${project.flyToml.app ? ` (app ${project.flyToml.app})` : ''}`);
+  if (project.dockerfile) facts.push('a Dockerfile (kept unless you choose to overwrite it)');
   if (detected.length) facts.push(`processes found: ${detected.map((p) => p.name).join(', ')}`);
   out.write(pc.dim(`Detected in ${project.dir}: ${facts.join('; ')}\n\n`));
 
@@ -142,10 +146,12 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   }
 
   if (answers.app === undefined) {
-    answers.app = (await ask<string>({ type: 'text', message: 'Fly app name', initial: defaultAppName(project.dir) }, out, (v) => checkApp((v ?? '').trim()))).trim();
+    // An existing fly.toml's app and region are the defaults (fly launch chose them).
+    const initial = project.flyToml?.app ?? defaultAppName(project.dir);
+    answers.app = (await ask<string>({ type: 'text', message: 'Fly app name', initial }, out, (v) => checkApp((v ?? '').trim()))).trim();
   }
   if (answers.region === undefined) {
-    const region = await ask<string>({ type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}` }, out, (v) =>
+    const region = await ask<string>({ type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`, initial: project.flyToml?.region ?? '' }, out, (v) =>
       (v ?? '').trim() === '' ? undefined : checkRegion((v ?? '').trim()),
     );
     if (region.trim()) answers.region = region.trim();

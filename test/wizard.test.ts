@@ -96,6 +96,14 @@ describe('wizard (answers injected with prompts.inject)', () => {
     expect(answers).toMatchObject({ processes: ['web=bin/web', 'worker=bin/worker'], ports: ['web=3000'] });
   });
 
+  it("takes an existing fly.toml's app and region as the defaults, and says what it found", async () => {
+    const withFly: Project = { ...project, flyToml: { file: 'fly.toml', app: 'from-fly', region: 'ams', processes: [], problems: [], processProblems: [], notes: [] } };
+    // An undefined injected answer takes the prompt's default, as Enter would.
+    const { answers, out } = await run([undefined, undefined], { processes: ['web=bin/web'], strategy: 'process-groups' }, withFly);
+    expect(answers).toMatchObject({ app: 'from-fly', region: 'ams' });
+    expect(out).toContain('fly.toml (app from-fly)');
+  });
+
   it('Ctrl-C or Esc cancels', async () => {
     prompts.inject(['web', new Error('aborted')]);
     await expect(wizard({ dir: project.dir }, project, [], output())).rejects.toBeInstanceOf(CancelledError);
