@@ -118,6 +118,23 @@ describe('--templates: override one partial only', () => {
   });
 });
 
+describe('--templates: override the supervisord program block', () => {
+  it('partials/supervisor-program.ejs changes every [program:] block and nothing else', () => {
+    const builtin = byPath(renderCase('supervisord').files);
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'partials'));
+    const original = readFileSync(path.join(BUILTIN_TEMPLATES, 'partials', 'supervisor-program.ejs'), 'utf8');
+    writeFileSync(path.join(dir, 'partials', 'supervisor-program.ejs'), `${original}environment=APP_PROCESS="<%= p.name %>"\n`);
+    const files = byPath(renderWith('supervisord', [dir]));
+    const conf = files['supervisor.conf']!.content;
+    const names = renderCase('supervisord').plan.processes.map((p) => p.name);
+    for (const name of names) expect(conf).toContain(`environment=APP_PROCESS="${name}"`);
+    // Without the added lines it is the built-in file, byte for byte.
+    expect(conf.replace(/^environment=APP_PROCESS=.*\n/gm, '')).toBe(builtin['supervisor.conf']!.content);
+    for (const name of Object.keys(builtin).filter((n) => n !== 'supervisor.conf')) expect(files[name]!.content, name).toBe(builtin[name]!.content);
+  });
+});
+
 describe('--templates: extra files', () => {
   it('renders templates with no built-in counterpart; partials/ and non-.ejs files are not written', () => {
     const files = byPath(renderWith('supervisord', [fixture('extra')]));
