@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// bench-image.mjs [--runs N] [--strategies a,b] [--json]: per strategy, the image the generated
+// Dockerfile builds and how it behaves, measured the way the image tests run it (test-image/oci.mjs):
+//   - image size (podman's uncompressed size) and what the strategy adds over its base image;
+//   - build time from scratch (--no-cache: base image present, packages downloaded from Debian);
+//   - time from `podman run` to every port answering (all processes up);
+//   - time from kill_signal (fly.toml's, SIGINT) to the container's exit, and its status;
+//   - fail-fast strategies: time from a process crashing to the container's exit (supervisord: a
+//     program that fails at every start, from `run` to the exit once it went FATAL).
+// Needs root and what scripts/oci-setup.sh installs (it runs it). `npm run bench:image` builds dist/ first.
+// Leaves no container behind (also on Ctrl-C); the images stay tagged for the layer cache.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BASE_IMAGE, FOREMAN_BASE_IMAGE, freePorts, httpGet, ociSetup, Podman, readFlyToml, ROOT, runTag, standardProject } from '../test-image/oci.mjs';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    strategies: { type: 'string', default: 'process-groups,bash,supervisord,procfile' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(values.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) throw new Error(`--runs ${values.runs}: expected 1-50`);
+if (!existsSync(path.join(ROOT, 'dist', 'index.cjs'))) throw new Error('dist/ is missing: run `npm run build` (or `npm run bench:image`)');
+
+const log = (message) => process.stderr.write(`[bench-image] ${message}\n`);
+const pm = ociSetup();
+const podman = new Podman(pm);
+const cleanups = [];
+let cleaning;
+const cleanup = () =>
+  (cleaning ??= (async () => {
+    await podman.removeAll();
+    for (const c of cleanups.splice(0)) await c();
+  })());
+process.on('SIGINT', () => {
+  log('interrupted: removing containers');
+  cleanup().finally(() => process.exit(130));
+});
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], n: s.length };
+};
+const mb = (bytes) => (Math.abs(bytes) < 1e6 ? `${(bytes / 1e3).toFixed(0)} kB` : `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`);
+/** The base image of a generated `generic` project (src/runtimes.ts), built locally by oci-setup.sh. */
+const DEFAULT_BASE = 'docker.io/library/debian:bookworm-slim';
+const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const range = (st) => (st ? `${sec(st.median)} (${sec(st.min)}–${sec(st.max)})` : '-');
+
+async function measure(strategy) {
+  const [web, api] = await freePorts(2);
+  const project = standardProject(strategy, [web, api]);
+  cleanups.push(project.cleanup);
+  const fly = readFlyToml(project.dir);
+  const image = runTag(strategy === 'procfile' ? 'procfile-overmind' : strategy);
+  cleanups.push(() => podman.keep(image));
+  const base = strategy === 'procfile' ? FOREMAN_BASE_IMAGE : BASE_IMAGE;
+  log(`${strategy}: building (--no-cache)`);
+  const build = await podman.build(project.dir, image, { noCache: true });
+  const size = await podman.imageSize(image);
+  const baseSize = await podman.imageSize(base);
+  // What a user's image weighs: the same project on the default base image for a generic project.
+  const plain = standardProject(strategy, [web, api], { baseImage: DEFAULT_BASE });
+  cleanups.push(plain.cleanup);
+  const plainImage = runTag(`${strategy}-default-base`);
+  cleanups.push(() => podman.keep(plainImage));
+  await podman.build(plain.dir, plainImage);
+  const plainSize = await podman.imageSize(plainImage);
+  const defaultBaseSize = await podman.imageSize(DEFAULT_BASE);
+
+  // process-groups: one Machine per group; measure the web group, started with fly.toml's command.
+  const args = strategy === 'process-groups' ? fly.processes.web.split(' ') : [];
+  const ports = strategy === 'process-groups' ? [web] : [web, api];
+  const up = [];
+  const stop = [];
+  const codes = new Set();
+  for (let i = 0; i < RUNS; i++) {
+    const since = performance.now();
+    const { name } = await podman.start(image, { args });
+    up.push((await podman.waitForPorts(name, ports, { since, timeoutMs: 30_000 })).ms);
+    const s = await podman.stop(name, fly.killSignal, fly.killTimeout * 1000 + 10_000);
+    stop.push(s.ms);
+    codes.add(s.code);
+    await podman.remove(name);
+  }
+
+  const crash = [];
+  const crashCodes = new Set();
+  if (strategy === 'bash' || strategy === 'procfile') {
+    for (let i = 0; i < RUNS; i++) {
+      const { name } = await podman.start(image);
+      await podman.waitForPorts(name, ports, { timeoutMs: 30_000 });
+      const crashed = performance.now();
+      await httpGet(api, '/exit/3');
+      const exit = await podman.waitExit(name, 30_000);
+      crash.push(performance.now() - crashed);
+      crashCodes.add(exit ? exit.code : null);
+      await podman.remove(name);
+    }
+  } else if (strategy === 'supervisord') {
+    for (let i = 0; i < Math.min(RUNS, 3); i++) {
+      const since = performance.now();
+      const { name } = await podman.start(image, { env: { CFM_FAIL_AT_START: 'api' } });
+      const exit = await podman.waitExit(name, 60_000);
+      crash.push(performance.now() - since);
+      crashCodes.add(exit ? exit.code : null);
+      await podman.remove(name);
+    }
+  }
+  return {
+    strategy: strategy === 'procfile' ? 'procfile (stand-in manager)' : strategy,
+    image,
+    base,
+    sizeBytes: size,
+    addedBytes: size - baseSize,
+    defaultBaseSizeBytes: plainSize,
+    defaultBaseAddedBytes: plainSize - defaultBaseSize,
+    buildMs: build.ms,
+    up: stats(up),
+    stop: stats(stop),
+    stopCodes: [...codes],
+    crash: crash.length ? stats(crash) : undefined,
+    crashCodes: [...crashCodes],
+    killSignal: fly.killSignal,
+    killTimeout: fly.killTimeout,
+  };
+}
+
+const results = [];
+try {
+  for (const strategy of values.strategies.split(',')) results.push(await measure(strategy.trim()));
+} finally {
+  await cleanup();
+}
+
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ runs: RUNS, results }, null, 2)}\n`);
+} else {
+  const lines = [
+    `Image bench: ${RUNS} runs per strategy; median (min–max). Two python servers per image; kill_signal ${results[0]?.killSignal}, kill_timeout ${results[0]?.killTimeout} s.`,
+    '',
+    '| strategy | image on debian:bookworm-slim (added) | tested image (added to its base) | build, no cache | `run` → all ports answer | kill_signal → exit (status) | crash → exit (status) |',
+    '|---|---|---|---|---|---|---|',
+    ...results.map((r) =>
+      [
+        '',
+        r.strategy,
+        `${mb(r.defaultBaseSizeBytes)} (+${mb(r.defaultBaseAddedBytes)})`,
+        `${mb(r.sizeBytes)} (+${mb(r.addedBytes)} on ${r.base.replace('localhost/', '')})`,
+        sec(r.buildMs),
+        range(r.up),
+        `${range(r.stop)} (${r.stopCodes.join('/')})`,
+        r.crash ? `${range(r.crash)} (${r.crashCodes.join('/')})` : '-',
+        '',
+      ].join(' | ').trim(),
+    ),
+    '',
+    'process-groups: one group (web) per container, started with its fly.toml command. supervisord crash: from `run` to the exit,',
+    'with a program that fails at every start (FATAL after startretries). procfile: overmind replaced by a stand-in that runs',
+    'Procfile.fly with Debian foreman (overmind cannot be built here), on a base image with ruby + foreman; its size',
+    'lacks the overmind binary. Sizes are podman\'s (uncompressed). "build, no cache": packages from the Debian mirror.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

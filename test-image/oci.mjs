@@ -1,0 +1,455 @@
+// Shared by the image tests (test-image/*.test.ts) and scripts/bench-image.mjs: generate a project
+// with the built CLI, build its Dockerfile with podman, run it on the host network, probe its
+// ports, stop it the way Fly stops a Machine. Plain JavaScript so the bench runs under bare node;
+// the types are in oci.d.mts. Recipe and pitfalls: shared/reference/container-testing.md.
+//
+// Every wait is bounded; every container started here is tracked and removed by removeAll().
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseToml } from 'smol-toml';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = path.join(ROOT, 'bin', 'create-fly-multiproc.cjs');
+export const FIXTURES = path.join(ROOT, 'test-image', 'fixtures');
+export const BUILTIN_TEMPLATES = path.join(ROOT, 'templates');
+
+/** The "company base image" the tests pass with --base-image: debian:bookworm-slim + python3 (built by oci-setup.sh). */
+export const BASE_IMAGE = 'localhost/cfm-base:bookworm';
+/** BASE_IMAGE + Debian's foreman, for the procfile stand-in (see procfileStandIn). */
+export const FOREMAN_BASE_IMAGE = 'localhost/cfm-base-foreman:bookworm';
+/** Images built from generated projects: localhost/cfm-image-test-<key>:run-<pid> while a run uses them, :latest after (Podman.keep). */
+export const IMAGE_PREFIX = 'localhost/cfm-image-test-';
+/** This process's tag for the image of `key`. */
+export const runTag = (key) => `${IMAGE_PREFIX}${key}:run-${process.pid}`;
+/** Containers are named cfm-image-test-<pid>-<n>. */
+export const CONTAINER_PREFIX = 'cfm-image-test-';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+/**
+ * Run a command to completion, bounded: SIGKILL after timeoutMs. Never throws for a non-zero exit.
+ * @returns {Promise<{ code: number | null, signal: string | null, stdout: string, stderr: string, ms: number, timedOut: boolean }>}
+ */
+export function exec(file, args, { timeoutMs = 60_000, env, input } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(file, args, { env: env ? { ...process.env, ...env } : process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    if (input !== undefined) child.stdin.end(input);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started, timedOut });
+    });
+  });
+}
+
+/** scripts/oci-setup.sh (idempotent: ~0.1 s when everything is there): returns the podman wrapper's path. */
+export function ociSetup({ timeoutMs = 20 * 60_000 } = {}) {
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'oci-setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs });
+  if (r.error) throw new Error(`scripts/oci-setup.sh: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`scripts/oci-setup.sh failed with status ${r.status} (its messages are above)`);
+  const pm = r.stdout.trim().split('\n').pop() ?? '';
+  if (!pm.startsWith('/')) throw new Error(`scripts/oci-setup.sh printed no wrapper path: ${JSON.stringify(r.stdout)}`);
+  return pm;
+}
+
+// ---------------------------------------------------------------------------------------------
+// network
+
+/** Ports the kernel hands out for port 0 on 127.0.0.1, all distinct, released before returning. */
+export async function freePorts(n) {
+  const servers = [];
+  try {
+    const ports = [];
+    while (ports.length < n) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      ports.push(server.address().port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
+/** GET http://127.0.0.1:PORT/PATH: the body on a 200, null on anything else (refused, error, timeout). */
+export function httpGet(port, urlPath = '/', timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 ? body : null));
+      res.on('error', () => resolve(null));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(null));
+  });
+}
+
+/** Does anything accept TCP connections on 127.0.0.1:PORT? */
+export function portOpen(port, timeoutMs = 500) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (open) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// projects
+
+/**
+ * Generate a project with the built CLI (node bin/create-fly-multiproc.cjs, as a user runs it) into
+ * a fresh temp dir that already holds the application (fixtures/server.py and `files`).
+ * `processes` are [name, command, port?]. Returns the project directory.
+ */
+export function generateProject({ strategy, processes, baseImage = BASE_IMAGE, killTimeout, procfileManager, templates, files = {}, app = 'image-test' }) {
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'cfm-image-'));
+  const dir = path.join(parent, 'app');
+  mkdirSync(dir);
+  copyFileSync(path.join(FIXTURES, 'server.py'), path.join(dir, 'server.py'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  const args = [BIN, dir, '--yes', '--strategy', strategy, '--app', app, '--base-image', baseImage];
+  for (const [name, command, port] of processes) {
+    args.push('--process', `${name}=${command}`);
+    if (port !== undefined) args.push('--port', `${name}=${port}`);
+  }
+  if (killTimeout !== undefined) args.push('--kill-timeout', String(killTimeout));
+  if (procfileManager) args.push('--procfile-manager', procfileManager);
+  if (templates) args.push('--templates', templates);
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1' }, timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`create-fly-multiproc ${args.slice(1).join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return dir;
+}
+
+export function removeProject(dir) {
+  rmSync(path.dirname(dir), { recursive: true, force: true });
+}
+
+/**
+ * Drop the executable bit of every file in the build context, as a Windows checkout or an archive
+ * does: the generated Dockerfile promises to set it again (`RUN chmod 0755 ...`).
+ */
+export function loseExecutableBits(dir) {
+  const lost = [];
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    const info = statSync(file);
+    if (info.isFile() && info.mode & 0o111) {
+      chmodSync(file, 0o644);
+      lost.push(name);
+    }
+  }
+  return lost.sort();
+}
+
+/** What Fly reads from fly.toml to start and stop Machines. */
+export function readFlyToml(dir) {
+  const toml = parseToml(readFileSync(path.join(dir, 'fly.toml'), 'utf8'));
+  return {
+    killSignal: toml.kill_signal ?? 'SIGINT',
+    killTimeout: toml.kill_timeout ?? 5,
+    processes: toml.processes ?? {},
+    toml,
+  };
+}
+
+/** The images a Dockerfile's FROM lines name, without references to its own stages. */
+export function baseImages(dockerfile) {
+  const stages = new Set();
+  const images = [];
+  for (const line of dockerfile.split('\n')) {
+    const m = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
+    if (!m) continue;
+    if (!stages.has(m[1].toLowerCase())) images.push(m[1]);
+    if (m[2]) stages.add(m[2].toLowerCase());
+  }
+  return images;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the procfile strategy: a stand-in manager
+
+/**
+ * overmind and hivemind cannot be built here: the generated Dockerfile builds them with
+ * `go install module@version` in a golang:1.22-bookworm stage, and there is no Go image, no Go
+ * module proxy and neither is packaged in Debian. So the image tests replace that one stage,
+ * through a template override (--templates), the way a user without Go proxy access would:
+ * copy the built-in template holding the `AS procfile-manager` stage (today Dockerfile.ejs),
+ * swap that stage for one that puts fixtures/procfile-manager-standin.sh at the same path
+ * (/go/bin/<manager>); everything else stays the built-in template. The stand-in runs
+ * Procfile.fly with Debian's foreman (in FOREMAN_BASE_IMAGE). What this tests: the final stage
+ * (packages such as tmux, COPY --from, the manager on PATH, Procfile.fly and entrypoint.sh in
+ * the image), the entrypoint exec'ing the manager with the right Procfile, SIGINT reaching it.
+ * What it cannot test: overmind's or hivemind's own behaviour in a container.
+ *
+ * Writes the override into templatesDir; returns the template it overrode, the text it replaced
+ * and the files the project needs for it (pass them to generateProject).
+ */
+export function procfileStandIn(templatesDir) {
+  const found = [];
+  const walk = (rel) => {
+    for (const name of readdirSync(path.join(BUILTIN_TEMPLATES, rel)).sort()) {
+      const child = rel ? `${rel}/${name}` : name;
+      if (statSync(path.join(BUILTIN_TEMPLATES, child)).isDirectory()) walk(child);
+      else if (name.endsWith('.ejs') && /\sAS\s+procfile-manager\s*$/im.test(readFileSync(path.join(BUILTIN_TEMPLATES, child), 'utf8'))) found.push(child);
+    }
+  };
+  walk('');
+  if (found.length !== 1) {
+    throw new Error(`expected exactly one built-in template with a "FROM ... AS procfile-manager" stage, found ${found.length} (${found.join(', ')}): update procfileStandIn() in test-image/oci.mjs`);
+  }
+  const rel = found[0];
+  const source = readFileSync(path.join(BUILTIN_TEMPLATES, rel), 'utf8');
+  // The stage: its FROM line and every following line up to a blank line, an EJS control line or the next FROM.
+  const stage = /^FROM [^\n]* AS procfile-manager\n(?:(?!FROM |\s*\n|<%)[^\n]*\n)*/m;
+  const m = stage.exec(source);
+  if (!m) throw new Error(`${rel}: could not find where the procfile-manager stage ends: update procfileStandIn() in test-image/oci.mjs`);
+  const replacement = [
+    '# STAND-IN for the image tests (test-image/oci.mjs procfileStandIn): overmind/hivemind cannot be built here.',
+    `FROM ${BASE_IMAGE} AS procfile-manager`,
+    'COPY procfile-manager-standin.sh /go/bin/<%= plan.procfileManager %>',
+    'RUN chmod 0755 /go/bin/<%= plan.procfileManager %>',
+    '',
+  ].join('\n');
+  const overridden = source.slice(0, m.index) + replacement + source.slice(m.index + m[0].length);
+  const target = path.join(templatesDir, ...rel.split('/'));
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(target, overridden);
+  return {
+    template: rel,
+    replaced: m[0],
+    files: { 'procfile-manager-standin.sh': readFileSync(path.join(FIXTURES, 'procfile-manager-standin.sh'), 'utf8') },
+  };
+}
+
+/**
+ * The project the image tests and the bench generate for a strategy: two processes of
+ * fixtures/server.py, web and api, on the given ports, kill_timeout 5 (Fly's default). For
+ * procfile: the stand-in manager (procfileStandIn) and FOREMAN_BASE_IMAGE. baseImage overrides the
+ * base image (the bench builds with debian:bookworm-slim for sizes). cleanup() removes everything it wrote.
+ */
+export function standardProject(strategy, [web, api], { procfileManager = 'overmind', killTimeout = 5, baseImage } = {}) {
+  const serve = (name, port) => `python3 server.py ${name} ${port}`;
+  const options = { strategy, processes: [['web', serve('web', web), web], ['api', serve('api', api), api]], killTimeout };
+  let templates;
+  let standIn;
+  if (strategy === 'procfile') {
+    templates = mkdtempSync(path.join(os.tmpdir(), 'cfm-image-templates-'));
+    standIn = procfileStandIn(templates);
+    Object.assign(options, { procfileManager, templates, files: standIn.files, baseImage: FOREMAN_BASE_IMAGE });
+  }
+  if (baseImage) options.baseImage = baseImage;
+  let dir;
+  try {
+    dir = generateProject(options);
+  } finally {
+    if (templates) rmSync(templates, { recursive: true, force: true });
+  }
+  return { dir, ports: { web, api }, standIn, cleanup: () => removeProject(dir) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// podman
+
+let counter = 0;
+
+export class Podman {
+  /** @param {string} pm the wrapper written by oci-setup.sh */
+  constructor(pm) {
+    this.pm = pm;
+    /** Containers created through this object and not removed yet. */
+    this.containers = new Set();
+  }
+
+  /** Run `pm ARGS`, bounded. With check (default), a non-zero exit throws with the output. */
+  async run(args, { timeoutMs = 60_000, check = true } = {}) {
+    const r = await exec(this.pm, args, { timeoutMs });
+    if (check && (r.code !== 0 || r.timedOut)) {
+      throw new Error(`pm ${args.join(' ')}: ${r.timedOut ? `timed out after ${timeoutMs} ms` : `exit ${r.code}`}\n${r.stdout}${r.stderr}`.trim());
+    }
+    return r;
+  }
+
+  async imageExists(image) {
+    return (await this.run(['image', 'exists', image], { check: false, timeoutMs: 30_000 })).code === 0;
+  }
+
+  /**
+   * Build dir's Dockerfile as tag. Every FROM must already be a local image (nothing can be
+   * pulled here); --pull=never makes sure podman does not try. Returns the build time and log.
+   */
+  async build(dir, tag, { timeoutMs = 15 * 60_000, noCache = false } = {}) {
+    const missing = [];
+    for (const image of baseImages(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'))) {
+      if (!(await this.imageExists(image))) missing.push(image);
+    }
+    if (missing.length) throw new Error(`${dir}/Dockerfile: FROM ${missing.join(', ')}: not a local image, and nothing can be pulled here`);
+    const r = await this.run(['build', '--pull=never', '--network', 'host', ...(noCache ? ['--no-cache'] : []), '-t', tag, dir], { timeoutMs, check: false });
+    if (r.code !== 0 || r.timedOut) {
+      const out = `${r.stdout}${r.stderr}`.split('\n').slice(-40).join('\n');
+      throw new Error(`pm build ${dir} ${r.timedOut ? `timed out after ${timeoutMs} ms` : `failed (exit ${r.code})`}:\n${out}`);
+    }
+    return { ms: r.ms, log: `${r.stdout}${r.stderr}` };
+  }
+
+  /**
+   * Runs of the suite or the bench may overlap (each builds under its own tag, runTag()). When one
+   * is done with its image it calls keep(): the image becomes `:latest`, which keeps its layers as
+   * the build cache for the next run, and the image that was `:latest` before is removed if
+   * nothing else names it (a concurrent run's image still has its own tag, so it stays).
+   */
+  async keep(tag) {
+    const latest = tag.replace(/:[^:/]+$/, ':latest');
+    if (latest === tag || !(await this.imageExists(tag))) return;
+    const previous = await this.imageId(latest);
+    await this.run(['tag', tag, latest], { timeoutMs: 60_000 });
+    await this.run(['untag', tag, tag], { check: false, timeoutMs: 60_000 });
+    if (previous && previous !== (await this.imageId(latest))) {
+      const names = await this.run(['image', 'inspect', '--format', '{{len .RepoTags}}', previous], { check: false, timeoutMs: 30_000 });
+      if (names.code === 0 && names.stdout.trim() === '0') await this.run(['rmi', previous], { check: false, timeoutMs: 60_000 });
+    }
+  }
+
+  /** The image's ID, or undefined when there is none. */
+  async imageId(image) {
+    const r = await this.run(['image', 'inspect', '--format', '{{.Id}}', image], { check: false, timeoutMs: 30_000 });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** Image size in bytes, as `podman images` counts it (all layers, uncompressed). */
+  async imageSize(image) {
+    const r = await this.run(['image', 'inspect', '--format', '{{.Size}}', image]);
+    return Number(r.stdout.trim());
+  }
+
+  newName() {
+    counter += 1;
+    return `${CONTAINER_PREFIX}${process.pid}-${counter}`;
+  }
+
+  /**
+   * Start a container on the host network (never a bridge), detached. init (default true) puts
+   * an init as PID 1 in front of the entrypoint, as on Fly, where Fly's own init is PID 1 and
+   * relays kill_signal to the entrypoint; init false makes the entrypoint PID 1 (`docker run`).
+   * Returns the name and how long `run` took.
+   */
+  async start(image, { args = [], env = {}, init = true, name = this.newName() } = {}) {
+    const flags = ['run', '-d', '--name', name, '--network', 'host', '--pull=never'];
+    if (init) flags.push('--init');
+    for (const [k, v] of Object.entries(env)) flags.push('--env', `${k}=${v}`);
+    this.containers.add(name);
+    const r = await this.run([...flags, image, ...args], { timeoutMs: 60_000 });
+    return { name, ms: r.ms };
+  }
+
+  /** `running`, `exited`, ... or undefined when there is no such container. */
+  async status(name) {
+    const r = await this.run(['container', 'inspect', '--format', '{{.State.Status}}', name], { check: false, timeoutMs: 30_000 });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** Exit code of a container that has exited (podman wait), or null if it is still running after timeoutMs. */
+  async waitExit(name, timeoutMs) {
+    const r = await this.run(['wait', name], { timeoutMs, check: false });
+    if (r.timedOut) return null;
+    if (r.code !== 0) throw new Error(`pm wait ${name}: exit ${r.code}\n${r.stderr}`);
+    return { code: Number(r.stdout.trim().split('\n').pop()), ms: r.ms };
+  }
+
+  /**
+   * Stop it the way Fly stops a Machine: send kill_signal, wait up to timeoutMs (the caller's
+   * bound, e.g. kill_timeout plus slack). Returns the exit code and the time from the signal to
+   * the exit, or code null if it had not exited by then.
+   */
+  async stop(name, signal, timeoutMs) {
+    const started = performance.now();
+    await this.run(['kill', '--signal', signal, name], { timeoutMs: 30_000 });
+    const exit = await this.waitExit(name, timeoutMs);
+    return { code: exit ? exit.code : null, ms: performance.now() - started };
+  }
+
+  /** stdout and stderr of the container (each in order; the two streams are not interleaved). */
+  async logs(name) {
+    const r = await this.run(['logs', name], { check: false, timeoutMs: 30_000 });
+    return `${r.stdout}${r.stderr}`;
+  }
+
+  /** Processes in the container (`pm top`), for messages. */
+  async top(name) {
+    const r = await this.run(['top', name], { check: false, timeoutMs: 30_000 });
+    return r.stdout;
+  }
+
+  async remove(name) {
+    await this.run(['rm', '-f', '-t', '0', name], { check: false, timeoutMs: 60_000 });
+    this.containers.delete(name);
+  }
+
+  /** Remove every container created through this object (afterAll; also after a failure). */
+  async removeAll() {
+    for (const name of [...this.containers]) await this.remove(name);
+  }
+
+  /**
+   * Wait until every port answers GET / with 200 (each polled every 50 ms), up to timeoutMs. If
+   * the container exits first, fail at once. Returns the time since `since` (performance.now()
+   * before `pm run`) and the bodies, by port.
+   */
+  async waitForPorts(name, ports, { since = performance.now(), timeoutMs = 30_000 } = {}) {
+    const bodies = new Map();
+    const deadline = performance.now() + timeoutMs;
+    let nextStatus = performance.now() + 1000;
+    while (bodies.size < ports.length) {
+      await Promise.all(
+        ports
+          .filter((p) => !bodies.has(p))
+          .map(async (p) => {
+            const body = await httpGet(p, '/', 500);
+            if (body !== null) bodies.set(p, body);
+          }),
+      );
+      if (bodies.size === ports.length) break;
+      if (performance.now() > nextStatus) {
+        const status = await this.status(name);
+        if (status !== 'running') throw new Error(`${name} is ${status} before ports ${ports.filter((p) => !bodies.has(p)).join(', ')} answered:\n${await this.logs(name)}`);
+        nextStatus = performance.now() + 1000;
+      }
+      if (performance.now() > deadline) {
+        throw new Error(`ports ${ports.filter((p) => !bodies.has(p)).join(', ')} did not answer within ${timeoutMs} ms:\n${await this.logs(name)}\n${await this.top(name)}`);
+      }
+      await sleep(50);
+    }
+    return { ms: performance.now() - since, bodies };
+  }
+}
