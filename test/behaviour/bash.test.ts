@@ -12,6 +12,7 @@ import {
   cmd,
   freePorts,
   ignoredSignals,
+  expectNothingLeft,
   killAll,
   liveFixturePids,
   newFixtureLog,
@@ -21,8 +22,6 @@ import {
   stopWith,
   waitForHttp,
   waitForLog,
-  waitNoLeftovers,
-  type Run,
 } from './harness.js';
 
 const KILL_TIMEOUT_MS = 5000;
@@ -41,11 +40,6 @@ async function launch(processes: string[], ports: string[] = [], env: Record<str
 }
 
 const gotSignal = (log: string, name: string, signal: string) => readLog(log).some((e) => e.name === name && e.event === `got ${signal}`);
-
-async function expectNothingLeft(run: Run, log: string) {
-  expect(await waitNoLeftovers(run.pid), 'live processes left in the entrypoint session').toEqual([]);
-  expect(liveFixturePids(log), 'fixture processes still running').toEqual([]);
-}
 
 describe('bash entrypoint', () => {
   it.each(['SIGINT', 'SIGTERM', 'SIGQUIT'] as const)(

@@ -14,6 +14,7 @@
  *   dispositions differ and whose exit kills the whole namespace, hiding leftovers.
  * - killAll() (afterEach) SIGKILLs every session started here and every PID a fixture logged.
  */
+import { expect } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -435,4 +436,10 @@ export async function killAll(): Promise<void> {
   fixtureLogs.clear();
   await Promise.all(runs.map((r) => r.waitExit(3000)));
   for (const run of runs) for (const stream of run.streams) stream.destroy();
+}
+
+/** After a stop: no live process left in the entrypoint's session, and no fixture still running. */
+export async function expectNothingLeft(run: Run, log: string): Promise<void> {
+  expect(await waitNoLeftovers(run.pid), 'live processes left in the entrypoint session').toEqual([]);
+  expect(liveFixturePids(log), 'fixture processes still running').toEqual([]);
 }

@@ -19,8 +19,8 @@ import {
   ignoredSignals,
   killSession,
   isAlive,
+  expectNothingLeft,
   killAll,
-  liveFixturePids,
   newFixtureLog,
   project,
   readLog,
@@ -28,8 +28,6 @@ import {
   stopWith,
   waitForHttp,
   waitForLog,
-  waitNoLeftovers,
-  type Run,
 } from './harness.js';
 
 const KILL_TIMEOUT_MS = 5000;
@@ -50,11 +48,6 @@ async function launch(processes: string[], ports: string[] = [], env: Record<str
 
 const gotSignal = (log: string, name: string, signal: string) => readLog(log).some((e) => e.name === name && e.event === `got ${signal}`);
 const starts = (log: string, name: string) => readLog(log).filter((e) => e.name === name && e.event === 'start');
-
-async function expectNothingLeft(run: Run, log: string) {
-  expect(await waitNoLeftovers(run.pid), 'live processes left in the entrypoint session').toEqual([]);
-  expect(liveFixturePids(log), 'fixture processes still running').toEqual([]);
-}
 
 describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', () => {
   it.each(['SIGINT', 'SIGTERM', 'SIGQUIT'] as const)(
