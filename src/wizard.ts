@@ -70,6 +70,10 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
     if (detected.length) {
       const use = await ask<boolean>({ type: 'confirm', message: `Use the processes found in the project (${detected.map((p) => p.name).join(', ')})?`, initial: true }, out);
       if (use) {
+        // What the import noticed (a release entry left out, $PORT in a command) would be lost once
+        // the processes are answers: say it now.
+        const source = project.procfile?.processes.length ? project.procfile : project.flyToml;
+        for (const note of source?.notes ?? []) out.write(pc.dim(`  ${note}\n`));
         answers.processes = detected.map((p) => `${p.name}=${p.command}`);
         answers.ports = [...(answers.ports ?? []), ...detected.filter((p) => p.port !== undefined).map((p) => `${p.name}=${p.port}`)];
         chosen = true;

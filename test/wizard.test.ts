@@ -90,10 +90,18 @@ describe('wizard (answers injected with prompts.inject)', () => {
     expect(p.processes.map((x) => x.name)).toEqual(['web', 'bar_web']);
   });
 
-  it('offers processes found in the project as the default', async () => {
+  it('offers processes found in the project as the default, with what the import noticed', async () => {
     prompts.inject([true, true, 'process-groups', 'shop', '']);
-    const answers = await wizard({ dir: project.dir }, project, [{ name: 'web', command: 'bin/web', port: 3000 }, { name: 'worker', command: 'bin/worker' }], output());
+    const declared = [
+      { name: 'web', command: 'bin/web', port: 3000, source: 'Procfile:1' },
+      { name: 'worker', command: 'bin/worker', source: 'Procfile:2' },
+    ];
+    const notes = ['Procfile:3: the release entry is not a long-running process and is left out'];
+    const withProcfile: Project = { ...project, procfile: { file: 'Procfile', explicit: false, processes: declared, problems: [], notes } };
+    const out = output();
+    const answers = await wizard({ dir: project.dir }, withProcfile, declared, out);
     expect(answers).toMatchObject({ processes: ['web=bin/web', 'worker=bin/worker'], ports: ['web=3000'] });
+    expect(out.text()).toContain('Procfile:3: the release entry is not a long-running process');
   });
 
   it("takes an existing fly.toml's app and region as the defaults, and says what it found", async () => {
