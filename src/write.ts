@@ -48,17 +48,6 @@ function readExisting(dir: string, rel: string): { text: string; executable: boo
   return { text: readFileSync(target, 'utf8'), executable: (info.mode & 0o111) !== 0 };
 }
 
-/** Compare each rendered file with the disk, without a state file (every differing file is a conflict). Reads only. */
-export function compare(dir: string, files: RenderedFile[], policy: ConflictPolicy): FileStatus[] {
-  return files.map((file): FileStatus => {
-    const found = readExisting(dir, file.path);
-    if (!found) return { ...file, generated: file.content, action: 'create' };
-    if (found.text === file.content && (!file.executable || found.executable)) return { ...file, generated: file.content, action: 'identical', existing: found.text };
-    const action = policy === 'force' ? 'overwrite' : policy === 'skip' ? 'skip' : 'conflict';
-    return { ...file, generated: file.content, action, existing: found.text };
-  });
-}
-
 export interface DecideOptions {
   /** The state file of the last run, if any. */
   state?: State;

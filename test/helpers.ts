@@ -8,7 +8,8 @@ import { detect } from '../src/detect.js';
 import { plan } from '../src/plan.js';
 import { render } from '../src/render.js';
 import type { Answers } from '../src/types.js';
-import { compare, writeFiles } from '../src/write.js';
+import { resolveConflicts } from '../src/conflicts.js';
+import { decide, writeFiles } from '../src/write.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'create-fly-multiproc.cjs');
@@ -39,7 +40,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
 export async function generate(dir: string, answers: Omit<Answers, 'dir'>): Promise<void> {
   const project = detect(dir);
   const p = plan({ dir, ...answers }, project);
-  const statuses = compare(p.dir, render(p, project), 'force');
+  const statuses = await resolveConflicts(await decide(p.dir, render(p, project)), { interactive: false, policy: 'force' });
   await writeFiles(p.dir, statuses);
 }
 
