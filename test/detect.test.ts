@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detect } from '../src/detect.js';
@@ -8,18 +7,9 @@ import { plan } from '../src/plan.js';
 import { suggestedProcess, versionFromSpec } from '../src/runtimes.js';
 import type { Answers, Project } from '../src/types.js';
 import { fixtureProject } from './cases.js';
-import { cleanupTemps, runCli, tempDir } from './helpers.js';
+import { cleanupTemps, runCli, projectWith, tempDir } from './helpers.js';
 
 afterAll(cleanupTemps);
-
-function projectWith(files: Record<string, string>): string {
-  const dir = tempDir('cfm-detect-');
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
 
 const pkg = (extra: object = {}) => JSON.stringify({ name: 'x', version: '1.0.0', ...extra });
 

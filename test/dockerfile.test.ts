@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detect } from '../src/detect.js';
@@ -7,19 +7,9 @@ import { render } from '../src/render.js';
 import { RUNTIMES, STRATEGY_NAMES, type Answers, type Project, type Runtime, type StrategyName } from '../src/types.js';
 import { BASE_PROJECT, CASES, FIXTURE_PROJECTS, fixtureProject, renderCase } from './cases.js';
 import { lintDockerfile, pinned, stagesOf, type Stage } from './dockerfile-lint.js';
-import { ROOT, cleanupTemps, tempDir } from './helpers.js';
+import { ROOT, cleanupTemps, projectWith, tempDir } from './helpers.js';
 
 afterAll(cleanupTemps);
-
-/** A project directory with these files. */
-function projectWith(files: Record<string, string>): string {
-  const dir = tempDir('cfm-df-');
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
 
 const pkg = (extra: object = {}) => JSON.stringify({ name: 'x', version: '1.0.0', private: true, ...extra });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,16 @@ export function tempDir(prefix = 'cfm-'): string {
   temps.push(dir);
   return dir;
 }
+/** A fresh temporary project directory holding these files (paths relative to it). */
+export function projectWith(files: Record<string, string>): string {
+  const dir = tempDir('cfm-project-');
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
 export function cleanupTemps(): void {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

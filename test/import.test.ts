@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
@@ -7,18 +7,9 @@ import { UsageError } from '../src/errors.js';
 import { declaredProcesses, parseFlyToml, parseProcfile, portOf } from '../src/import.js';
 import { plan } from '../src/plan.js';
 import type { Answers } from '../src/types.js';
-import { cleanupTemps, hashTree, runCli, tempDir } from './helpers.js';
+import { cleanupTemps, hashTree, projectWith, runCli } from './helpers.js';
 
 afterAll(cleanupTemps);
-
-function projectWith(files: Record<string, string>): string {
-  const dir = tempDir('cfm-import-');
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
 
 /** Plan in dir as `create-fly-multiproc` run there would (so messages name ./Procfile as "Procfile"). */
 function planIn(dir: string, answers: Partial<Answers> = {}, procfile?: string) {
