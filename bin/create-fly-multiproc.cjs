@@ -7,6 +7,26 @@ const Module = require('node:module');
 const path = require('node:path');
 const bundle = path.join(__dirname, '..', 'dist', 'index.cjs');
 
+// The package ships dist/ (built by `prepack`). A clone has no dist/ until its first build, and
+// `npm ci` builds nothing (a `prepare` script would, but it makes every install of the tarball warn
+// about install scripts), so the first run from a clone builds it.
+if (!require('node:fs').existsSync(bundle)) buildFromClone();
+
+function buildFromClone() {
+  const root = path.join(__dirname, '..');
+  const script = path.join(root, 'scripts', 'build.mjs');
+  if (!require('node:fs').existsSync(script)) {
+    process.stderr.write(`create-fly-multiproc: ${bundle} is missing: this copy of the package was packed without its build; reinstall it\n`);
+    process.exit(1);
+  }
+  process.stderr.write('create-fly-multiproc: building dist/ (first run from a clone; `npm run build` after changing src/)\n');
+  const result = require('node:child_process').spawnSync(process.execPath, [script], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (result.status !== 0) {
+    process.stderr.write('create-fly-multiproc: the build failed; run `npm ci` in the clone first (esbuild is a dev dependency), then `npm run build`\n');
+    process.exit(1);
+  }
+}
+
 function runCached() {
   const fs = require('node:fs');
   const os = require('node:os');
