@@ -94,6 +94,8 @@ export class Run {
   stderr = '';
   /** stdout and stderr interleaved in arrival order. */
   output = '';
+  /** Every chunk as it arrived, with the time it was read (for lineArrival()). */
+  readonly chunks: { stream: 'stdout' | 'stderr'; text: string; at: number; wall: number }[] = [];
   exit: Exit | undefined;
   readonly exited: Promise<Exit>;
   readonly streams: net.Socket[];
@@ -137,6 +139,7 @@ export class Run {
   }
 
   private add(stream: 'stdout' | 'stderr', data: string) {
+    this.chunks.push({ stream, text: data, at: performance.now(), wall: Date.now() });
     this[stream] += data;
     this.output += data;
     this.notify();
@@ -189,6 +192,20 @@ export class Run {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Date.now() when the first line matching pattern had fully arrived on stream (an upper bound
+   * of when the program wrote it), or undefined.
+   */
+  lineArrival(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stderr'): number | undefined {
+    let text = '';
+    for (const chunk of this.chunks) {
+      if (chunk.stream !== stream) continue;
+      text += chunk.text;
+      if (text.split('\n').slice(0, -1).some((line) => pattern.test(line))) return chunk.wall;
+    }
+    return undefined;
   }
 
   /** Session members (this process's SID) that are not zombies. */
@@ -442,4 +459,64 @@ export async function killAll(): Promise<void> {
 export async function expectNothingLeft(run: Run, log: string): Promise<void> {
   expect(await waitNoLeftovers(run.pid), 'live processes left in the entrypoint session').toEqual([]);
   expect(liveFixturePids(log), 'fixture processes still running').toEqual([]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// scheduling delay: margins for timing assertions
+
+/**
+ * How late this machine runs things, measured while a test runs: every 200 ms, one fork+exec+exit
+ * round trip of `true` (what a shell loop pays per external command, seen from this event loop)
+ * and how late the timer itself fired. Timing assertions add margin(steps) instead of a fixed
+ * slack, so they hold on a loaded machine and stay tight on an idle one.
+ */
+export class DelayMeter {
+  private readonly samples: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private last = performance.now();
+
+  constructor(private readonly everyMs = 200) {
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
+  }
+
+  private sample() {
+    const now = performance.now();
+    const lateness = Math.max(0, now - this.last - this.everyMs);
+    this.last = now;
+    this.samples.push(lateness);
+    if (this.busy) return;
+    this.busy = true;
+    const t0 = performance.now();
+    const child = spawn('true', [], { stdio: 'ignore' });
+    const done = () => {
+      this.samples.push(performance.now() - t0);
+      this.busy = false;
+    };
+    child.once('exit', done);
+    child.once('error', done);
+  }
+
+  /** The worst delay seen so far (ms; at least 1). */
+  get worstMs(): number {
+    return Math.max(1, ...this.samples);
+  }
+
+  /**
+   * Allowance for something that takes `steps` scheduling delays (a fork, a wake-up after a signal,
+   * a pipe read), plus a fixed base for timestamp granularity and the 0.1 s polling of the scripts.
+   */
+  margin(steps: number, baseMs = 250): number {
+    return Math.round(baseMs + steps * this.worstMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  describe(): string {
+    return `worst scheduling delay ${this.worstMs.toFixed(0)} ms over ${this.samples.length} samples`;
+  }
 }

@@ -126,7 +126,7 @@ for s in INT TERM QUIT HUP; do
 done
 
 supervise() {
-  local status=0 rc pid="" i ticks
+  local status=0 rc pid="" i timer
   if [ -n "$PENDING" ]; then
     on_signal "$PENDING"
   else
@@ -146,11 +146,13 @@ supervise() {
       signal_all "$STOP_SIGNAL"
     fi
   fi
-  ticks=$(( STOP_TIMEOUT * 10 ))
-  while [ -n "$(alive)" ] && [ "$ticks" -gt 0 ]; do
+  # The deadline is a clock, not a count of 0.1 s naps: on a busy machine each round of the loop
+  # costs forks, and 10 rounds a second would stretch STOP_TIMEOUT past Fly's kill_timeout.
+  sleep "$STOP_TIMEOUT" & timer=$!
+  while [ -n "$(alive)" ] && kill -0 "$timer" 2>/dev/null; do
     sleep 0.1
-    ticks=$(( ticks - 1 ))
   done
+  kill "$timer" 2>/dev/null
   for i in $(alive); do
     log "${NAMES[$i]} still running after ${STOP_TIMEOUT}s: SIGKILL"
     kill -s KILL -- "-${PIDS[$i]}" 2>/dev/null
