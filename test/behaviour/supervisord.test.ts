@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detect } from '../../src/detect.js';
 import { plan } from '../../src/plan.js';
 import { cleanupTemps, requireTool } from '../helpers.js';
@@ -14,6 +14,7 @@ import {
   API_BANNER,
   apiShellCommand,
   cmd,
+  DelayMeter,
   fixture,
   freePorts,
   ignoredSignals,
@@ -31,10 +32,21 @@ import {
 } from './harness.js';
 
 const KILL_TIMEOUT_MS = 5000;
-const MARGIN_MS = 1000;
+const STOPWAITSECS_MS = 2000;
+/** supervisord looks at its programs once per main-loop tick (1 s): a deadline can be that late. */
+const SUPERVISORD_TICK_MS = 1000;
 const hasSupervisord = requireTool('supervisord', 'supervisor');
 
-afterEach(killAll);
+// Timing: mechanism first (who got which signal, the SIGKILL after stopwaitsecs and not before);
+// upper bounds add meter.margin(steps), from the scheduling delay measured during the test.
+let meter: DelayMeter;
+beforeEach(() => {
+  meter = new DelayMeter();
+});
+afterEach(async () => {
+  meter.stop();
+  await killAll();
+});
 afterAll(cleanupTemps);
 
 async function launch(processes: string[], ports: string[] = [], env: Record<string, string> = {}) {
@@ -88,12 +100,18 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', ()
       expect(await waitForHttp(webPort!, 10_000, run)).toBe(`web ${second.pid}\n`);
       expect(run.stdout).toMatch(/exited: web \(terminated by SIGKILL; not expected\)/);
 
-      const stop = await stopWith(run, signal, KILL_TIMEOUT_MS + MARGIN_MS);
-      expect(stop.killed).toBe(false);
+      const sent = Date.now();
+      const stop = await stopWith(run, signal, KILL_TIMEOUT_MS + meter.margin(4));
+      expect(stop.killed, meter.describe()).toBe(false);
       expect(stop.exit).toMatchObject({ code: 0, signal: null });
-      expect(stop.elapsedMs).toBeLessThan(KILL_TIMEOUT_MS + MARGIN_MS);
-      expect(gotSignal(log, 'web', 'SIGTERM')).toBe(true);
-      expect(gotSignal(log, 'api', 'SIGTERM')).toBe(true);
+      // Every program got TERM after Fly's signal and exited on it: no SIGKILL was needed.
+      for (const name of ['web', 'api']) {
+        const term = readLog(log).find((e) => e.name === name && e.event === 'got SIGTERM' && e.pid === starts(log, name).at(-1)!.pid);
+        expect(term, `${name} got SIGTERM`).toBeDefined();
+        expect(term!.time).toBeGreaterThanOrEqual(sent - 1);
+      }
+      expect(run.stdout).not.toMatch(/with SIGKILL/);
+      expect(stop.elapsedMs, meter.describe()).toBeLessThan(STOPWAITSECS_MS + meter.margin(4));
       await expectNothingLeft(run, log);
     },
     40_000,
@@ -106,12 +124,19 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', ()
     await waitForHttp(stubPort!, 15_000, run);
     const stubPid = starts(log, 'stubborn')[0]!.pid;
 
-    const stop = await stopWith(run, 'SIGINT', KILL_TIMEOUT_MS + MARGIN_MS);
-    expect(stop.killed).toBe(false);
+    const stop = await stopWith(run, 'SIGINT', KILL_TIMEOUT_MS + meter.margin(4));
+    expect(stop.killed, meter.describe()).toBe(false);
     expect(stop.exit).toMatchObject({ code: 0, signal: null });
-    expect(stop.elapsedMs).toBeLessThan(KILL_TIMEOUT_MS + MARGIN_MS);
-    expect(gotSignal(log, 'stubborn', 'SIGTERM')).toBe(true);
-    expect(run.stdout).toMatch(/killing 'stubborn' \(\d+\) with SIGKILL/);
+    // web exits on its TERM; stubborn ignores it and is SIGKILLed at stopwaitsecs: not before, and
+    // at most one supervisord tick plus a few scheduling delays after.
+    expect(readLog(log).filter((e) => e.name === 'web').map((e) => e.event)).toEqual(['start', 'got SIGTERM', 'exit 0']);
+    expect(readLog(log).filter((e) => e.name === 'stubborn').map((e) => e.event)).toEqual(['start', 'got SIGTERM']);
+    const stubTerm = readLog(log).find((e) => e.name === 'stubborn' && e.event === 'got SIGTERM')!;
+    const killedAt = run.lineArrival(/killing 'stubborn' \(\d+\) with SIGKILL/, 'stdout');
+    expect(killedAt, run.stdout).toBeDefined();
+    expect(killedAt! - stubTerm.time, meter.describe()).toBeGreaterThanOrEqual(STOPWAITSECS_MS - meter.margin(2));
+    expect(killedAt! - stubTerm.time, meter.describe()).toBeLessThanOrEqual(STOPWAITSECS_MS + SUPERVISORD_TICK_MS + meter.margin(4));
+    expect(run.stdout).not.toMatch(/killing 'web'/);
     expect(isAlive(stubPid)).toBe(false);
     await expectNothingLeft(run, log);
   }, 30_000);
@@ -201,7 +226,7 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint with stdout and stderr 
     try {
       await waitForHttp(port!, 10_000);
       process.kill(child.pid!, 'SIGTERM');
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), KILL_TIMEOUT_MS + MARGIN_MS))]);
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), KILL_TIMEOUT_MS + meter.margin(4)))]);
       expect(code).toBe(0);
       expect(output).not.toContain('ENXIO');
       expect(output).toMatch(/spawned: 'web'/);
