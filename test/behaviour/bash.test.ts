@@ -33,6 +33,8 @@ import {
 
 const KILL_TIMEOUT_MS = 5000;
 const STOP_TIMEOUT_MS = 4000;
+// Fixtures that exit on their own wait 3 s: on a loaded machine their siblings (Python) need more
+// than a second to start, and a stop signal before a fixture installed its handler kills it silently.
 
 let meter: DelayMeter;
 beforeEach(() => {
@@ -184,7 +186,7 @@ describe('bash entrypoint', () => {
   it('exits promptly with the status of a child that crashes, after stopping the others', async () => {
     const [webPort, apiPort] = await freePorts(2);
     const { run, log } = await launch(
-      [`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`, `crash=${cmd.exitAfter('crash', 1500, 3)}`],
+      [`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`, `crash=${cmd.exitAfter('crash', 3000, 3)}`],
       [`web=${webPort}`, `api=${apiPort}`],
     );
     await waitForLog(log, (l) => ['web', 'api', 'crash'].every((n) => l.some((e) => e.name === n && e.event === 'start')), 10_000, 'all three to start');
@@ -206,7 +208,7 @@ describe('bash entrypoint', () => {
 
   it('exits 1 when a child exits 0 (so on-failure restarts the Machine)', async () => {
     const [webPort] = await freePorts(1);
-    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `oneshot=${cmd.exitAfter('oneshot', 1000, 0)}`], [`web=${webPort}`]);
+    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `oneshot=${cmd.exitAfter('oneshot', 3000, 0)}`], [`web=${webPort}`]);
     await waitForHttp(webPort!, 10_000, run);
     const exit = await run.waitExit(10_000);
     expect(exit).toMatchObject({ code: 1, signal: null });
@@ -231,7 +233,7 @@ describe('bash entrypoint', () => {
 
   it('after a crash, SIGKILLs a sibling that ignores the stop signal and still exits with the crash status', async () => {
     const [stubPort] = await freePorts(1);
-    const { run, log } = await launch([`stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`, `crash=${cmd.exitAfter('crash', 1000, 3)}`], [`stubborn=${stubPort}`]);
+    const { run, log } = await launch([`stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`, `crash=${cmd.exitAfter('crash', 3000, 3)}`], [`stubborn=${stubPort}`]);
     await waitForHttp(stubPort!, 10_000, run);
     const stubPid = logged(log, 'stubborn', 'start').pid;
     const exit = await run.waitExit(15_000);

@@ -36,6 +36,11 @@ export const cmd = {
   server: (name: string, port: number, ...flags: string[]) => [PYTHON, fixture('server.py'), name, String(port), ...flags].join(' '),
   exitAfter: (name: string, ms: number, code: number) => [PYTHON, fixture('exit_after.py'), name, String(ms), String(code)].join(' '),
   printer: (name: string, count: number) => [PYTHON, fixture('printer.py'), name, String(count)].join(' '),
+  /**
+   * Logs "start" and exits with code at once, in sh: a Python fixture needs a second or more to
+   * start on a loaded machine, longer than supervisord's startsecs, which then counts it as started.
+   */
+  crashAtOnce: (name: string, code: number) => `sh -c 'printf "%s %s %s start\\n" ${name} "$$" "$(date +%s.%N)" >> "$FIXTURE_LOG"; exit ${code}'`,
 };
 
 /**
