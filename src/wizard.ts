@@ -2,6 +2,7 @@ import path from 'node:path';
 import prompts, { type PromptObject } from 'prompts';
 import { pc } from './colors.js';
 export { canPrompt } from './terminal.js';
+import { fitLine, wrapText } from './terminal.js';
 import { CancelledError } from './errors.js';
 import { defaultAppName, EXAMPLE_PROCESSES } from './plan.js';
 import { splitWords } from './shell-words.js';
@@ -21,14 +22,45 @@ export interface DetectedProcess {
   port?: number;
 }
 
+/** A message for the terminal: the wizard's own lines are wrapped to its width (prompts' are fitted). */
+export function wizardLine(text: string): string {
+  return wrapText(text, process.stdout.isTTY ? process.stdout.columns : undefined);
+}
+
+/**
+ * An obvious case slip: an answer that fails `check` only because of capitals (region `AMS`, name
+ * `Web`) is taken in lowercase, and the wizard says so. `why` ends that note.
+ */
+export interface Normalise {
+  apply: (value: string) => string;
+  why: string;
+}
+export function lowercaseSlip(check: (value: string) => string | undefined, why: string): Normalise {
+  return {
+    why,
+    apply: (value) => {
+      const trimmed = (value ?? '').trim();
+      const lower = trimmed.toLowerCase();
+      return lower !== trimmed && check(trimmed) !== undefined && check(lower) === undefined ? lower : value;
+    },
+  };
+}
+
 /**
  * Ask one question until the answer passes `check`. prompts validates while typing, but injected
- * answers (tests, prompts.inject) skip that, so every answer is checked again here.
+ * answers (tests, prompts.inject) skip that, so every answer is checked again here. The message
+ * prompts shows is fitted to one terminal line (it leaves copies of a wrapped one on the screen);
+ * the full message is printed if the answer still fails after the prompt closed.
  */
-async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, check?: (value: T) => string | undefined): Promise<T> {
+async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, check?: (value: T) => string | undefined, normalise?: Normalise): Promise<T> {
+  const fix = (v: T): T => (normalise && typeof v === 'string' ? (normalise.apply(v) as T) : v);
   for (;;) {
     const response = await prompts(
-      { ...question, name: 'value', ...(check ? { validate: (v: T) => check(v) ?? true } : {}) } as PromptObject,
+      {
+        ...question,
+        name: 'value',
+        ...(check ? { validate: (v: T) => { const problem = check(fix(v)); return problem === undefined ? true : fitLine(problem, process.stdout.columns); } } : {}),
+      } as PromptObject,
       {
         onCancel: () => {
           throw new CancelledError();
@@ -37,10 +69,14 @@ async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, c
     );
     // prompts does not erase a validation message that wrapped onto a second line: clear below the cursor.
     if (process.stdout.isTTY) process.stdout.write('\x1b[J');
-    const value = response.value as T;
+    const raw = response.value as T;
+    const value = fix(raw);
     const problem = check?.(value);
-    if (!problem) return value;
-    out.write(`${pc.red('✖')} ${problem}\n`);
+    if (!problem) {
+      if (value !== raw) out.write(pc.dim(`${wizardLine(`  ${JSON.stringify(String(raw).trim())} taken as ${JSON.stringify(value)}: ${normalise!.why}`)}\n`));
+      return value;
+    }
+    out.write(`${pc.red('✖')}${wizardLine(`✖ ${problem}`).slice(1)}\n`);
   }
 }
 
@@ -57,13 +93,23 @@ export function recommend(separateScaling: boolean, restartInPlace: boolean): { 
  */
 export async function wizard(given: Answers, project: Project, detected: DetectedProcess[] = [], out: WizardOutput = process.stdout): Promise<Answers> {
   const answers: Answers = { ...given };
-  out.write(`\n${pc.bold('create-fly-multiproc')} ${pc.dim('- several processes in one Fly app. Ctrl-C to quit, nothing is written until the end.')}\n`);
-  const facts = [`runtime: ${project.runtime}`];
+  const header = wizardLine('create-fly-multiproc - several processes in one Fly app. Ctrl-C to quit, nothing is written until the end.');
+  out.write(`\n${pc.bold(header.slice(0, 20))}${pc.dim(header.slice(20))}\n`);
+  // The runtime the Dockerfile will build, as plan() will choose it: --runtime, else the example's
+  // (node), else the detected one. In an empty directory that depends on the example question.
+  const runtimeFact = (example: boolean | undefined) => {
+    if (answers.runtime !== undefined) return `runtime: ${answers.runtime} (--runtime)`;
+    if (example) return 'runtime: node (the built-in example)';
+    const evidence = project.runtimes?.[project.runtime]?.evidence[0];
+    return `runtime: ${project.runtime}${evidence ? ` (${evidence})` : project.runtime === 'generic' ? ' (nothing to build: the Dockerfile copies the directory in)' : ''}`;
+  };
+  const exampleOpen = !answers.processes && !answers.example && answers.runtime === undefined && project.empty && !detected.length;
+  const facts = [exampleOpen ? 'an empty directory' : runtimeFact(answers.example)];
   if (project.procfile) facts.push(path.basename(project.procfile.file));
   if (project.flyToml) facts.push(`fly.toml${project.flyToml.app ? ` (app ${project.flyToml.app})` : ''}`);
   if (project.dockerfile) facts.push('a Dockerfile (kept unless you choose to overwrite it)');
   if (detected.length) facts.push(`processes found: ${detected.map((p) => p.name).join(', ')}`);
-  out.write(pc.dim(`Detected in ${project.dir}: ${facts.join('; ')}\n\n`));
+  out.write(pc.dim(`${wizardLine(`Detected in ${project.dir}: ${facts.join('; ')}`)}\n\n`));
 
   if (!answers.processes) {
     let chosen = false;
@@ -87,6 +133,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
         answers.example = true;
         chosen = true;
       }
+      if (exampleOpen) out.write(pc.dim(`${wizardLine(runtimeFact(example))}\n`));
     }
     if (!chosen) {
       const processes: string[] = [];
@@ -94,7 +141,8 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
       const taken = new Set<string>();
       const portOwners = new Map<number, string>();
       for (let i = 0; ; i++) {
-        const name = await ask<string>({ type: 'text', message: `Process ${i + 1}: name`, initial: i === 0 ? 'web' : i === 1 ? 'worker' : '' }, out, (v) => checkName((v ?? '').trim(), taken));
+        const nameCheck = (v: string) => checkName((v ?? '').trim(), taken);
+        const name = await ask<string>({ type: 'text', message: `Process ${i + 1}: name`, initial: i === 0 ? 'web' : i === 1 ? 'worker' : '' }, out, nameCheck, lowercaseSlip(nameCheck, 'process names are lowercase'));
         const trimmed = name.trim();
         taken.add(trimmed);
         const command = await ask<string>({ type: 'text', message: `Command that runs ${trimmed}` }, out, (v) => checkCommand((v ?? '').trim()));
@@ -152,11 +200,16 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   if (answers.app === undefined) {
     // An existing fly.toml's app and region are the defaults (fly launch chose them).
     const initial = project.flyToml?.app ?? defaultAppName(project.dir);
-    answers.app = (await ask<string>({ type: 'text', message: 'Fly app name', initial }, out, (v) => checkApp((v ?? '').trim()))).trim();
+    const appCheck = (v: string) => checkApp((v ?? '').trim());
+    answers.app = (await ask<string>({ type: 'text', message: 'Fly app name', initial }, out, appCheck, lowercaseSlip(appCheck, 'Fly app names are lowercase'))).trim();
   }
   if (answers.region === undefined) {
-    const region = await ask<string>({ type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`, initial: project.flyToml?.region ?? '' }, out, (v) =>
-      (v ?? '').trim() === '' ? undefined : checkRegion((v ?? '').trim()),
+    const regionCheck = (v: string) => ((v ?? '').trim() === '' ? undefined : checkRegion((v ?? '').trim()));
+    const region = await ask<string>(
+      { type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`, initial: project.flyToml?.region ?? '' },
+      out,
+      regionCheck,
+      lowercaseSlip(regionCheck, 'Fly region codes are lowercase'),
     );
     if (region.trim()) answers.region = region.trim();
   }

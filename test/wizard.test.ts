@@ -57,8 +57,8 @@ describe('wizard (answers injected with prompts.inject)', () => {
   });
 
   it('an invalid answer is explained with the flag rules, then asked again', async () => {
-    const { answers, out } = await run(['Web', 'web', "echo 'oops", 'bin/web', '99999', '8080', true, 'web', 'worker', 'bin/w', '8080', '', false, false, false, 'bash', 'Bad_App', 'shop', 'amsterdam', 'ams']);
-    expect(out).toContain('invalid name "Web": a name must start with a lowercase letter');
+    const { answers, out } = await run(['Web!', 'web', "echo 'oops", 'bin/web', '99999', '8080', true, 'web', 'worker', 'bin/w', '8080', '', false, false, false, 'bash', 'Bad_App', 'shop', 'amsterdam', 'ams']);
+    expect(out).toContain('invalid name "Web!": a name must start with a lowercase letter');
     expect(out).toContain('the command has an unterminated single quote');
     expect(out).toContain('the port must be a whole number from 1 to 65535');
     expect(out).toContain('the name "web" is used twice');
