@@ -126,5 +126,5 @@ export function jsonString(value: string): string {
   return JSON.stringify(value);
 }
 
-export const escape = { shellQuote, shellWordForDisplay, shellJoin, tomlString, tomlKey, tomlArray, supervisorCommand, supervisorValue, procfileLine, jsonString };
+export const escape = { shellQuote, shellJoin, tomlString, tomlKey, tomlArray, supervisorCommand, supervisorValue, procfileLine, jsonString };
 export type Escape = typeof escape;
