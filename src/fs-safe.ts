@@ -211,7 +211,7 @@ export function writeTemp(target: string, content: string | Buffer, mode: number
       fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     } catch (error) {
       if (isErrno(error) && error.code === 'EEXIST' && attempt < 5) continue;
-      if (isErrno(error)) throw fileErrorOf(error, shownPath(temp));
+      if (isErrno(error)) throw fileErrorOf(error, shownPath(target)); // the user knows the file, not our temp name
       throw error;
     }
     try {

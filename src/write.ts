@@ -254,7 +254,9 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
   const unresolved = conflicts(statuses);
   if (unresolved.length) throw new Error(`internal: unresolved conflicts: ${unresolved.map((s) => s.path).join(', ')}`);
   const changes = statuses.filter((s) => WRITES.has(s.action));
-  if (!changes.length) return;
+  // Nothing to write, and no trace of a killed run (its journal, lock or temporary files) to clear: done.
+  const traces = [PENDING_FILE, LOCK_FILE].some((f) => osCall(shownPath(dir), () => lstatSync(path.join(dir, f), { throwIfNoEntry: false }))) || leftoverTemps(dir).length > 0;
+  if (!changes.length && !traces) return;
   osCall(shownPath(dir), () => mkdirSync(dir, { recursive: true }));
   const release = takeLock(dir);
   const prepared: { status: FileStatus; file: string; temp?: string }[] = [];
