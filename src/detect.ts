@@ -1,6 +1,6 @@
 // Synchronous fs on purpose: a CLI waits for each answer anyway, and node:fs/promises costs start-up time.
 // detect() lists the directory once and reads only the few files the listing points to.
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { FileError, UsageError } from './errors.js';
@@ -332,6 +332,10 @@ function procfileOf(files: Files, targetDir: string, given: string | undefined):
  */
 export function detect(targetDir: string, options: DetectOptions = {}): Project {
   const dir = path.resolve(targetDir);
+  const link = lstatSync(dir, { throwIfNoEntry: false });
+  if (link?.isSymbolicLink() && !statSync(dir, { throwIfNoEntry: false })) {
+    throw new UsageError(`target ${targetDir} is a dangling symlink (to ${readlinkSync(dir)}): create the directory it points to, or pass another directory`);
+  }
   const existing = nearestExisting(dir);
   const info = statSync(existing, { throwIfNoEntry: false });
   if (info && !info.isDirectory()) {

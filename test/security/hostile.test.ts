@@ -2,8 +2,8 @@
 // project and an `outside/` directory before and after: outside never changes; a failed run leaves
 // the project exactly as it was; a successful one leaves no temporary file, lock or journal; every
 // failure is `error: ...` with the right exit code and no stack trace.
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps } from '../helpers.js';
@@ -123,7 +123,7 @@ const cases: Case[] = [
     setup: ({ root }) => symlinkSync(path.join(root, 'missing'), path.join(root, 'app')),
     args: () => ['../app', ...BASE.slice(1)],
     expect: 2,
-    mentions: /app/,
+    mentions: /target \.\.\/app is a dangling symlink/,
   },
   // --- special files and unbounded inputs ---
   ...['Procfile', 'fly.toml', 'package.json', 'fly-multiproc.json'].map(
@@ -344,6 +344,33 @@ describe('hostile checkouts: outside never changes, a failure changes nothing', 
       c.after?.(sb, r);
     });
   }
+});
+
+describe('what the user set on generated files is kept', () => {
+  it('a regenerated file keeps its mode (0600 fly.toml, 0700 entrypoint.sh)', async () => {
+    const sb = sandbox();
+    const first = await cli(BASE, { cwd: sb.project });
+    expect(first.exitCode, first.stderr).toBe(0);
+    chmodSync(path.join(sb.project, 'fly.toml'), 0o600);
+    chmodSync(path.join(sb.project, 'entrypoint.sh'), 0o700);
+    const again = await cli([...BASE, '--kill-timeout', '20'], { cwd: sb.project });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/update\s+fly\.toml/);
+    expect(again.stdout).toMatch(/update\s+entrypoint\.sh/);
+    const snap = snapshot(sb.project);
+    expect(snap['fly.toml']).toMatch(/^file 600 /);
+    expect(snap['entrypoint.sh']).toMatch(/^file 700 /);
+    expect(readFileSync(path.join(sb.project, 'fly.toml'), 'utf8')).toMatch(/kill_timeout = 20/);
+  });
+
+  it('an entrypoint.sh that lost its executable bit gets it back, keeping the rest of its mode', async () => {
+    const sb = sandbox();
+    expect((await cli(BASE, { cwd: sb.project })).exitCode).toBe(0);
+    chmodSync(path.join(sb.project, 'entrypoint.sh'), 0o640);
+    const again = await cli(BASE, { cwd: sb.project });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(snapshot(sb.project)['entrypoint.sh']).toMatch(/^file 750 /);
+  });
 });
 
 export { cases };
