@@ -103,7 +103,14 @@ function runCached() {
 }
 
 if (typeof Module.enableCompileCache === 'function') {
-  Module.enableCompileCache();
+  // Node's own cache, but in the checked per-user directory (its default, node-compile-cache in the
+  // temp directory, is one name for every user). No safe directory: no cache.
+  try {
+    const dir = typeof process.getuid === 'function' ? cacheDir(require('node:fs'), require('node:os'), process.getuid(), true) : undefined;
+    if (dir || typeof process.getuid !== 'function') Module.enableCompileCache(dir);
+  } catch {
+    // only speed is lost
+  }
   require(bundle);
 } else if (process.env.CREATE_FLY_MULTIPROC_NO_CACHE || typeof process.getuid !== 'function') {
   require(bundle); // no owner to check on Windows: no hand-made cache
