@@ -16,6 +16,7 @@ import {
   readdirSync,
   readSync,
   realpathSync,
+  rmdirSync,
   unlinkSync,
   writeSync,
   type Stats,
@@ -171,8 +172,12 @@ export function readProjectFile(root: string, rel: string, options: ReadOptions 
   return readRegular(file, { shown: shownPath(file), ...options });
 }
 
-/** Make the directories on the way to root/rel's parent, each a real directory (never through a symlink). */
-export function makeParentDirs(root: string, rel: string): void {
+/**
+ * Make the directories on the way to root/rel's parent, each a real directory (never through a
+ * symlink). Returns the directories it created, outermost first, for an undo.
+ */
+export function makeParentDirs(root: string, rel: string): string[] {
+  const created: string[] = [];
   osCall(shownPath(root), () => mkdirSync(root, { recursive: true }));
   const parts = relParts(rel).slice(0, -1);
   let current = root;
@@ -183,6 +188,7 @@ export function makeParentDirs(root: string, rel: string): void {
     if (!info) {
       try {
         mkdirSync(dir, { mode: 0o755 });
+        created.push(dir);
       } catch (error) {
         if (!isErrno(error) || error.code !== 'EEXIST') throw isErrno(error) ? fileErrorOf(error, shownPath(dir)) : error;
       }
@@ -190,6 +196,18 @@ export function makeParentDirs(root: string, rel: string): void {
     }
     if (info.isSymbolicLink()) throw new FileError(shownPath(dir), 'is a symlink to a directory: create-fly-multiproc does not write through symlinked directories (they can lead outside the project)', 2, 'replace the link with a real directory');
     if (!info.isDirectory()) throw new FileError(shownPath(dir), `is ${kindOf(info)}, not a directory`, 2);
+  }
+  return created;
+}
+
+/** Undo makeParentDirs: remove the directories it created, innermost first, while they are empty. */
+export function removeCreatedDirs(dirs: readonly string[]): void {
+  for (const dir of [...dirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty (something else wrote there), or gone
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readl
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { FileError, fileErrorOf, isErrno, UsageError } from './errors.js';
-import { kindOf, leftoverTemps, lstatInside, makeParentDirs, osCall, readProjectFile, readRegular, removeQuietly, shownPath, writeTemp } from './fs-safe.js';
+import { kindOf, leftoverTemps, lstatInside, makeParentDirs, osCall, readProjectFile, readRegular, removeCreatedDirs, removeQuietly, shownPath, writeTemp } from './fs-safe.js';
 import type { RenderedFile } from './render.js';
 import { ourHash, PENDING_FILE, pendingJournal, sha256, STATE_FILE, type State } from './state.js';
 
@@ -194,7 +194,10 @@ export function takeLock(dir: string): () => void {
       fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
       writeSync(fd, me);
       closeSync(fd);
+      let held = true;
       return () => {
+        if (!held) return;
+        held = false;
         try {
           if (readRegular(file, { maxBytes: 4096 }) === me) unlinkSync(file);
         } catch {
@@ -231,6 +234,16 @@ export function takeLock(dir: string): () => void {
   }
 }
 
+/** dir and its parents up to (and including) top, outermost first: what mkdir -p created. */
+function parentsUpTo(top: string, dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    out.unshift(d);
+    if (d === top || path.dirname(d) === d) break;
+  }
+  return out;
+}
+
 /** For the security suite: SIGKILL this process after that many renames (a crash at a chosen point). */
 const KILL_AFTER = Number(process.env.CREATE_FLY_MULTIPROC_TEST_KILL_AFTER_RENAMES ?? NaN);
 
@@ -257,8 +270,16 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
   // Nothing to write, and no trace of a killed run (its journal, lock or temporary files) to clear: done.
   const traces = [PENDING_FILE, LOCK_FILE].some((f) => osCall(shownPath(dir), () => lstatSync(path.join(dir, f), { throwIfNoEntry: false }))) || leftoverTemps(dir).length > 0;
   if (!changes.length && !traces) return;
-  osCall(shownPath(dir), () => mkdirSync(dir, { recursive: true }));
-  const release = takeLock(dir);
+  // Directories this run creates (the project's too): removed again when it fails before the first rename.
+  const createdRoot = osCall(shownPath(dir), () => mkdirSync(dir, { recursive: true }));
+  const created: string[] = [];
+  let release: () => void;
+  try {
+    release = takeLock(dir);
+  } catch (error) {
+    if (createdRoot) removeCreatedDirs(parentsUpTo(createdRoot, dir));
+    throw error;
+  }
   const prepared: { status: FileStatus; file: string; temp?: string }[] = [];
   const written: string[] = [];
   let renaming = false;
@@ -284,7 +305,7 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
         prepared.push({ status, file });
         continue;
       }
-      makeParentDirs(dir, status.path);
+      created.push(...makeParentDirs(dir, status.path));
       const keep = info?.isFile() ? info.mode & 0o7777 : undefined;
       const mode = keep === undefined ? (status.executable ? 0o755 : 0o644) : status.executable ? keep | ((keep & 0o444) >> 2) : keep;
       prepared.push({ status, file, temp: writeTemp(file, status.content, mode) });
@@ -294,7 +315,9 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
     const journal = pendingJournal(prepared.filter((p) => p.temp).map((p) => p.status));
     const journalFile = path.join(dir, PENDING_FILE);
     const journalTemp = writeTemp(journalFile, journal, 0o644);
+    prepared.push({ status: { path: PENDING_FILE, content: journal, executable: false, action: 'create' }, file: journalFile, temp: journalTemp });
     osCall(shownPath(journalFile), () => renameSync(journalTemp, journalFile));
+    prepared.pop();
 
     renaming = true;
     for (const p of prepared) {
@@ -308,7 +331,12 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
     removeQuietly(journalFile);
   } catch (error) {
     for (const p of prepared) if (p.temp) removeQuietly(p.temp);
-    if (!renaming) throw error;
+    if (!renaming) {
+      release();
+      removeCreatedDirs(created);
+      if (createdRoot) removeCreatedDirs(parentsUpTo(createdRoot, dir));
+      throw error;
+    }
     const left = prepared.map((p) => p.status.path).filter((rel) => !written.includes(rel));
     const reason = error instanceof FileError ? error.reason : String(error);
     const where = error instanceof FileError ? error.file : dir;

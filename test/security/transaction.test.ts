@@ -77,12 +77,17 @@ describe('failures before the first rename change nothing', () => {
     if (!tryRun('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', sb.project])) return ctx.skip();
     try {
       expect((await cli(args(10), { cwd: sb.project })).exitCode).toBe(0);
-      mkdirSync(path.join(sb.root, 'tpl'));
-      // A user template whose output does not fit: the temp file fails, nothing is renamed.
-      writeFileSync(path.join(sb.root, 'tpl', 'big.txt.ejs'), `<%= 'x'.repeat(200000) %>\n`);
+      mkdirSync(path.join(sb.root, 'tpl', 'deep', 'dir'), { recursive: true });
+      // A user template whose output does not fit: the temp file fails, nothing is renamed, and the
+      // directories made for it are removed again.
+      writeFileSync(path.join(sb.root, 'tpl', 'deep', 'dir', 'big.txt.ejs'), `<%= 'x'.repeat(200000) %>\n`);
       const before = snapshot(sb.project);
       const r = await cli(args(20, ['--templates', path.join(sb.root, 'tpl')]), { cwd: sb.project });
-      expectCleanFailure(r, 1, /no space left on the device \(ENOSPC\)/);
+      expectCleanFailure(r, 1, /deep\/dir\/big\.txt: no space left on the device \(ENOSPC\)/);
+      expect(snapshot(sb.project)).toEqual(before);
+      // Into a new directory: it is not left behind either.
+      const fresh = await cli(['fresh/app', ...args(20, ['--templates', path.join(sb.root, 'tpl')]).slice(1)], { cwd: sb.project });
+      expectCleanFailure(fresh, 1, /ENOSPC/);
       expect(snapshot(sb.project)).toEqual(before);
     } finally {
       execFileSync('umount', [sb.project]);
