@@ -3,6 +3,13 @@
 // Start-up speed: V8 keeps the compiled bundle in a per-user cache, so runs after the first skip
 // most of the compilation. Node >= 22.1 does this itself (module.enableCompileCache); on Node 20
 // the bundle is compiled here with vm.Script's cachedData. Any failure falls back to a plain require.
+//
+// The cache directory lives in the shared temp directory, where another user may have created it
+// first or planted links in it. So on every use (read and write): the directory must be a real
+// directory (lstat, not a symlink) owned by us with no access for others, and the temp directory
+// above it must be sticky or writable by its owner only; the cache file is opened with O_NOFOLLOW
+// and must be ours; it is written under a random name with O_EXCL | O_NOFOLLOW, then renamed.
+// Where any of this does not hold, the cache is skipped: it costs speed, never safety.
 const Module = require('node:module');
 const path = require('node:path');
 const bundle = path.join(__dirname, '..', 'dist', 'index.cjs');
@@ -27,19 +34,55 @@ function buildFromClone() {
   }
 }
 
+/** The cache directory, when it is safe to use (created if missing); undefined otherwise. */
+function cacheDir(fs, os, uid, create) {
+  const parent = os.tmpdir();
+  const up = fs.lstatSync(parent);
+  // Others may write in the temp directory only when it is sticky (they cannot then rename or remove our directory).
+  if (!up.isDirectory() || ((up.mode & 0o022) !== 0 && (up.mode & 0o1000) === 0)) return undefined;
+  const dir = path.join(parent, `create-fly-multiproc-cache-${uid}`);
+  let info = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (!info && create) {
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch {
+      // created meanwhile: checked below like any other
+    }
+    info = fs.lstatSync(dir, { throwIfNoEntry: false });
+  }
+  if (!info || !info.isDirectory() || info.uid !== uid || (info.mode & 0o077) !== 0) return undefined;
+  return dir;
+}
+
 function runCached() {
   const fs = require('node:fs');
   const os = require('node:os');
   const vm = require('node:vm');
-  const source = fs.readFileSync(bundle, 'utf8');
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
-  const dir = path.join(os.tmpdir(), `create-fly-multiproc-cache-${uid}`);
-  const cacheFile = path.join(dir, `${process.version}-${source.length}.bin`);
+  const uid = process.getuid();
+  const fd = fs.openSync(bundle, 'r');
+  let source;
+  let key;
+  try {
+    const stat = fs.fstatSync(fd);
+    source = fs.readFileSync(fd, 'utf8');
+    // V8 checks the source only by its length: name the cache by the bundle's identity, so an
+    // upgraded bundle of the same length never runs on bytecode compiled from the old one.
+    key = `${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}`;
+  } finally {
+    fs.closeSync(fd);
+  }
   let cachedData;
   try {
-    const info = fs.statSync(dir);
-    // Only a directory of our own that nobody else can write to.
-    if (info.isDirectory() && (uid === 'user' || info.uid === uid) && (info.mode & 0o022) === 0) cachedData = fs.readFileSync(cacheFile);
+    const dir = cacheDir(fs, os, uid, false);
+    if (dir) {
+      const cfd = fs.openSync(path.join(dir, `${key}.bin`), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+      try {
+        const info = fs.fstatSync(cfd);
+        if (info.isFile() && info.uid === uid && info.size < 64 * 1024 * 1024) cachedData = fs.readFileSync(cfd);
+      } finally {
+        fs.closeSync(cfd);
+      }
+    }
   } catch {
     // no cache yet
   }
@@ -47,13 +90,29 @@ function runCached() {
   if (!cachedData || script.cachedDataRejected) {
     // Written at exit, when the functions that ran are compiled too.
     process.once('exit', () => {
+      let temp;
       try {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const temp = `${cacheFile}.${process.pid}`;
-        fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
-        fs.renameSync(temp, cacheFile);
+        const dir = cacheDir(fs, os, uid, true);
+        if (!dir) return;
+        temp = path.join(dir, `.${key}.${require('node:crypto').randomBytes(8).toString('hex')}.tmp`);
+        const out = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        try {
+          fs.writeSync(out, script.createCachedData());
+        } finally {
+          fs.closeSync(out);
+        }
+        fs.renameSync(temp, path.join(dir, `${key}.bin`));
+        temp = undefined;
       } catch {
         // a read-only temp directory only costs speed
+      } finally {
+        if (temp) {
+          try {
+            fs.unlinkSync(temp);
+          } catch {
+            // never created
+          }
+        }
       }
     });
   }
@@ -64,10 +123,17 @@ function runCached() {
 }
 
 if (typeof Module.enableCompileCache === 'function') {
-  Module.enableCompileCache();
+  // Node's own cache, but in the checked per-user directory (its default, node-compile-cache in the
+  // temp directory, is one name for every user). No safe directory: no cache.
+  try {
+    const dir = typeof process.getuid === 'function' ? cacheDir(require('node:fs'), require('node:os'), process.getuid(), true) : undefined;
+    if (dir || typeof process.getuid !== 'function') Module.enableCompileCache(dir);
+  } catch {
+    // only speed is lost
+  }
   require(bundle);
-} else if (process.env.CREATE_FLY_MULTIPROC_NO_CACHE) {
-  require(bundle);
+} else if (process.env.CREATE_FLY_MULTIPROC_NO_CACHE || typeof process.getuid !== 'function') {
+  require(bundle); // no owner to check on Windows: no hand-made cache
 } else {
   runCached();
 }

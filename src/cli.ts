@@ -3,7 +3,8 @@ import { CommanderError, type Command } from 'commander';
 import { pc } from './colors.js';
 import { detect } from './detect.js';
 import { declaredProcesses } from './import.js';
-import { CancelledError, UsageError } from './errors.js';
+import { CancelledError, debugWanted, FileError, fileErrorOf, isErrno, UsageError } from './errors.js';
+import { printable } from './escape.js';
 import { plan as makePlan } from './plan.js';
 import { checkRendered, render, templateDirsFor } from './render.js';
 import { eject, ejectSummary } from './eject.js';
@@ -12,7 +13,7 @@ import { answersFromFlags, program, VERSION, type EjectFlags, type Flags } from 
 import { canPrompt } from './terminal.js';
 import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './write.js';
 import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
-import { answersToRemember, explainRemembered, lastOutput, mergeAnswers, readState, recordedHashes, STATE_FILE, stateStatus } from './state.js';
+import { answersToRemember, explainRemembered, lastOutput, mergeAnswers, PENDING_FILE, readState, recordedHashes, STATE_FILE, stateStatus } from './state.js';
 import type { Plan } from './types.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -43,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
     const memory = mergeAnswers(answersFromFlags(flags, dirArg), state?.answers, path.resolve(dirArg));
     let answers = memory.answers;
     const project = detect(dirArg, { procfile: answers.fromProcfile });
+    // Templates are code: ones named by the checkout (not on this command line) are announced before they run.
+    if (memory.fromState.includes('--templates')) process.stderr.write(`note: using templates from ${printable(answers.templates ?? '')}, remembered in ${STATE_FILE}: templates are code and run with your permissions (pass --templates to choose others)\n`);
     const templateDirs = templateDirsFor(answers.templates);
     const interactive = canPrompt(flags);
     // The wizard (and prompts) load only when there is someone to ask: scripts start faster.
@@ -53,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (error) {
       throw explainRemembered(error, memory);
     }
+    if (state?.pending) plan.notes.push(`an earlier run stopped midway (${PENDING_FILE} is left): the files it wrote count as create-fly-multiproc's output, and this run finishes the job`);
     if (memory.fromState.length) plan.notes.unshift(`remembered in ${STATE_FILE}: ${memory.fromState.join(', ')} (a flag replaces its remembered value)`);
     for (const dropped of memory.dropped) plan.notes.push(`forgot the remembered ${dropped}: that process is gone`);
     const files = render(plan, project, templateDirs);
@@ -81,31 +85,56 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`\n${planSummary(plan, statuses, { dryRun })}`);
       const count = statuses.filter((s) => WRITES.has(s.action)).length;
       if (count > 0) await (await import('./wizard.js')).confirmWrite(count);
+      const done = `${pc.green('Done:')} ${count} file${count === 1 ? '' : 's'} written in ${printable(plan.dir)}\n${nextStepsText(plan, dirArg, answers)}`;
       await writeFiles(plan.dir, statuses);
-      process.stdout.write(`${pc.green('Done:')} ${count} file${count === 1 ? '' : 's'} written in ${plan.dir}\n${nextStepsText(plan, dirArg, answers)}`);
+      process.stdout.write(done);
       return 0;
     }
+    // The report is made before anything is written: a run that fails after writing is a run that lies.
+    const report = flags.json
+      ? `${JSON.stringify(jsonReport(plan, statuses, { dryRun, dirArg, version: VERSION, given: answers }), null, 2)}\n`
+      : `${dryRun ? dryRunContents(statuses) : ''}${summary(plan, statuses, { dryRun, dirArg, given: answers })}`;
     if (!dryRun) await writeFiles(plan.dir, statuses);
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(jsonReport(plan, statuses, { dryRun, dirArg, version: VERSION, given: answers }), null, 2)}\n`);
-    } else {
-      if (dryRun) process.stdout.write(dryRunContents(statuses));
-      process.stdout.write(summary(plan, statuses, { dryRun, dirArg, given: answers }));
-    }
+    process.stdout.write(report);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      const head = error.problems.length === 1 ? 'error:' : `${error.problems.length} problems:`;
-      const body = error.problems.length === 1 ? ` ${error.problems[0]}` : `\n${error.problems.map((p) => `  - ${p}`).join('\n')}`;
-      process.stderr.write(`${pc.red(head)}${body}\n${error.hint ? `${error.hint}\n` : ''}`);
-      if (flags.json) process.stdout.write(`${JSON.stringify({ error: { problems: error.problems, hint: error.hint } }, null, 2)}\n`);
-      return 2;
-    }
-    if (error instanceof CancelledError) {
-      process.stderr.write('cancelled: nothing written\n');
-      return 130;
-    }
-    process.stderr.write(`${pc.red('error:')} ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
+    return reportError(error, Boolean(flags.json));
   }
+}
+
+/** At most this many problems are listed (a binary Procfile has one per line), each cut at LONGEST characters. */
+const MOST_PROBLEMS = 20;
+const LONGEST = 400;
+
+const clip = (text: string) => printable(text.length > LONGEST ? `${text.slice(0, LONGEST)}... (${text.length - LONGEST} more characters)` : text);
+
+/**
+ * Print an error the way a user can act on it: `error: PATH: what happened` for files, the list of
+ * problems for input, never a stack trace (unless DEBUG=create-fly-multiproc asks for one).
+ * Returns the exit code: 2 for input, 1 for the environment, 130 for a cancel.
+ */
+export function reportError(error: unknown, json = false): number {
+  if (isErrno(error)) error = fileErrorOf(error);
+  if (error instanceof UsageError) {
+    const shown = error.problems.slice(0, MOST_PROBLEMS).map(clip);
+    if (error.problems.length > MOST_PROBLEMS) shown.push(`... and ${error.problems.length - MOST_PROBLEMS} more problems like these`);
+    const head = error.problems.length === 1 ? 'error:' : `${error.problems.length} problems:`;
+    const body = error.problems.length === 1 ? ` ${shown[0]}` : `\n${shown.map((p) => `  - ${p}`).join('\n')}`;
+    process.stderr.write(`${pc.red(head)}${body}\n${error.hint ? `${printable(error.hint)}\n` : ''}`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { problems: error.problems.slice(0, MOST_PROBLEMS), hint: error.hint } }, null, 2)}\n`);
+    return 2;
+  }
+  if (error instanceof FileError) {
+    process.stderr.write(`${pc.red('error:')} ${clip(error.message)}\n${error.hint ? `${printable(error.hint)}\n` : ''}`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { problems: [error.message], hint: error.hint } }, null, 2)}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof CancelledError) {
+    process.stderr.write('cancelled: nothing written\n');
+    return 130;
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const detail = debugWanted() && error instanceof Error ? `\n${error.stack}` : '\n(this is a bug in create-fly-multiproc: please report it; DEBUG=create-fly-multiproc shows the stack)';
+  process.stderr.write(`${pc.red('error:')} internal error: ${clip(message)}${detail}\n`);
+  return 1;
 }

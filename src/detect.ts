@@ -1,9 +1,10 @@
 // Synchronous fs on purpose: a CLI waits for each answer anyway, and node:fs/promises costs start-up time.
 // detect() lists the directory once and reads only the few files the listing points to.
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { UsageError } from './errors.js';
+import { FileError, UsageError } from './errors.js';
+import { readProjectFile, readRegular } from './fs-safe.js';
 import { parseFlyToml, parseProcfile, type ProcfileImport } from './import.js';
 import type { PackageManager, RuntimeFacts, VersionHint } from './runtimes.js';
 import type { Project, Runtime } from './types.js';
@@ -45,13 +46,8 @@ class Files {
   }
   read(name: string): string | undefined {
     if (!this.cache.has(name)) {
-      let text: string | undefined;
-      try {
-        text = this.has(name) ? readFileSync(path.join(this.dir, name), 'utf8') : undefined;
-      } catch {
-        text = undefined; // a directory, or unreadable: as if absent
-      }
-      this.cache.set(name, text);
+      // A FIFO, device, directory, huge or binary file, or a link out of the project: an error, not "absent".
+      this.cache.set(name, this.has(name) ? readProjectFile(this.dir, name) : undefined);
     }
     return this.cache.get(name);
   }
@@ -309,14 +305,14 @@ function shown(targetDir: string, name: string): string {
 
 function procfileOf(files: Files, targetDir: string, given: string | undefined): ProcfileImport | undefined {
   if (given !== undefined) {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = readFileSync(path.resolve(given), 'utf8');
+      text = readRegular(path.resolve(given), { shown: `--from-procfile ${given}` });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a Procfile' : `cannot be read (${code ?? (error as Error).message})`;
-      return { file: given, explicit: true, processes: [], problems: [`--from-procfile ${given}: ${why}`], notes: [] };
+      if (!(error instanceof FileError)) throw error;
+      return { file: given, explicit: true, processes: [], problems: [error.message], notes: [] };
     }
+    if (text === undefined) return { file: given, explicit: true, processes: [], problems: [`--from-procfile ${given}: no such file`], notes: [] };
     return parseProcfile(text, given, true);
   }
   // Procfile.prod is the production one where both exist (Procfile is then often for development).
@@ -336,6 +332,10 @@ function procfileOf(files: Files, targetDir: string, given: string | undefined):
  */
 export function detect(targetDir: string, options: DetectOptions = {}): Project {
   const dir = path.resolve(targetDir);
+  const link = lstatSync(dir, { throwIfNoEntry: false });
+  if (link?.isSymbolicLink() && !statSync(dir, { throwIfNoEntry: false })) {
+    throw new UsageError(`target ${targetDir} is a dangling symlink (to ${readlinkSync(dir)}): create the directory it points to, or pass another directory`);
+  }
   const existing = nearestExisting(dir);
   const info = statSync(existing, { throwIfNoEntry: false });
   if (info && !info.isDirectory()) {

@@ -1,8 +1,9 @@
 // `create-fly-multiproc eject`: copy built-in templates out as a starting point for --templates.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
-import { shellQuote } from './escape.js';
+import { shellWordForDisplay } from './escape.js';
+import { kindOf, lstatInside, makeParentDirs, osCall, readRegular, removeQuietly, shownPath, writeTemp } from './fs-safe.js';
 import { BUILTIN_TEMPLATES, listTemplates, TEMPLATE_EXT } from './render.js';
 
 export interface EjectedFile {
@@ -41,20 +42,29 @@ export function selectTemplates(names: readonly string[], available: readonly st
 export function eject(names: readonly string[], to: string): EjectedFile[] {
   const templates = selectTemplates(names);
   const dir = path.resolve(to);
-  const info = statSync(dir, { throwIfNoEntry: false });
+  const info = osCall(to, () => statSync(dir, { throwIfNoEntry: false }));
   if (info && !info.isDirectory()) throw new UsageError(`eject --to ${to}: ${dir} is a file, not a directory`);
+  if (!info && osCall(to, () => lstatSync(dir, { throwIfNoEntry: false }))?.isSymbolicLink()) {
+    throw new UsageError(`eject --to ${to}: ${dir} is a dangling symlink; remove it or point it at a directory`);
+  }
   const planned = templates.map((template): EjectedFile & { content: string } => {
-    const content = readFileSync(path.join(BUILTIN_TEMPLATES, ...template.split('/')), 'utf8');
-    const target = path.join(dir, ...template.split('/'));
-    const existing = statSync(target, { throwIfNoEntry: false });
-    if (existing && !existing.isFile()) throw new UsageError(`eject: ${target} exists and is not a file; move it away first`);
-    const action = !existing ? 'create' : readFileSync(target, 'utf8') === content ? 'identical' : 'kept';
+    const content = readRegular(path.join(BUILTIN_TEMPLATES, ...template.split('/')))!;
+    // Inside the directory the user named, the same rules as in a project: no symlinked subdirectory, no link as a target.
+    const { file: target, info: existing } = lstatInside(dir, template);
+    if (existing && !existing.isFile()) throw new UsageError(`eject: ${target} exists and is ${kindOf(existing)}, not a file; move it away first`);
+    const action = !existing ? 'create' : readRegular(target) === content ? 'identical' : 'kept';
     return { template, target, action, content };
   });
   for (const file of planned) {
     if (file.action !== 'create') continue;
-    mkdirSync(path.dirname(file.target), { recursive: true });
-    writeFileSync(file.target, file.content, { flag: 'wx' }); // wx: never replace a file, even one that appeared meanwhile
+    makeParentDirs(dir, file.template);
+    // A complete temporary file, then link(): never replaces a file, even one that appeared meanwhile, and never leaves half a file.
+    const temp = writeTemp(file.target, file.content, 0o644);
+    try {
+      osCall(shownPath(file.target), () => linkSync(temp, file.target));
+    } finally {
+      removeQuietly(temp);
+    }
   }
   return planned.map(({ template, target, action }) => ({ template, target, action }));
 }
@@ -63,7 +73,7 @@ export function eject(names: readonly string[], to: string): EjectedFile[] {
 export function ejectSummary(files: readonly EjectedFile[], to: string): string {
   const lines = files.map((f) => `  ${f.action.padEnd(9)} ${path.join(to, ...f.template.split('/'))}${f.action === 'kept' ? '  (exists and differs: left alone)' : ''}`);
   const created = files.filter((f) => f.action === 'create').length;
-  const arg = shellQuote(to);
+  const arg = shellWordForDisplay(to);
   lines.push(
     '',
     created ? `Copied ${created} template${created === 1 ? '' : 's'}. Edit them, delete the ones you do not change (those keep following the built-in templates), then run:` : 'Nothing copied: every template is already there. Use them with:',

@@ -17,6 +17,40 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A word for a command shown to the user to copy (`cd DIR`, the equivalent command): like
+ * shellQuote, but a word with control characters (a directory name with a newline) becomes a bash
+ * ANSI-C string, $'...', which reads back the same and shows nothing raw on the terminal.
+ */
+export function shellWordForDisplay(word: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(word)) return shellQuote(word);
+  let out = "$'";
+  for (const ch of word) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\' || ch === "'") out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if ((code >= 0x80 && code <= 0x9f) || code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}'`;
+}
+
+/**
+ * Text from the user's files (a Procfile command, a path) made safe to print: control characters
+ * (terminal escape sequences, a carriage return that hides the rest of a line) are shown as \xHH.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, (ch) => {
+    const code = ch.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function shellJoin(words: readonly string[]): string {
   return words.map(shellQuote).join(' ');
 }
@@ -45,8 +79,16 @@ export function tomlArray(values: readonly string[]): string {
 }
 
 /**
+ * What Python's str.isspace() calls whitespace: configparser's inline comment rule (`\s[;#]`, a
+ * Python regex on str) uses the same set, so `;` after U+0085 or U+001C..U+001F starts a comment too.
+ */
+const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const AFTER_PY_SPACE = new RegExp(`(?<=[${PY_SPACE}])([;#])`, 'g');
+const PY_SPACE_THEN_COMMENT = new RegExp(`[${PY_SPACE}][;#]`);
+
+/**
  * A supervisord `command=` value for an argv. supervisord reads the value with ConfigParser
- * (a `;` or `#` after whitespace starts an inline comment, `%` is interpolation) and then
+ * (a `;` or `#` after whitespace, as Python's isspace() has it, starts an inline comment; `%` is interpolation) and then
  * splits it with Python's shlex (POSIX rules, no shell). So: quote each word for shlex, keep
  * `;`/`#` from following whitespace by escaping them outside the quotes, then double every `%`.
  */
@@ -56,7 +98,7 @@ export function supervisorCommand(words: readonly string[]): string {
       const quoted = shellQuote(word);
       if (quoted === word) return word;
       // Inside '...': end the quote, write \; or \#, reopen. shlex joins the pieces into one word.
-      return quoted.replace(/(?<=\s)([;#])/g, `'\\$1'`);
+      return quoted.replace(AFTER_PY_SPACE, `'\\$1'`);
     })
     .join(' ');
   return supervisorValue(joined);
@@ -65,7 +107,7 @@ export function supervisorCommand(words: readonly string[]): string {
 /** Any other supervisord value: `%` doubled (it is a %-format string). */
 export function supervisorValue(value: string): string {
   assertSingleLine(value, 'supervisord');
-  if (/\s[;#]/.test(value)) {
+  if (PY_SPACE_THEN_COMMENT.test(value)) {
     throw new Error(`internal: supervisord value would be cut at an inline comment: ${value}`);
   }
   return value.replace(/%/g, '%%');

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import ejs from 'ejs';
 import { UsageError } from './errors.js';
+import { readRegular } from './fs-safe.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { GeneratedFile } from './strategies/index.js';
 import { templateContext, type TemplateContext } from './template-context.js';
@@ -40,10 +41,14 @@ export function filesFor(plan: Plan): GeneratedFile[] {
   return files;
 }
 
+/** A templates directory holds a few dozen files: a walk that finds this many was pointed at the wrong place (`--templates /`). */
+const MAX_TEMPLATE_ENTRIES = 5000;
+
 /** Every template under dir, as sorted `/`-separated paths relative to it. */
 export function listTemplates(dir: string): string[] {
   const found: string[] = [];
   const seen = new Set<string>(); // a symlinked directory must not send the walk round in circles
+  let counted = 0;
   const walk = (rel: string) => {
     const full = path.join(dir, rel);
     let entries: string[];
@@ -54,6 +59,9 @@ export function listTemplates(dir: string): string[] {
       entries = readdirSync(full).sort();
     } catch (error) {
       throw new UsageError(`template directory ${displayPath(full)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    if ((counted += entries.length) > MAX_TEMPLATE_ENTRIES) {
+      throw new UsageError(`template directory ${displayPath(dir)}: more than ${MAX_TEMPLATE_ENTRIES} files and directories; is this really a templates directory?`, 'pass the directory eject made, e.g. --templates .fly-multiproc/templates');
     }
     for (const name of entries) {
       const child = rel ? `${rel}/${name}` : name;
@@ -82,6 +90,21 @@ export function extraTarget(template: string, plan: Plan): string | undefined {
   return parts.join('/');
 }
 
+/**
+ * The name of a file an extra template writes ends up in shell-form Dockerfile lines (`RUN chmod`,
+ * `COPY`) and in the project: plain names only, and never a file the tool keeps for itself.
+ */
+export function extraNameProblem(target: string): string | undefined {
+  const parts = target.split('/');
+  if (parts.some((p) => !/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(p) || p === '.' || p === '..')) {
+    return `would write ${JSON.stringify(target)}: the names of generated files may use only letters, digits, ".", "_" and "-" (not first), so that Dockerfile and shell lines can name them unquoted`;
+  }
+  if (['fly-multiproc.json', '.fly-multiproc.lock', '.fly-multiproc.pending'].includes(target) || /\.cfm-[0-9a-f]{12}\.tmp$/.test(target)) {
+    return `would write ${target}, which create-fly-multiproc keeps for itself`;
+  }
+  return undefined;
+}
+
 /** An extra file is executable when its name ends in `.sh`. */
 const isScript = (file: string) => file.endsWith('.sh');
 
@@ -95,7 +118,10 @@ export function extraFiles(plan: Plan, userDirs: readonly string[], builtins: re
       if (builtin.has(template) || seen.has(template)) continue;
       seen.add(template);
       const target = extraTarget(template, plan);
-      if (target !== undefined) extras.push({ path: target, template, executable: isScript(target) });
+      if (target === undefined) continue;
+      const problem = extraNameProblem(target);
+      if (problem) throw new UsageError(`template ${displayPath(path.join(dir, template))}: ${problem}`, 'nothing was written: rename the template');
+      extras.push({ path: target, template, executable: isScript(target) });
     }
   }
   return extras.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -197,14 +223,8 @@ class Renderer {
     if (cached) return cached;
     for (const dir of this.dirs) {
       const file = path.join(dir, ...rel.split('/'));
-      let source: string;
-      try {
-        source = readFileSync(file, 'utf8');
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') continue; // not in this directory
-        throw new UsageError(`template ${file}: cannot read it (${code ?? String(error)})`);
-      }
+      const source = readRegular(file, { shown: `template ${displayPath(file)}` });
+      if (source === undefined) continue; // not in this directory
       const found = { file, source, custom: this.userDirs.has(dir) };
       this.located.set(rel, found);
       return found;

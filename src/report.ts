@@ -1,5 +1,5 @@
 import { pc } from './colors.js';
-import { shellQuote } from './escape.js';
+import { printable, shellWordForDisplay } from './escape.js';
 import { DEFAULT_KILL_TIMEOUT } from './plan.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Answers, Plan } from './types.js';
@@ -8,7 +8,7 @@ import type { FileStatus } from './write.js';
 /** What to do after the files are written, for this strategy. */
 export function nextSteps(plan: Plan, dirArg: string): string[] {
   const steps: string[] = [];
-  if (dirArg !== '.' && dirArg !== '') steps.push(`cd ${dirArg}`);
+  if (dirArg !== '.' && dirArg !== '') steps.push(`cd ${shellWordForDisplay(dirArg)}`);
   steps.push('fly launch --no-deploy --copy-config   # create the app on Fly from this fly.toml (once)');
   steps.push('fly deploy');
   if (plan.strategy === 'process-groups') {
@@ -42,7 +42,7 @@ function colourAction(action: FileStatus['action']): string {
 /** Why a file gets its action, shown after its line (obvious ones are not explained). */
 function actionNote(s: FileStatus): string {
   if (!s.reason || s.action === 'create' || s.action === 'conflict') return '';
-  return pc.dim(`  (${s.reason})`);
+  return pc.dim(`  (${printable(s.reason)})`);
 }
 
 /** Warnings from the files that will be written (a dry run shows those that would be). */
@@ -75,39 +75,41 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
   if (given.baseImage) args.push('--base-image', plan.baseImage);
   if (given.templates) args.push('--templates', given.templates);
   args.push('--yes');
-  return args.map((a, i) => (i < 2 ? a : shellQuote(a))).join(' ');
+  return args.map((a, i) => (i < 2 ? a : shellWordForDisplay(a))).join(' ');
 }
 
 /** Strategy, processes and what happens to each file. */
 export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean }): string {
   const lines: string[] = [];
   const strategy = STRATEGIES[plan.strategy];
-  lines.push(`${pc.bold('create-fly-multiproc')}: ${pc.cyan(plan.strategy)} for app ${pc.cyan(plan.app)} in ${plan.dir}${options.dryRun ? pc.yellow(' (dry run: nothing written)') : ''}`);
+  lines.push(`${pc.bold('create-fly-multiproc')}: ${pc.cyan(plan.strategy)} for app ${pc.cyan(plan.app)} in ${printable(plan.dir)}${options.dryRun ? pc.yellow(' (dry run: nothing written)') : ''}`);
   lines.push(pc.dim(`  ${strategy.summary}`));
   lines.push('', 'Processes:');
-  const width = Math.max(...plan.processes.map((p) => p.name.length));
-  const commandWidth = Math.max(...plan.processes.map((p) => p.command.length));
-  for (const p of plan.processes) {
+  // A loop, not Math.max(...list): a Procfile of 100k lines must not overflow the call stack.
+  const commands = plan.processes.map((p) => printable(p.command));
+  const width = plan.processes.reduce((w, p) => Math.max(w, p.name.length), 0);
+  const commandWidth = commands.reduce((w, c) => Math.max(w, c.length), 0);
+  plan.processes.forEach((p, i) => {
     const port = p.port === undefined ? 'no port' : `port ${p.port}${p.name === plan.http ? ' (http_service)' : ''}`;
-    lines.push(`  ${p.name.padEnd(width)}  ${p.command.padEnd(commandWidth)}  ${pc.dim(port)}`);
-  }
+    lines.push(`  ${p.name.padEnd(width)}  ${commands[i]!.padEnd(commandWidth)}  ${pc.dim(port)}`);
+  });
   lines.push('', options.dryRun ? 'Files (would be):' : 'Files:');
-  for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${s.path}${actionNote(s)}`);
+  for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${printable(s.path)}${actionNote(s)}`);
   if (plan.notes.length) {
     lines.push('', 'Notes:');
-    for (const note of plan.notes) lines.push(`  - ${note}`);
+    for (const note of plan.notes) lines.push(`  - ${printable(note)}`);
   }
   const warnings = fileWarnings(statuses);
   if (warnings.length) {
     lines.push('', pc.yellow('Warnings:'));
-    for (const warning of warnings) lines.push(`  ${pc.yellow('!')} ${warning}`);
+    for (const warning of warnings) lines.push(`  ${pc.yellow('!')} ${printable(warning)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** What to run next, and how to get the same files again without questions. */
 export function nextStepsText(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
-  const lines = ['', 'Next steps:', ...nextSteps(plan, dirArg).map((step) => `  ${step}`)];
+  const lines = ['', 'Next steps:', ...nextSteps(plan, dirArg).map((step) => `  ${printable(step)}`)];
   lines.push('', `The same files without questions${plan.example ? ' (in an empty directory)' : ''}:`, `  ${equivalentCommand(plan, dirArg, given)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -121,10 +123,11 @@ export function dryRunContents(statuses: FileStatus[]): string {
   const out: string[] = [];
   for (const s of statuses) {
     if (s.action === 'identical' || s.action === 'skip') continue;
-    out.push(pc.bold(`--- ${s.action}: ${s.path}${s.executable ? ' (executable)' : ''}${s.action === 'create' ? '' : `: ${s.reason ?? ''}`}`));
-    if (s.action === 'create') out.push(s.content.endsWith('\n') ? s.content.slice(0, -1) : s.content);
-    else if (s.diff) out.push(s.diff.endsWith('\n') ? s.diff.slice(0, -1) : s.diff);
-    for (const clash of s.clashes ?? []) out.push(`  - ${clash}`);
+    // Contents come from the user's files too: control characters are shown, not sent to the terminal.
+    out.push(pc.bold(printable(`--- ${s.action}: ${s.path}${s.executable ? ' (executable)' : ''}${s.action === 'create' ? '' : `: ${s.reason ?? ''}`}`)));
+    if (s.action === 'create') out.push(printable(s.content.endsWith('\n') ? s.content.slice(0, -1) : s.content));
+    else if (s.diff) out.push(printable(s.diff.endsWith('\n') ? s.diff.slice(0, -1) : s.diff));
+    for (const clash of s.clashes ?? []) out.push(`  - ${printable(clash)}`);
     out.push('');
   }
   return out.length ? `${out.join('\n')}\n` : '';

@@ -5,9 +5,9 @@
  * no versions, fixed key order: the same run writes the same bytes.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
+import { readProjectFile } from './fs-safe.js';
 import type { RenderedFile } from './render.js';
 import type { Answers, Plan } from './types.js';
 import type { FileStatus } from './write.js';
@@ -63,6 +63,52 @@ export interface State {
   answers: RememberedAnswers;
   /** Relative path -> sha256 (hex) of the content we generated for it last time. */
   files: Record<string, string>;
+  /** From PENDING_FILE: what a run that stopped midway was writing (path -> sha256). Also ours. */
+  pending?: Record<string, string>;
+}
+
+/**
+ * The journal of a run in progress: the hashes of every file it is about to rename into place,
+ * written before the first rename and removed after the last. When a run dies in between, the next
+ * one finds it and recognises those files as its own output instead of calling them your edits.
+ */
+export const PENDING_FILE = '.fly-multiproc.pending';
+
+/** Did we write this content at rel, in the last complete run or in one that stopped midway? */
+export function ourHash(state: State | undefined, rel: string, hash: string): boolean {
+  return state !== undefined && (state.files[rel] === hash || state.pending?.[rel] === hash);
+}
+
+/** The journal's bytes for the files about to be written. */
+export function pendingJournal(files: readonly { path: string; content: string }[]): string {
+  const hashes: Record<string, string> = {};
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) hashes[f.path] = sha256(f.content);
+  const note = `A create-fly-multiproc run is writing these files (or stopped midway). The next run reads this file and removes it; do not edit it.`;
+  return `${JSON.stringify({ '//': note, files: hashes }, null, 2)}\n`;
+}
+
+const validHash = (hash: unknown): hash is string => typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash);
+/** A path in "files" must name a file inside the project: no absolute path, no `..`, not the project itself. */
+const validRel = (rel: string) => !path.isAbsolute(rel) && !/^[A-Za-z]:/.test(rel) && rel.split(/[\\/]/).every((p) => p !== '..' && p !== '.' && p !== '');
+
+/** The journal of a run that stopped midway, if any (a broken one is ignored: it only ever adds trust). */
+function readPending(dir: string): Record<string, string> | undefined {
+  let text: string | undefined;
+  try {
+    text = readProjectFile(dir, PENDING_FILE, { maxBytes: 1024 * 1024 });
+  } catch {
+    return undefined;
+  }
+  if (text === undefined) return undefined;
+  try {
+    const data = JSON.parse(text) as { files?: unknown };
+    if (typeof data.files !== 'object' || data.files === null) return undefined;
+    const files: Record<string, string> = {};
+    for (const [rel, hash] of Object.entries(data.files)) if (validHash(hash) && validRel(rel)) files[rel] = hash;
+    return files;
+  } catch {
+    return undefined;
+  }
 }
 
 export function sha256(content: string): string {
@@ -71,14 +117,9 @@ export function sha256(content: string): string {
 
 /** Read and check the state file; undefined when there is none. A broken one is a usage error (exit 2). */
 export function readState(dir: string): State | undefined {
-  const file = path.join(dir, STATE_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw error;
-  }
+  const pending = readPending(dir);
+  const text = readProjectFile(dir, STATE_FILE);
+  if (text === undefined) return pending ? { answers: {}, files: {}, pending } : undefined;
   const fix = `fix it, or delete ${STATE_FILE} to start afresh (its answers are then forgotten, and every existing file counts as yours)`;
   let data: unknown;
   try {
@@ -114,13 +155,13 @@ export function readState(dir: string): State | undefined {
   if (data.files !== undefined && !isObject(data.files)) problems.push(`${STATE_FILE}: "files" must be an object of path -> sha256`);
   else {
     for (const [rel, hash] of Object.entries(data.files ?? {})) {
-      if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) problems.push(`${STATE_FILE}: files[${JSON.stringify(rel)}] must be a sha256 in hex`);
-      else if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) problems.push(`${STATE_FILE}: files[${JSON.stringify(rel)}] must be a path inside the project`);
+      if (!validHash(hash)) problems.push(`${STATE_FILE}: files[${JSON.stringify(rel)}] must be a sha256 in hex`);
+      else if (!validRel(rel)) problems.push(`${STATE_FILE}: files[${JSON.stringify(rel)}] must be the path of a file inside the project (no absolute path, no "..", not "." or the project itself)`);
       else files[rel] = hash;
     }
   }
   if (problems.length) throw new UsageError(problems, fix);
-  return { answers, files };
+  return { answers, files, ...(pending ? { pending } : {}) };
 }
 
 /** The file's bytes: fixed key order, two-space JSON, a trailing newline. */
@@ -239,7 +280,7 @@ export function lastOutput(state: State, projectDir: string, renderAnswers: (ans
   }
   for (const f of files) {
     candidate.set(f.path, f.content);
-    if (state.files[f.path] === sha256(f.content)) verified.set(f.path, f.content);
+    if (ourHash(state, f.path, sha256(f.content))) verified.set(f.path, f.content);
   }
   return { verified, candidate };
 }
@@ -247,12 +288,7 @@ export function lastOutput(state: State, projectDir: string, renderAnswers: (ans
 /** The state file as one more file to write: created, identical, or updated (it is always ours). */
 export function stateStatus(projectDir: string, state: State): FileStatus {
   const content = serializeState(state);
-  let existing: string | undefined;
-  try {
-    existing = readFileSync(path.join(projectDir, STATE_FILE), 'utf8');
-  } catch {
-    existing = undefined;
-  }
+  const existing = readProjectFile(projectDir, STATE_FILE);
   const action = existing === undefined ? 'create' : existing === content ? 'identical' : 'update';
   return {
     path: STATE_FILE,
@@ -269,7 +305,8 @@ export function stateStatus(projectDir: string, state: State): FileStatus {
 export function recordedHashes(statuses: FileStatus[], previous: State | undefined): Record<string, string> {
   const files: Record<string, string> = {};
   for (const s of statuses) {
-    if (s.action === 'stale' && previous?.files[s.path]) files[s.path] = previous.files[s.path]!;
+    const earlier = previous?.files[s.path] ?? previous?.pending?.[s.path];
+    if (s.action === 'stale' && earlier) files[s.path] = earlier;
     else if (s.action !== 'stale' && s.action !== 'delete' && s.generated !== undefined) files[s.path] = sha256(s.generated);
   }
   return files;

@@ -2,11 +2,13 @@
  * The only step that touches the user's disk. It decides per file what to do (reading only), then
  * writes each file atomically (temporary file + rename) and deletes what --prune asked for.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
-import { UsageError } from './errors.js';
+import { FileError, fileErrorOf, isErrno, UsageError } from './errors.js';
+import { kindOf, leftoverTemps, lstatInside, makeParentDirs, osCall, readProjectFile, readRegular, removeCreatedDirs, removeQuietly, shownPath, writeTemp } from './fs-safe.js';
 import type { RenderedFile } from './render.js';
-import { sha256, STATE_FILE, type State } from './state.js';
+import { ourHash, PENDING_FILE, pendingJournal, sha256, STATE_FILE, type State } from './state.js';
 
 /**
  * create: new file. identical: nothing to do. update: the file still matches our last output (or
@@ -40,12 +42,25 @@ export interface FileStatus extends RenderedFile {
 
 export type ConflictPolicy = 'ask' | 'force' | 'skip';
 
-function readExisting(dir: string, rel: string): { text: string; executable: boolean } | undefined {
-  const target = path.join(dir, rel);
-  const info = statSync(target, { throwIfNoEntry: false });
+/**
+ * What is on disk at rel: a regular file's text and mode, or a symlink (never followed into a
+ * replacement: a link the user made is a conflict). Directories on the way must not be symlinks.
+ */
+function readExisting(dir: string, rel: string): { text: string; executable: boolean; mode: number; symlink?: string } | undefined {
+  const { file, info } = lstatInside(dir, rel);
   if (!info) return undefined;
-  if (!info.isFile()) throw new UsageError(`${rel} exists in ${dir} and is not a file; move it away first`);
-  return { text: readFileSync(target, 'utf8'), executable: (info.mode & 0o111) !== 0 };
+  if (info.isSymbolicLink()) {
+    const to = osCall(shownPath(file), () => readlinkSync(file));
+    let text = '';
+    try {
+      text = readProjectFile(dir, rel) ?? '';
+    } catch {
+      // dangling, outside the project, or not a file: compared as empty, a conflict either way
+    }
+    return { text, executable: false, mode: 0, symlink: to };
+  }
+  if (!info.isFile()) throw new UsageError(`${rel} exists in ${dir} and is ${kindOf(info)}, not a file; move it away first`);
+  return { text: readRegular(file, { shown: shownPath(file) }) ?? '', executable: (info.mode & 0o111) !== 0, mode: info.mode & 0o7777 };
 }
 
 export interface DecideOptions {
@@ -66,6 +81,7 @@ export interface DecideOptions {
  */
 export async function decide(dir: string, files: RenderedFile[], options: DecideOptions = {}): Promise<FileStatus[]> {
   const recorded = options.state?.files ?? {};
+  const ours = (rel: string, text: string) => ourHash(options.state, rel, sha256(text));
   const statuses: FileStatus[] = [];
   for (const file of files) {
     const found = readExisting(dir, file.path);
@@ -76,10 +92,18 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
     const base = options.base?.get(file.path);
     if (base !== undefined) status.base = base;
     const modeOk = !file.executable || found.executable;
-    if (found.text === file.content) {
+    if (found.symlink !== undefined) {
+      if (found.text === file.content) {
+        status.action = 'identical';
+        status.reason = `a symlink to ${found.symlink}, with the generated content`;
+      } else {
+        status.action = 'conflict';
+        status.reason = `is a symlink (to ${found.symlink}): create-fly-multiproc does not write through it; overwriting replaces the link with a file`;
+      }
+    } else if (found.text === file.content) {
       status.action = modeOk ? 'identical' : 'update';
       if (!modeOk) status.reason = 'restores the executable bit';
-    } else if (recorded[file.path] === sha256(found.text)) {
+    } else if (ours(file.path, found.text)) {
       status.action = 'update';
       status.reason = 'unchanged since the last run: regenerated';
     } else if (file.path === 'fly.toml') {
@@ -98,11 +122,12 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
 
   // Files an earlier run wrote that this one does not: listed, deleted only with --prune.
   const now = new Set(files.map((f) => f.path));
-  for (const rel of Object.keys(recorded).sort()) {
+  const earlier = new Set([...Object.keys(recorded), ...Object.keys(options.state?.pending ?? {})]);
+  for (const rel of [...earlier].sort()) {
     if (now.has(rel) || rel === STATE_FILE) continue;
     const found = readExisting(dir, rel);
     if (!found) continue;
-    const unedited = recorded[rel] === sha256(found.text);
+    const unedited = found.symlink === undefined && ours(rel, found.text);
     const why = `not used by ${options.strategyNow ? `the ${options.strategyNow} strategy` : 'this run'}${options.strategyBefore && options.strategyBefore !== options.strategyNow ? ` (the ${options.strategyBefore} strategy wrote it)` : ''}`;
     const status: FileStatus = { path: rel, content: '', executable: found.executable, existing: found.text, action: 'stale' };
     if (unedited && options.prune) {
@@ -145,30 +170,183 @@ export function conflicts(statuses: FileStatus[]): FileStatus[] {
   return statuses.filter((s) => s.action === 'conflict');
 }
 
-let tempCounter = 0;
+/** Held while a run writes: a second run in the same project refuses instead of mixing its files in. */
+export const LOCK_FILE = '.fly-multiproc.lock';
 
-/** Write every create/update/merge/overwrite atomically (a temporary file in the same directory, then rename); delete what --prune chose. */
-export async function writeFiles(dir: string, statuses: FileStatus[]): Promise<void> {
-  const pending = conflicts(statuses);
-  if (pending.length) throw new Error(`internal: unresolved conflicts: ${pending.map((s) => s.path).join(', ')}`);
-  mkdirSync(dir, { recursive: true });
-  for (const file of statuses) {
-    const target = path.join(dir, file.path);
-    if (file.action === 'delete') {
-      rmSync(target, { force: true });
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // a lock with our own pid is a killed run's (containers reuse pids)
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isErrno(error) && error.code === 'EPERM';
+  }
+}
+
+/** Take the project's lock (O_EXCL); a lock whose process is gone (on this host) is taken over. Returns the release function. */
+export function takeLock(dir: string): () => void {
+  const file = path.join(dir, LOCK_FILE);
+  const shown = shownPath(file);
+  const me = `${process.pid} ${hostname()}\n`;
+  for (let attempt = 0; ; attempt++) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      writeSync(fd, me);
+      closeSync(fd);
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        try {
+          if (readRegular(file, { maxBytes: 4096 }) === me) unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if (fd !== undefined) {
+        closeSync(fd);
+        removeQuietly(file);
+      }
+      if (!isErrno(error)) throw error;
+      if (error.code !== 'EEXIST') throw fileErrorOf(error, shown);
+    }
+    let holder = '';
+    try {
+      holder = readRegular(file, { maxBytes: 4096 }) ?? '';
+    } catch {
+      // a FIFO or worse at the lock's name: not a lock of ours, reported below
+    }
+    const [pidText, host] = holder.trim().split(' ');
+    const pid = Number(pidText);
+    const here = host === hostname();
+    if (attempt === 0 && Number.isInteger(pid) && pid > 0 && here && !processAlive(pid) && lstatSync(file, { throwIfNoEntry: false })?.isFile()) {
+      removeQuietly(file); // the run that held it was killed
       continue;
     }
-    if (!WRITES.has(file.action)) continue;
-    mkdirSync(path.dirname(target), { recursive: true });
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${++tempCounter}.tmp`);
-    const mode = file.executable ? 0o755 : 0o644;
-    try {
-      writeFileSync(temp, file.content, { mode });
-      chmodSync(temp, mode); // the umask must not drop the executable bit
-      renameSync(temp, target);
-    } catch (error) {
-      rmSync(temp, { force: true });
+    throw new FileError(
+      shown,
+      Number.isInteger(pid) && pid > 0 ? `another create-fly-multiproc run (pid ${pid}${here ? '' : ` on ${host}`}) is writing this project` : 'exists, and is not a lock this tool can read',
+      1,
+      `wait for the other run to finish and try again; if no other run is going on, delete ${LOCK_FILE}`,
+    );
+  }
+}
+
+/** dir and its parents up to (and including) top, outermost first: what mkdir -p created. */
+function parentsUpTo(top: string, dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    out.unshift(d);
+    if (d === top || path.dirname(d) === d) break;
+  }
+  return out;
+}
+
+/** For the security suite: SIGKILL this process after that many renames (a crash at a chosen point). */
+const KILL_AFTER = Number(process.env.CREATE_FLY_MULTIPROC_TEST_KILL_AFTER_RENAMES ?? NaN);
+
+export interface WriteOptions {
+  /** Called after each rename: the security suite's crash point. */
+  afterRename?: (done: number) => void;
+}
+
+/**
+ * Write every create/update/merge/overwrite and delete what --prune chose, as one transaction:
+ * 1. take the project's lock; remove temporary files a killed run left;
+ * 2. check each target is still what decide() saw, write every new content to a temporary file
+ *    beside its target (this is where a read-only directory, an immutable file or a full disk
+ *    shows up: nothing has changed yet);
+ * 3. record the new hashes in .fly-multiproc.pending, so a run that dies now is recognised as
+ *    ours by the next one (see state.ts ourHash);
+ * 4. rename each file into place, fly-multiproc.json last; delete; remove the journal.
+ * A failure before step 4 changes nothing; one during it names the files written and not written.
+ */
+export async function writeFiles(dir: string, statuses: FileStatus[], options: WriteOptions = {}): Promise<void> {
+  const unresolved = conflicts(statuses);
+  if (unresolved.length) throw new Error(`internal: unresolved conflicts: ${unresolved.map((s) => s.path).join(', ')}`);
+  const changes = statuses.filter((s) => WRITES.has(s.action));
+  // Nothing to write, and no trace of a killed run (its journal, lock or temporary files) to clear: done.
+  const traces = [PENDING_FILE, LOCK_FILE].some((f) => osCall(shownPath(dir), () => lstatSync(path.join(dir, f), { throwIfNoEntry: false }))) || leftoverTemps(dir).length > 0;
+  if (!changes.length && !traces) return;
+  // Directories this run creates (the project's too): removed again when it fails before the first rename.
+  const createdRoot = osCall(shownPath(dir), () => mkdirSync(dir, { recursive: true }));
+  const created: string[] = [];
+  let release: () => void;
+  try {
+    release = takeLock(dir);
+  } catch (error) {
+    if (createdRoot) removeCreatedDirs(parentsUpTo(createdRoot, dir));
+    throw error;
+  }
+  const prepared: { status: FileStatus; file: string; temp?: string }[] = [];
+  const written: string[] = [];
+  let renaming = false;
+  try {
+    for (const temp of new Set(changes.flatMap((s) => leftoverTemps(path.dirname(path.join(dir, s.path)))))) removeQuietly(temp);
+
+    for (const status of changes) {
+      const { file, info } = lstatInside(dir, status.path);
+      const shown = shownPath(file);
+      const changed = () => new FileError(shown, 'changed while this run was deciding (another program, or another run, wrote it)', 1, 'nothing was written: run again');
+      if (status.action === 'create' ? info !== undefined : !info) throw changed();
+      if (info && status.existing !== undefined) {
+        const now = info.isSymbolicLink() ? undefined : readRegular(file, { shown });
+        if (!info.isSymbolicLink() && now !== status.existing) throw changed();
+        try {
+          accessSync(file, constants.W_OK);
+        } catch (error) {
+          // EACCES only means read-only for us: rename replaces it anyway. EPERM is an immutable file.
+          if (isErrno(error) && (error.code === 'EPERM' || error.code === 'EROFS')) throw fileErrorOf(error, shown, 'nothing was written');
+        }
+      }
+      if (status.action === 'delete') {
+        prepared.push({ status, file });
+        continue;
+      }
+      created.push(...makeParentDirs(dir, status.path));
+      const keep = info?.isFile() ? info.mode & 0o7777 : undefined;
+      const mode = keep === undefined ? (status.executable ? 0o755 : 0o644) : status.executable ? keep | ((keep & 0o444) >> 2) : keep;
+      prepared.push({ status, file, temp: writeTemp(file, status.content, mode) });
+    }
+    // fly-multiproc.json last: until it is renamed, the journal vouches for the files already in place.
+    prepared.sort((a, b) => Number(a.status.path === STATE_FILE) - Number(b.status.path === STATE_FILE) || Number(a.status.action === 'delete') - Number(b.status.action === 'delete'));
+    const journal = pendingJournal(prepared.filter((p) => p.temp).map((p) => p.status));
+    const journalFile = path.join(dir, PENDING_FILE);
+    const journalTemp = writeTemp(journalFile, journal, 0o644);
+    prepared.push({ status: { path: PENDING_FILE, content: journal, executable: false, action: 'create' }, file: journalFile, temp: journalTemp });
+    osCall(shownPath(journalFile), () => renameSync(journalTemp, journalFile));
+    prepared.pop();
+
+    renaming = true;
+    for (const p of prepared) {
+      if (p.temp) osCall(shownPath(p.file), () => renameSync(p.temp!, p.file));
+      else osCall(shownPath(p.file), () => unlinkSync(p.file));
+      p.temp = undefined;
+      written.push(p.status.path);
+      options.afterRename?.(written.length);
+      if (written.length === KILL_AFTER) process.kill(process.pid, 'SIGKILL');
+    }
+    removeQuietly(journalFile);
+  } catch (error) {
+    for (const p of prepared) if (p.temp) removeQuietly(p.temp);
+    if (!renaming) {
+      release();
+      removeCreatedDirs(created);
+      if (createdRoot) removeCreatedDirs(parentsUpTo(createdRoot, dir));
       throw error;
     }
+    const left = prepared.map((p) => p.status.path).filter((rel) => !written.includes(rel));
+    const reason = error instanceof FileError ? error.reason : String(error);
+    const where = error instanceof FileError ? error.file : dir;
+    throw new FileError(
+      where,
+      `${reason}; the run stopped midway: written ${written.length ? written.join(', ') : '(nothing)'}; not written ${left.join(', ')}`,
+      1,
+      `${PENDING_FILE} records what this run meant to write: fix the cause and run again, and it finishes without calling these files yours`,
+    );
+  } finally {
+    release();
   }
 }
