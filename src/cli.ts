@@ -73,7 +73,9 @@ export async function main(argv: string[]): Promise<number> {
     if (conflicts(statuses).length && !dryRun) {
       throw new UsageError(
         conflictProblems(statuses),
-        'nothing was written: pass --force to overwrite these files, --skip to keep them, or --dry-run to see the diffs',
+        statuses.some((s) => s.action === 'conflict' && s.unmergeable)
+          ? 'nothing was written: --force does not replace a fly.toml that cannot be merged; fix it as described, or pass --skip to keep it (and --force for the other files)'
+          : 'nothing was written: pass --force to overwrite these files, --skip to keep them, or --dry-run to see the diffs',
       );
     }
     if (dryRun) await attachDiffs(statuses);

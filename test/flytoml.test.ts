@@ -106,7 +106,7 @@ describe('mergeFlyToml', () => {
     const ours = generated([...WEB_WORKER, ['mail', 'bin/mail', 2525]]);
     const once = mergeFlyToml(handEdited(base), ours, base).content;
     const twice = mergeFlyToml(once, ours, ours);
-    expect(twice).toEqual({ content: once, conflicts: [] });
+    expect(twice).toEqual({ content: once, conflicts: [], changes: [] });
   });
 
   it("keeps the user's edit of an owned value when this run does not change it", () => {
@@ -124,7 +124,7 @@ describe('mergeFlyToml', () => {
     const theirs = handEdited(base).replace('kill_timeout = 5', 'kill_timeout = 20 # slow shutdown');
     const ours = generated(WEB_WORKER, { killTimeout: 30 });
     const result = mergeFlyToml(theirs, ours, base);
-    expect(result.conflicts).toEqual(['kill_timeout: yours 20, ours 30, last written 5']);
+    expect(result.conflicts).toEqual(["kill_timeout: yours 20, this run's 30, last written 5"]);
     expect(addedLines(theirs.replace('kill_timeout = 20', 'kill_timeout = 30'), result.content)).toEqual([]);
   });
 
@@ -171,7 +171,7 @@ primary_region = 'ams'
     expect(result.content).toContain("app = 'acme'\nprimary_region = 'ams'\n# Fly sends kill_signal");
     expect(result.content).toContain("[build]\n\n# One group per process, each on its own Machines.\n[processes]\n  web = \"bin/web\"\n  worker = \"bin/worker\"\n\n[http_service]");
     expect(result.content.startsWith('# fly.toml app configuration file generated for acme')).toBe(true);
-    expect(filterProblems(result.content)).toEqual([]);
+    expect(filterProblems(result.content)).toEqual({ errors: [], warnings: [] });
   });
 
   it('switching to a one-Machine strategy removes [processes] and the filters, and warns that Machines go', () => {
@@ -188,8 +188,11 @@ primary_region = 'ams'
     expect(result.content).not.toMatch(/\n\n\n/);
     expect(result.content).toContain('force_https = false  # TLS ends at our CDN');
     expect(groupWarnings(theirs, result.content)[0]).toMatch(/no longer has \[processes\]: the next `fly deploy` destroys the Machines of the process groups "web", "worker"/);
-    // The user's [[vm]] still filters on "worker": fly deploy would reject it, so we say so.
-    expect(filterProblems(result.content)).toEqual([expect.stringContaining('[[vm]] #1 has processes = ["worker"], but "worker" is not a process group')]);
+    // The user's [[vm]] still filters on "worker": flyctl silently ignores that entry now, so we say so.
+    expect(filterProblems(result.content)).toEqual({
+      errors: [],
+      warnings: [expect.stringMatching(/^fly\.toml:\d+: \[\[vm\]\] has processes = \["worker"\], but "worker" is not a process group \(groups: app\): flyctl silently ignores that name, so this entry applies to no Machines at all/)],
+    });
   });
 
   it('removing a process removes its group and its [[services]] block, and warns', () => {
