@@ -427,17 +427,20 @@ function matchServices(doc: Doc, candidates: Candidate[]): Map<number, string> {
   const avail = () => candidates.filter((c) => free.has(c.id));
   for (const i of open()) {
     const filter = filterOf(list[i]!.entry);
-    if (!filter) continue;
-    take(i, avail().find((c) => c.filter && (c.filter.join(',') === filter.join(',') || (c.filter.length === 1 && filter.includes(c.filter[0]!)))));
+    if (filter) take(i, avail().find((c) => c.filter?.join(',') === filter.join(',')));
   }
+  // A service shared by several groups, or filtered on one of our groups that this one is not, is
+  // the user's own. One without a filter, or filtered on a group that is not ours (fly launch's
+  // "app"), is ours when it has our port, or is the only one left on both sides.
+  const ourNames = new Set(candidates.flatMap((c) => c.filter ?? []));
+  const pairable = (i: number) => {
+    const filter = filterOf(list[i]!.entry);
+    return !filter || (filter.length === 1 && !ourNames.has(filter[0]!));
+  };
   for (const i of open()) {
     const port = portOf(list[i]!.entry);
-    if (port !== undefined) take(i, avail().find((c) => c.port === port));
+    if (port !== undefined && pairable(i)) take(i, avail().find((c) => c.port === port));
   }
-  // What is left is paired only where it cannot be someone else's: a user filter naming one of our
-  // groups was matched above; one naming other groups (or none) may be the fly launch default "app".
-  const ourNames = new Set(candidates.flatMap((c) => c.filter ?? []));
-  const pairable = (i: number) => !(filterOf(list[i]!.entry) ?? []).some((n) => ourNames.has(n));
   const http = open().find((i) => list[i]!.kind === 'http_service' && pairable(i));
   if (http !== undefined) take(http, avail().find((c) => c.http));
   const rest = open().filter(pairable);
@@ -594,7 +597,14 @@ function applyEdits(text: string, edits: Edit[]): string {
   let out = '';
   let at = 0;
   for (const e of sorted) {
-    if (e.start < at) throw new Internal('two edits overlap');
+    if (e.start < at) {
+      // Two removals that meet (adjacent tables, each taking a blank line with it): one removal.
+      if (e.text === '' && e.end >= e.start) {
+        at = Math.max(at, e.end);
+        continue;
+      }
+      throw new Internal('two edits overlap');
+    }
     out += text.slice(at, e.start) + e.text;
     at = e.end;
   }
@@ -907,7 +917,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
     if (!stmts) throw new Internal(`${(want ?? now)!.label} has no table`);
     const line = stmts.find((s) => s.kind === 'kv' && s.path.length === 1 && s.path[0] === ref.key);
     if (ref.table === 'svc' && !changedTables.has(refKey({ table: 'svc', id: ref.id }))) {
-      changes.push(`${(want ?? now)!.label}: ${describe(now?.raw)} -> ${describe(want?.raw)}`);
+      changes.push(`${(now ?? want)!.label}: ${describe(now?.raw)} -> ${describe(want?.raw)}`);
     }
     if (want === undefined) {
       if (line) keyEdits.push({ start: line.start, end: line.end, text: '' });

@@ -132,8 +132,9 @@ async function decideFlyToml(status: FileStatus, existing: string, base: string 
   }
   // A merge must not turn a file fly deploy accepts into one it refuses (a service of yours without a
   // processes filter once there are several groups): say so instead of writing it.
-  const before = new Set(filterProblems(existing).errors);
-  const introduced = filterProblems(merged.content).errors.filter((e) => !before.has(e));
+  const where = /^[^:]+:\d+: /; // line numbers move when tables are added
+  const before = new Set(filterProblems(existing).errors.map((e) => e.replace(where, '')));
+  const introduced = filterProblems(merged.content).errors.filter((e) => !before.has(e.replace(where, '')));
   if (introduced.length) {
     status.action = 'conflict';
     status.unmergeable = true;
