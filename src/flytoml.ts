@@ -1029,7 +1029,6 @@ function keyInsertion(l: Layout, ref: Ref, stmts: Stmt[], our: Layout, ourLine: 
 
 function describe(value: unknown): string {
   if (value === undefined) return '(none)';
-  if (value === true) return '(present)';
   if (typeof value === 'bigint') return String(value);
   return JSON.stringify(value);
 }

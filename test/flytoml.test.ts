@@ -256,6 +256,148 @@ kill_timeout = 1'''\n  LIST = [\n    1, # [[services]]\n    2\n  ]\n  WHEN = 197
   });
 });
 
+/** A fly launch file of 2023 (remix-run/indie-stack's shape): legacy processes = [], one [[services]] with checks. */
+const LAUNCH_SERVICES = `app = "acme"
+
+kill_signal = "SIGINT"
+kill_timeout = 5
+processes = []
+
+[experimental]
+  auto_rollback = true
+
+[[services]]
+  internal_port = 8080
+  processes = ["app"]
+  protocol = "tcp"
+  auto_stop_machines = false
+  min_machines_running = 1
+
+  [services.concurrency]
+    hard_limit = 25
+    soft_limit = 20
+    type = "connections"
+
+  [[services.ports]]
+    handlers = ["http"]
+    port = 80
+    force_https = true
+
+  [[services.tcp_checks]]
+    grace_period = "1s"
+    interval = "15s"
+    timeout = "2s"
+`;
+
+describe('mergeFlyToml adopts what the user wrote', () => {
+  it("a fly launch [[services]] serving our process is adopted under --force: only internal_port, the filter and (where needed) auto_stop_machines change", () => {
+    const ours = generated(WEB_WORKER);
+    const result = mergeFlyToml(LAUNCH_SERVICES, ours, undefined);
+    expect(result.error).toBeUndefined();
+    const before = parse(LAUNCH_SERVICES) as Record<string, any>;
+    const after = parse(result.content) as Record<string, any>;
+    // No [http_service] replaces it: the user's block is the web service, every key of it kept.
+    expect(after.http_service).toBeUndefined();
+    expect(after.services).toEqual([{ ...before.services[0], processes: ['web'] }]);
+    expect(after.services[0].min_machines_running).toBe(1);
+    expect(after.services[0].auto_stop_machines).toBe(false);
+    expect(after.experimental).toEqual({ auto_rollback: true });
+    // The legacy processes = [] made way for the [processes] table.
+    expect(after.processes).toEqual({ web: 'bin/web', worker: 'bin/worker' });
+    expect(result.content).not.toContain('processes = []');
+    // What changed in the user's service is said in their terms.
+    expect(result.conflicts).toContain('[[services]] for web processes: yours ["app"], this run\'s ["web"]');
+    expect(result.changes).toEqual(['[[services]] for web processes: ["app"] -> ["web"]']);
+  });
+
+  it('one-Machine strategies own auto_stop_machines (off: the portless process must not be stopped), process-groups does not', () => {
+    const oneMachine = mergeFlyToml(LAUNCH_SERVICES.replace('auto_stop_machines = false', 'auto_stop_machines = true'), generated(WEB_WORKER, { groups: false, autoStop: 'off' }), undefined);
+    const after = parse(oneMachine.content) as Record<string, any>;
+    expect(after.services[0]).toMatchObject({ auto_stop_machines: 'off', min_machines_running: 1, processes: ['app'] });
+    expect(after.processes).toEqual([]); // legacy form kept: the (absent) groups did not change
+    expect(oneMachine.conflicts).toEqual(['[[services]] on internal_port 8080 auto_stop_machines: yours true, this run\'s "off"']);
+    // Under process-groups the user's choice stays, whatever it is.
+    for (const value of ['true', '"suspend"', '"off"']) {
+      const text = LAUNCH_SERVICES.replace('auto_stop_machines = false', `auto_stop_machines = ${value}`);
+      expect(parse(mergeFlyToml(text, generated(WEB_WORKER), undefined).content)).toMatchObject({ services: [{ auto_stop_machines: parse(`v = ${value}`).v }] });
+    }
+  });
+
+  it('a fly launch [http_service] on another port is adopted for our HTTP process; its checks and headers stay', () => {
+    const launch = `app = 'acme'\nprimary_region = 'ams'\n\n[http_service]\n  internal_port = 3000\n  force_https = true\n  auto_stop_machines = 'stop'\n  min_machines_running = 1\n  processes = ['app']\n\n  [[http_service.checks]]\n    path = '/health'\n\n  [http_service.http_options.response.headers]\n    X-Frame-Options = 'DENY'\n`;
+    const result = mergeFlyToml(launch, generated(WEB_WORKER), undefined);
+    const after = parse(result.content) as Record<string, any>;
+    expect(after.http_service).toEqual({ ...(parse(launch) as Record<string, any>).http_service, internal_port: 8080, processes: ['web'] });
+    expect(result.changes).toEqual(['[http_service] internal_port: 3000 -> 8080', '[http_service] processes: ["app"] -> ["web"]']);
+  });
+
+  it('a service of the user that serves none of our processes is kept as it is', () => {
+    const theirs = `${generated(WEB_WORKER)}\n[[services]]\n  internal_port = 5432\n  processes = ["worker"]\n\n  [[services.ports]]\n    port = 5432\n`;
+    const result = mergeFlyToml(theirs, generated([...WEB_WORKER, ['cron', 'bin/cron']]), generated(WEB_WORKER));
+    expect(result.conflicts).toEqual([]);
+    expect((parse(result.content) as Record<string, any>).services).toEqual([{ internal_port: 5432, processes: ['worker'], ports: [{ port: 5432 }] }]);
+  });
+
+  it('an inline [http_service] that would need a change is not merged, and says why and what to do', () => {
+    const theirs = 'app = "acme"\nhttp_service = { internal_port = 3000 }\n';
+    const result = mergeFlyToml(theirs, generated(WEB_WORKER), undefined);
+    expect(result.content).toBe('');
+    expect(result.error).toMatch(/^http_service is written as an inline table or with dotted keys \(http_service\.key = \.\.\.\), and this tool edits only a \[http_service\] table: rewrite it as a \[http_service\] section; keep your fly\.toml as it is with --skip/);
+  });
+});
+
+describe('mergeFlyToml reads like flyctl and writes back in the user\'s form', () => {
+  it("kill_timeout written by flyctl ('1m30s') equals 90: nothing changes, the spelling stays", () => {
+    const base = generated(WEB_WORKER, { killTimeout: 90 });
+    const theirs = base.replace('kill_timeout = 90', "kill_timeout = '1m30s'").replace(/"/g, "'");
+    const result = mergeFlyToml(theirs, base, base);
+    expect(result).toEqual({ content: theirs, conflicts: [], changes: [] });
+    // A real change is still a change, written as ours.
+    const changed = mergeFlyToml(theirs, generated(WEB_WORKER, { killTimeout: 30 }), base);
+    expect(changed.conflicts).toEqual([]);
+    expect(changed.content).toContain('kill_timeout = 30\n');
+  });
+
+  it('a byte-order mark and CRLF line ends are kept', () => {
+    const base = generated(WEB_WORKER);
+    const theirs = `\uFEFF${handEdited(base).replace(/\n/g, '\r\n')}`;
+    const result = mergeFlyToml(theirs, generated([...WEB_WORKER, ['cron', 'bin/cron']]), base);
+    expect(result.error).toBeUndefined();
+    expect(result.content.startsWith('\uFEFF# fly.toml for acme')).toBe(true);
+    expect(result.content).not.toMatch(/[^\r]\n/);
+    expect((parse(result.content.slice(1)) as Record<string, any>).processes.cron).toBe('bin/cron');
+  });
+
+  it('legacy [[processes]] entries stay while the groups do not change, and become a [processes] table when they do', () => {
+    const legacy = 'app = "acme"\n\n[[processes]]\nname = "web"\ncommand = "bin/web"\n\n[[processes]]\nname = "worker"\ncommand = "bin/worker"\n';
+    const ours = generated(WEB_WORKER).replace(/\n\[http_service\][\s\S]*$/, '\n');
+    expect(mergeFlyToml(legacy, ours, ours)).toMatchObject({ content: legacy, conflicts: [] });
+    const more = generated([['web', 'bin/web'], ['worker', 'bin/worker'], ['cron', 'bin/cron']]);
+    const result = mergeFlyToml(legacy, more, ours);
+    expect(result.conflicts).toEqual([]);
+    expect((parse(result.content) as Record<string, any>).processes).toEqual({ web: 'bin/web', worker: 'bin/worker', cron: 'bin/cron' });
+    expect(result.content).not.toContain('[[processes]]');
+  });
+
+  it('app and primary_region are owned: a new value applies when the user did not change it, a conflict when they did', () => {
+    const base = generated(WEB_WORKER);
+    const theirs = handEdited(base);
+    const renamed = mergeFlyToml(theirs, base.replace('app = "acme"', 'app = "acme-eu"'), base);
+    expect(renamed.conflicts).toEqual([]);
+    expect(renamed.content).toContain('app = "acme-eu"   # production, do not rename');
+    const clash = mergeFlyToml(theirs.replace('app = "acme"', 'app = "acme-prod"'), base.replace('app = "acme"', 'app = "acme-eu"'), base);
+    expect(clash.conflicts).toEqual(['app: yours "acme-prod", this run\'s "acme-eu", last written "acme"']);
+  });
+
+  it('an owned value whose base is untrusted (imported from this very file) is a conflict when a flag changes it', () => {
+    const base = generated(WEB_WORKER).replace('kill_signal = "SIGINT"', 'kill_signal = "SIGQUIT"'); // rebuilt with the imported hand edit
+    const theirs = base;
+    const ours = generated(WEB_WORKER).replace('kill_signal = "SIGINT"', 'kill_signal = "SIGTERM"'); // --kill-signal SIGTERM
+    expect(mergeFlyToml(theirs, ours, base).conflicts).toEqual([]);
+    expect(mergeFlyToml(theirs, ours, base, { untrusted: ['kill_signal'] }).conflicts).toEqual(['kill_signal: yours "SIGQUIT", this run\'s "SIGTERM"']);
+  });
+});
+
 describe('groupWarnings', () => {
   it('says nothing when no group goes, and names the default group when [processes] first appears', () => {
     const base = generated(WEB_WORKER);
