@@ -105,6 +105,55 @@ export function defaultGroup(groups: string[]): string {
   return groups.includes('app') ? 'app' : [...groups].sort()[0] ?? 'app';
 }
 
+/**
+ * A command split the way flyctl splits [processes] and release_command (google/shlex): like a
+ * shell, but a word starting with `#` begins a comment, and inside double quotes a backslash
+ * escapes any character ("C:\data" is C:data). undefined when it cannot be split (an open quote,
+ * a trailing backslash): flyctl rejects such a command.
+ */
+export function shlexSplit(command: string): string[] | undefined {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else if (c === '#' && !inWord) {
+      while (i < command.length && command[i] !== '\n') i++;
+    } else if (c === '\\') {
+      if (i + 1 >= command.length) return undefined;
+      word += command[++i];
+      inWord = true;
+    } else if (c === "'") {
+      const close = command.indexOf("'", i + 1);
+      if (close < 0) return undefined;
+      word += command.slice(i + 1, close);
+      i = close;
+      inWord = true;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < command.length && command[j] !== '"'; j++) {
+        if (command[j] === '\\') {
+          if (j + 1 >= command.length) return undefined;
+          j++;
+        }
+        word += command[j];
+      }
+      if (j >= command.length) return undefined;
+      i = j;
+      inWord = true;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sections that take a processes filter, with flyctl's singular legacy forms.
 

@@ -26,7 +26,7 @@
  */
 import { parse } from 'smol-toml';
 import { UsageError } from './errors.js';
-import { filterFindings, isTable, killTimeoutSeconds, legacyProcesses, processMap } from './flytoml-rules.js';
+import { filterFindings, isTable, killTimeoutSeconds, legacyProcesses, processMap, shlexSplit } from './flytoml-rules.js';
 
 type Doc = Record<string, unknown>;
 
@@ -499,7 +499,8 @@ function tableLabel(ref: Ref): string {
 function ownedUnits(doc: Doc, naming: Naming, groups: boolean): Map<string, Unit> {
   const units = new Map<string, Unit>();
   const add = (ref: Ref, label: string, raw: unknown) => {
-    let value = normal(ref.key, raw);
+    // [processes] commands are compared as flyctl splits them: quoting is spelling, not a change.
+    let value = ref.table === 'processes' && typeof raw === 'string' ? (shlexSplit(raw) ?? raw) : normal(ref.key, raw);
     // Without [processes] the only group is "app": a filter naming it is the same as none.
     if (ref.table === 'svc' && ref.key === 'processes' && !groups && Array.isArray(value) && value.length === 1 && value[0] === 'app') value = undefined;
     if (value !== undefined) units.set(refKey(ref), { ref, label, value, raw });

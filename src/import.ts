@@ -7,7 +7,9 @@
 import { parse, TomlError } from 'smol-toml';
 import type { Answers, Project } from './types.js';
 import { checkCommand, checkName } from './validate.js';
-import { killTimeoutSeconds, processMap } from './flytoml-rules.js';
+import { killTimeoutSeconds, processMap, shlexSplit } from './flytoml-rules.js';
+import { shellJoin } from './escape.js';
+import { splitWords } from './shell-words.js';
 
 /** A process a project file declares. */
 export interface DeclaredProcess {
@@ -219,9 +221,19 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
           result.processProblems.push(`${where}: [processes] ${name} must be a one-line command string; ${fix}`);
           continue;
         }
-        const problems = checkProcess(name, command, `${where}: [processes] ${name}`, fix);
+        // flyctl splits these with google/shlex, not sh: keep its meaning ("C:\\data" is C:data there).
+        const argv = shlexSplit(command);
+        if (!argv || !argv.length) {
+          result.processProblems.push(`${where}: [processes] ${name}: flyctl cannot split this command (an open quote or a trailing backslash); ${fix}`);
+          continue;
+        }
+        const posix = splitWords(command);
+        const same = !('error' in posix) && posix.words.length === argv.length && posix.words.every((w, i) => w === argv[i]);
+        const taken = same ? command.trim() : shellJoin(argv);
+        if (!same) result.notes.push(`${where}: [processes] ${name} read as flyctl splits it: ${taken}`);
+        const problems = checkProcess(name, taken, `${where}: [processes] ${name}`, fix);
         if (problems.length) result.processProblems.push(...problems);
-        else result.processes.push({ name, command: command.trim(), source: `${file} [processes] ${name}` });
+        else result.processes.push({ name, command: taken, source: `${file} [processes] ${name}` });
       }
     }
   }

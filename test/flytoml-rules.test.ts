@@ -1,6 +1,6 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { defaultGroup, filterFindings, goDurationString, groupNames, killTimeoutSeconds, parseGoDuration, processMap } from '../src/flytoml-rules.js';
+import { defaultGroup, filterFindings, goDurationString, groupNames, killTimeoutSeconds, parseGoDuration, processMap, shlexSplit } from '../src/flytoml-rules.js';
 
 const doc = (text: string) => parse(text) as Record<string, unknown>;
 
@@ -119,5 +119,25 @@ describe('filterFindings: flyctl processes-filter rules, with lines', () => {
   it('with one group nothing is reported; a filter on [[statics]] is ignored by flyctl, said so', () => {
     const text = '[http_service]\n  internal_port = 8080\n\n[[mounts]]\n  source = "d"\n  destination = "/d"\n\n[[statics]]\n  guest_path = "/s"\n  url_prefix = "/s"\n  processes = ["app"]\n';
     expect(filterFindings(doc(text), text)).toEqual([{ severity: 'warning', line: 8, message: expect.stringContaining('flyctl ignores a filter on [[statics]]') }]);
+  });
+});
+
+describe('shlexSplit: commands as flyctl splits them (google/shlex)', () => {
+  it.each([
+    ['bin/web --port 8080', ['bin/web', '--port', '8080']],
+    ['"C:\\data" x', ['C:data', 'x']],
+    ["echo 'a b' \"c d\"", ['echo', 'a b', 'c d']],
+    ['echo a #b c', ['echo', 'a']],
+    ['echo a#b', ['echo', 'a#b']],
+    ['echo "a\\"b"', ['echo', 'a"b']],
+    ['sh -c "exec a && b"', ['sh', '-c', 'exec a && b']],
+  ])('%s', (command, words) => {
+    expect(shlexSplit(command)).toEqual(words);
+  });
+
+  it('an open quote or a trailing backslash cannot be split', () => {
+    expect(shlexSplit('echo "a')).toBeUndefined();
+    expect(shlexSplit("echo 'a")).toBeUndefined();
+    expect(shlexSplit('echo a\\')).toBeUndefined();
   });
 });

@@ -398,6 +398,16 @@ describe('mergeFlyToml reads like flyctl and writes back in the user\'s form', (
   });
 });
 
+describe('[processes] commands compared as flyctl splits them', () => {
+  it('quoting is spelling: a command flyctl splits to the same words is not a conflict and keeps its form', () => {
+    const ours = generated([['web', 'bundle exec puma -C config/puma.rb', 8080], ['worker', 'bin/worker']]);
+    const theirs = ours.replace('web = "bundle exec puma -C config/puma.rb"', `web = "bundle exec puma -C 'config/puma.rb'"`);
+    const result = mergeFlyToml(theirs, ours, undefined);
+    expect(result.conflicts).toEqual([]);
+    expect(result.content).toBe(theirs);
+  });
+});
+
 describe('groupWarnings', () => {
   it('says nothing when no group goes, and names the default group when [processes] first appears', () => {
     const base = generated(WEB_WORKER);

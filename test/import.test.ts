@@ -120,6 +120,19 @@ kill_timeout = '30s'
 `;
 
 describe('parseFlyToml', () => {
+  it('reads like flyctl: legacy [[processes]], processes = [], kill_timeout as a Go duration, shlex commands, a byte-order mark', () => {
+    const legacy = parseFlyToml('\uFEFFkill_timeout = "1m30s"\n[[processes]]\nname = "web"\ncommand = "bin/web \\"C:\\\\data\\""\n[[processes]]\nname = "worker"\ncommand = "bin/worker # comment"\n', 'fly.toml');
+    expect(legacy.problems).toEqual([]);
+    expect(legacy.killTimeout).toBe('90');
+    expect(legacy.processes.map((p) => [p.name, p.command])).toEqual([
+      ['web', "bin/web C:data"],
+      ['worker', 'bin/worker'],
+    ]);
+    expect(legacy.notes).toEqual([expect.stringContaining('read as flyctl splits it: bin/web C:data'), expect.stringContaining('read as flyctl splits it: bin/worker')]);
+    expect(parseFlyToml('processes = []\nkill_timeout = 300\n', 'fly.toml')).toMatchObject({ processes: [], processProblems: [], problems: [], killTimeout: '300' });
+    expect(parseFlyToml('kill_timeout = "5"\n', 'fly.toml').problems).toEqual([expect.stringContaining('"5" without a unit is invalid')]);
+  });
+
   it('keeps app, primary_region, kill_signal, kill_timeout (seconds) and [processes] with their service ports', () => {
     expect(parseFlyToml(FLY, 'fly.toml')).toEqual({
       file: 'fly.toml',
