@@ -271,7 +271,7 @@ interface Layout {
  * new owned table (e.g. [[statics]]) needs its own id rule in ownedUnits().
  * `same`: how flyctl compares two values of the key (undefined: deep equality).
  */
-const OWNED = {
+export const OWNED = {
   top: ['app', 'primary_region', 'kill_signal', 'kill_timeout'],
   service: ['internal_port', 'processes', 'auto_stop_machines'],
   restart: ['policy'],
