@@ -12,7 +12,7 @@ import { ROOT } from './helpers.js';
 
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('**fly.toml is merged, not replaced.**'), readme.indexOf('**Switching strategy**'));
-const codes = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+const codes = (text: string): string[] => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
 
 describe('README: what fly.toml keys this tool owns', () => {
   it('the top-level keys listed are the owned ones', () => {
