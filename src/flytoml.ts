@@ -266,16 +266,26 @@ interface Layout {
 }
 
 /**
- * The owned-key table. Adding an owned top-level key is one entry in `top`; an owned key of every
- * service (http_service or [[services]] serving one of our processes) one entry in `service`; a
- * new owned table (e.g. [[statics]]) needs its own id rule in ownedUnits().
- * `same`: how flyctl compares two values of the key (undefined: deep equality).
+ * The owned-key table: each entry is one owned key, merged three ways. Adding one:
+ * - a top-level key: one entry in `top`;
+ * - a key of every service that serves one of our processes ([http_service] or [[services]]): `service`;
+ * - a key of another single table: one entry in `tables`, e.g. `deploy: ['release_command']` or
+ *   `env: ['PORT']`; the table is created (its header copied from our rendered fly.toml) when the
+ *   user's file has none, and the user's other keys in it are never touched.
+ * An owned array of tables (e.g. [[statics]]) needs an identity rule, like restartIds() for [[restart]].
+ * How flyctl compares two spellings of a value is in normal().
  */
-export const OWNED = {
+export const OWNED: {
+  top: readonly string[];
+  service: readonly string[];
+  restart: readonly string[];
+  tables: Readonly<Record<string, readonly string[]>>;
+} = {
   top: ['app', 'primary_region', 'kill_signal', 'kill_timeout'],
   service: ['internal_port', 'processes', 'auto_stop_machines'],
   restart: ['policy'],
-} as const;
+  tables: {},
+};
 
 const TABLES = ['processes', 'http_service'] as const;
 const ARRAYS = ['services', 'restart'] as const;
@@ -347,6 +357,10 @@ function layout(text: string, doc: Doc, naming: Naming): Layout {
     if (own.length !== Object.keys(processes).length || own.some((s) => s.path.length !== 1)) {
       throw new Unsupported('[processes] uses dotted keys or sub-tables, and this tool edits only "name = command" lines there');
     }
+  }
+  for (const name of Object.keys(OWNED.tables)) {
+    const found = groups.filter((g) => g.header.path[0] === name && !g.header.array);
+    if (found.length === 1) tables.set(name, found[0]!);
   }
   const services = new Map<string, Group>();
   const svcGroups = serviceList(doc).map((s) => (s.kind === 'http_service' ? tables.get('http_service') : arrays.get('services')![s.index]));
@@ -462,7 +476,7 @@ function describeSvc(id: string): string {
 
 /** Where an owned value lives: a table (an array entry or service by id) and a key (none: the table itself). */
 interface Ref {
-  table: 'top' | 'processes' | 'svc' | 'restart';
+  table: 'top' | 'processes' | 'svc' | 'restart' | 'tbl';
   id?: string;
   key?: string;
 }
@@ -493,6 +507,7 @@ function refKey(ref: Ref): string {
 function tableLabel(ref: Ref): string {
   if (ref.table === 'svc') return describeSvc(ref.id ?? '');
   if (ref.table === 'restart') return '[[restart]] without a processes filter';
+  if (ref.table === 'tbl') return `[${ref.id}]`;
   return ref.table === 'top' ? 'top level' : '[processes]';
 }
 
@@ -514,6 +529,12 @@ function ownedUnits(doc: Doc, naming: Naming, groups: boolean): Map<string, Unit
     const where = svc.kind === 'http_service' ? '[http_service]' : `[[services]] ${describeSvc(id).replace(/^the service /, '')}`;
     add({ table: 'svc', id }, where, true);
     for (const key of OWNED.service) add({ table: 'svc', id, key }, `${where} ${key}`, svc.entry[key]);
+  }
+  for (const [name, keys] of Object.entries(OWNED.tables)) {
+    const table = doc[name];
+    if (!isTable(table)) continue;
+    // [env] values are strings to flyctl, whatever their TOML type (patches.go:67-116).
+    for (const key of keys) add({ table: 'tbl', id: name, key }, `[${name}] ${key}`, name === 'env' && table[key] !== undefined && typeof table[key] !== 'string' ? String(table[key]) : table[key]);
   }
   const restarts = Array.isArray(doc.restart) ? (doc.restart as unknown[]) : [];
   restartIds(doc).forEach((id, index) => {
@@ -543,6 +564,14 @@ function unowned(doc: Doc, naming: Naming, changedTables: Set<string>): Doc {
   const copy: Doc = { ...doc };
   for (const key of OWNED.top) delete copy[key];
   delete copy.processes;
+  for (const [name, keys] of Object.entries(OWNED.tables)) {
+    const table = copy[name];
+    if (!isTable(table)) continue;
+    const rest = { ...table };
+    for (const key of keys) delete rest[key];
+    if (Object.keys(rest).length) copy[name] = rest;
+    else delete copy[name]; // a table that holds only our keys may come and go with them
+  }
   const ids = naming(doc);
   const list = serviceList(doc);
   const strip = (svc: Svc): Doc | undefined => {
@@ -666,6 +695,7 @@ function findGroup(l: Layout, ref: Ref): Group | undefined {
   if (ref.table === 'top') return undefined;
   if (ref.table === 'processes') return l.tables.get('processes');
   if (ref.table === 'svc') return l.services.get(ref.id!);
+  if (ref.table === 'tbl') return l.tables.get(ref.id!);
   const index = restartIds(l.doc).indexOf(ref.id!);
   return index < 0 ? undefined : l.arrays.get('restart')![index];
 }
@@ -783,7 +813,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   }
   // A table we must keep or add for one value is then ours as a whole (a conflict said so).
   for (const unit of [...target.values()]) {
-    if (unit.ref.key === undefined || unit.ref.table === 'top' || unit.ref.table === 'processes') continue;
+    if (unit.ref.key === undefined || unit.ref.table === 'top' || unit.ref.table === 'processes' || unit.ref.table === 'tbl') continue;
     const tableKey = refKey({ table: unit.ref.table, id: unit.ref.id });
     const ourTable = O.get(tableKey);
     if (!target.has(tableKey) && ourTable) {
@@ -793,7 +823,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   }
   // A table removed: keys inside it go too.
   for (const [k, unit] of [...target]) {
-    if (unit.ref.key === undefined || unit.ref.table === 'top' || unit.ref.table === 'processes') continue;
+    if (unit.ref.key === undefined || unit.ref.table === 'top' || unit.ref.table === 'processes' || unit.ref.table === 'tbl') continue;
     if (!target.has(refKey({ table: unit.ref.table, id: unit.ref.id }))) target.delete(k);
   }
 
@@ -869,6 +899,12 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
     const header = our.text.slice(group.start, group.header.end);
     edits.push(insertion(theirs, lastOf('build'), header));
     changedTables.add(refKey({ table: 'processes' }));
+  }
+  for (const name of Object.keys(OWNED.tables)) {
+    const wanted = [...target.values()].some((u) => u.ref.table === 'tbl' && u.ref.id === name);
+    const group = our.tables.get(name);
+    if (!wanted || their.tables.get(name) || theirDoc[name] !== undefined || !group) continue;
+    edits.push(insertion(theirs, undefined, `${our.text.slice(group.start, group.header.end)}`));
   }
   const theirIds = new Set(naming(theirDoc).values());
   const ourList = serviceList(ourDoc);

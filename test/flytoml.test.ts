@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { diffLines } from '../src/diff.js';
 import { UsageError } from '../src/errors.js';
-import { filterProblems, groupWarnings, mergeFlyToml } from '../src/flytoml.js';
+import { filterProblems, groupWarnings, mergeFlyToml, OWNED } from '../src/flytoml.js';
 
 /** fly.toml as the process-groups template writes it, for a list of [name, command, port?]. */
 function generated(processes: [string, string, number?][], options: { killTimeout?: number; groups?: boolean; autoStop?: string; restart?: boolean } = {}): string {
@@ -405,6 +405,39 @@ describe('[processes] commands compared as flyctl splits them', () => {
     const result = mergeFlyToml(theirs, ours, undefined);
     expect(result.conflicts).toEqual([]);
     expect(result.content).toBe(theirs);
+  });
+});
+
+describe('the owned-key table is data: one entry owns a key of another table (as issue 14 will do with [deploy] release_command)', () => {
+  const tables = OWNED.tables;
+  beforeEach(() => {
+    (OWNED as { tables: Record<string, readonly string[]> }).tables = { deploy: ['release_command'], env: ['PORT'] };
+  });
+  afterEach(() => {
+    (OWNED as { tables: Record<string, readonly string[]> }).tables = tables;
+  });
+  const withDeploy = (text: string, command: string) => `${text}\n[deploy]\n  release_command = "${command}"\n`;
+
+  it("creates the table when the user's file has none, sets the key in the user's table otherwise, and keeps their other keys", () => {
+    const base = generated(WEB_WORKER);
+    const created = mergeFlyToml(handEdited(base), withDeploy(base, 'bin/migrate'), base);
+    expect(created.conflicts).toEqual([]);
+    expect((parse(created.content) as Record<string, any>).deploy).toEqual({ release_command: 'bin/migrate' });
+    const theirs = `${handEdited(base)}\n[deploy]\n  strategy = "bluegreen"   # no downtime\n`;
+    const set = mergeFlyToml(theirs, withDeploy(base, 'bin/migrate'), base);
+    expect(set.content).toContain('[deploy]\n  strategy = "bluegreen"   # no downtime\n  release_command = "bin/migrate"\n');
+    // [env] PORT = 8080 is the string "8080" to flyctl: no change, no conflict.
+    const env = mergeFlyToml(theirs.replace('[env]\n', '[env]\n  PORT = 8080\n'), `${base}\n[env]\n  PORT = "8080"\n`, undefined);
+    expect(env.conflicts).toEqual([]);
+  });
+
+  it('merges it three ways like every owned value', () => {
+    const base = withDeploy(generated(WEB_WORKER), 'bin/migrate');
+    const theirs = base.replace('bin/migrate', 'bin/migrate --verbose');
+    expect(mergeFlyToml(theirs, base, base)).toMatchObject({ content: theirs, conflicts: [] });
+    expect(mergeFlyToml(theirs, base.replace('bin/migrate', 'bin/rails db:migrate'), base).conflicts).toEqual([
+      '[deploy] release_command: yours "bin/migrate --verbose", this run\'s "bin/rails db:migrate", last written "bin/migrate"',
+    ]);
   });
 });
 
