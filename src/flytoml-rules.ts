@@ -275,3 +275,32 @@ export function filterFindings(doc: Doc, text = '', file = 'fly.toml'): Finding[
   }
   return findings;
 }
+
+/**
+ * Settings of a kept fly.toml that bypass the generated files (fly-toml.md "Consistency rules" 7):
+ * `[experimental] entrypoint`/`exec` replace the image ENTRYPOINT for every group and the
+ * release_command (machines.go:282-291), so entrypoint.sh never runs; `[experimental] cmd`
+ * replaces CMD where a group has no command; `[build] image`/`builder`/`buildpacks`/`builtin`
+ * build from something else than the generated Dockerfile (config.go:349-374).
+ */
+export function bypassFindings(doc: Doc, text = '', file = 'fly.toml'): Finding[] {
+  const findings: Finding[] = [];
+  const line = (name: string) => headerLines(text, headerPattern([name], false))[0];
+  const where = (name: string) => `${file}${line(name) ? `:${line(name)}` : ''}: [${name}]`;
+  const experimental = isTable(doc.experimental) ? doc.experimental : {};
+  const set = (v: unknown) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
+  for (const key of ['entrypoint', 'exec'] as const) {
+    if (set(experimental[key])) {
+      findings.push({ severity: 'warning', line: line('experimental'), message: `${where('experimental')} ${key} = ${JSON.stringify(experimental[key])} replaces the image's ENTRYPOINT on every Machine (and for release_command), so the generated entrypoint.sh never runs: remove it unless you mean to bypass it` });
+    }
+  }
+  if (set(experimental.cmd)) {
+    findings.push({ severity: 'warning', line: line('experimental'), message: `${where('experimental')} cmd = ${JSON.stringify(experimental.cmd)} replaces the image's CMD wherever no [processes] command is given: remove it unless you mean it` });
+  }
+  const build = isTable(doc.build) ? doc.build : {};
+  const other = (['image', 'builder', 'buildpacks', 'builtin'] as const).filter((k) => set(build[k]));
+  if (other.length) {
+    findings.push({ severity: 'warning', line: line('build'), message: `${where('build')} sets ${other.join(', ')}: flyctl then builds from ${other.length === 1 && other[0] === 'image' ? 'that image' : 'those'}, not from the generated Dockerfile; remove ${other.length === 1 ? 'it' : 'them'} to use the Dockerfile` });
+  }
+  return findings;
+}

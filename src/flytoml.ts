@@ -26,7 +26,7 @@
  */
 import { parse } from 'smol-toml';
 import { UsageError } from './errors.js';
-import { filterFindings, isTable, killTimeoutSeconds, legacyProcesses, processMap, shlexSplit } from './flytoml-rules.js';
+import { bypassFindings, filterFindings, isTable, killTimeoutSeconds, legacyProcesses, processMap, shlexSplit } from './flytoml-rules.js';
 
 type Doc = Record<string, unknown>;
 
@@ -1103,7 +1103,7 @@ export function groupWarnings(before: string, after: string, file = 'fly.toml'):
   ];
 }
 
-/** flyctl's filter rules on a fly.toml text (see filterFindings): each finding as one message. */
+/** flyctl's filter rules and the settings that bypass the generated files, on a fly.toml text (see flytoml-rules.ts): each finding as one message. */
 export function filterProblems(text: string, file = 'fly.toml'): { errors: string[]; warnings: string[] } {
   let doc: Doc;
   const body = text.startsWith(BOM) ? text.slice(1) : text;
@@ -1112,6 +1112,6 @@ export function filterProblems(text: string, file = 'fly.toml'): { errors: strin
   } catch {
     return { errors: [], warnings: [] };
   }
-  const findings = filterFindings(doc, body, file);
+  const findings = [...filterFindings(doc, body, file), ...bypassFindings(doc, body, file)];
   return { errors: findings.filter((f) => f.severity === 'error').map((f) => f.message), warnings: findings.filter((f) => f.severity === 'warning').map((f) => f.message) };
 }

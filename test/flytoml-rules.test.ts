@@ -1,6 +1,6 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { defaultGroup, filterFindings, goDurationString, groupNames, killTimeoutSeconds, parseGoDuration, processMap, shlexSplit } from '../src/flytoml-rules.js';
+import { bypassFindings, defaultGroup, filterFindings, goDurationString, groupNames, killTimeoutSeconds, parseGoDuration, processMap, shlexSplit } from '../src/flytoml-rules.js';
 
 const doc = (text: string) => parse(text) as Record<string, unknown>;
 
@@ -139,5 +139,18 @@ describe('shlexSplit: commands as flyctl splits them (google/shlex)', () => {
     expect(shlexSplit('echo "a')).toBeUndefined();
     expect(shlexSplit("echo 'a")).toBeUndefined();
     expect(shlexSplit('echo a\\')).toBeUndefined();
+  });
+});
+
+describe('bypassFindings: settings of a kept fly.toml that bypass the generated files', () => {
+  it('[experimental] entrypoint/exec/cmd and [build] image are reported with their line; an empty [build] is not', () => {
+    const text = 'app = "x"\n\n[experimental]\n  cmd = "start.sh"\n  entrypoint = "sh"\n\n[build]\n  image = "flyio/redis:6.2.6"\n';
+    const found = bypassFindings(doc(text), text);
+    expect(found.map((f) => [f.line, f.message])).toEqual([
+      [3, expect.stringContaining('fly.toml:3: [experimental] entrypoint = "sh" replaces the image\'s ENTRYPOINT on every Machine (and for release_command), so the generated entrypoint.sh never runs')],
+      [3, expect.stringContaining('[experimental] cmd = "start.sh" replaces the image\'s CMD')],
+      [7, expect.stringContaining('fly.toml:7: [build] sets image: flyctl then builds from that image, not from the generated Dockerfile')],
+    ]);
+    expect(bypassFindings(doc('[build]\n[experimental]\n  auto_rollback = true\n  cmd = []\n'))).toEqual([]);
   });
 });
