@@ -70,14 +70,21 @@ export async function main(argv: string[]): Promise<number> {
     // even when values imported from it (an edited kill_timeout) make its hash differ.
     const base = new Map(last?.verified);
     if (last?.candidate.has('fly.toml')) base.set('fly.toml', last.candidate.get('fly.toml')!);
-    const decided = await decide(plan.dir, files, { state, base, prune: Boolean(flags.prune), strategyBefore: state ? (state.answers.strategy ?? 'process-groups') : undefined, strategyNow: plan.strategy });
+    // Values the last run imported from fly.toml are rebuilt from today's fly.toml: unless the hash
+    // confirms that rebuilt file, their base is unknown, and a flag changing one is a conflict.
+    const imported = ([['app', 'app'], ['region', 'primary_region'], ['killSignal', 'kill_signal'], ['killTimeout', 'kill_timeout']] as const).filter(([k]) => state && state.answers[k] === undefined && project.flyToml?.[k] !== undefined).map(([, key]) => key as string);
+    if (state && !state.answers.processes && project.flyToml?.processes.length) imported.push('processes');
+    const flyTomlUntrusted = last?.verified.has('fly.toml') ? [] : imported;
+    const decided = await decide(plan.dir, files, { state, base, flyTomlUntrusted, prune: Boolean(flags.prune), strategyBefore: state ? (state.answers.strategy ?? 'process-groups') : undefined, strategyNow: plan.strategy });
     const resolved = await resolveConflicts(decided, { interactive: interactive && !dryRun, policy });
     const remembered = { answers: answersToRemember(answers, plan, memory.inert, project.dir), files: recordedHashes(resolved, state) };
     const statuses = [...resolved, stateStatus(project.dir, remembered)];
     if (conflicts(statuses).length && !dryRun) {
       throw new UsageError(
         conflictProblems(statuses),
-        'nothing was written: pass --force to overwrite these files, --skip to keep them, or --dry-run to see the diffs',
+        statuses.some((s) => s.action === 'conflict' && s.unmergeable)
+          ? 'nothing was written: --force does not replace a fly.toml that cannot be merged; fix it as described, or pass --skip to keep it (and --force for the other files)'
+          : 'nothing was written: pass --force to overwrite these files, --skip to keep them, or --dry-run to see the diffs',
       );
     }
     if (dryRun) await attachDiffs(statuses);

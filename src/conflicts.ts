@@ -36,7 +36,8 @@ export async function resolveConflicts(statuses: FileStatus[], options: ResolveO
   const pending = result.filter((s) => s.action === 'conflict');
   if (!pending.length) return result;
   if (options.policy === 'force' || options.policy === 'skip') {
-    for (const s of pending) s.action = options.policy === 'force' ? 'overwrite' : 'skip';
+    // --force never replaces a fly.toml that cannot be merged: it stays a conflict, reported with its reason.
+    for (const s of pending) if (options.policy === 'skip' || !s.unmergeable) s.action = options.policy === 'force' ? 'overwrite' : 'skip';
     return result;
   }
   if (!options.interactive) return result;
@@ -45,7 +46,7 @@ export async function resolveConflicts(statuses: FileStatus[], options: ResolveO
   const { default: prompts } = await import('prompts');
   let all = false;
   for (const [index, status] of pending.entries()) {
-    if (all) {
+    if (all && !status.unmergeable) {
       status.action = 'overwrite';
       continue;
     }
@@ -60,10 +61,10 @@ export async function resolveConflicts(statuses: FileStatus[], options: ResolveO
           name: 'choice',
           message: `${status.path}: what should happen to it?`,
           choices: [
-            { title: 'overwrite', value: 'overwrite', description: status.path === 'fly.toml' && status.content !== status.generated ? 'update the keys this tool owns, keep the rest of your file' : 'replace your file with the new one' },
+            ...(status.unmergeable ? [] : [{ title: 'overwrite', value: 'overwrite', description: status.path === 'fly.toml' && status.content !== status.generated ? 'update the keys this tool owns, keep the rest of your file' : 'replace your file with the new one' }]),
             { title: 'skip', value: 'skip', description: 'keep your file as it is' },
             { title: 'show diff', value: 'diff', description: 'what you changed, and what this run would change' },
-            { title: 'overwrite all', value: 'all', description: remaining ? `this file and the ${remaining} other conflicting file${remaining === 1 ? '' : 's'}` : 'this file (it is the last one)' },
+            ...(status.unmergeable ? [] : [{ title: 'overwrite all', value: 'all', description: remaining ? `this file and the ${remaining} other conflicting file${remaining === 1 ? '' : 's'}` : 'this file (it is the last one)' }]),
             { title: 'quit', value: 'quit', description: 'stop here: nothing is written' },
           ],
           initial: 0,

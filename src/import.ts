@@ -7,6 +7,9 @@
 import { parse, TomlError } from 'smol-toml';
 import type { Answers, Project } from './types.js';
 import { checkCommand, checkName } from './validate.js';
+import { killTimeoutSeconds, processMap, shlexSplit } from './flytoml-rules.js';
+import { shellJoin } from './escape.js';
+import { splitWords } from './shell-words.js';
 
 /** A process a project file declares. */
 export interface DeclaredProcess {
@@ -162,16 +165,6 @@ function lineOf(text: string, key: string, after?: RegExp): number | undefined {
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
-/** A Fly duration (30, "30s", "1m") in whole seconds. */
-function seconds(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value !== 'string') return undefined;
-  const m = /^\s*(\d+)\s*(s|m)?\s*$/.exec(value);
-  if (!m) return undefined;
-  return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
-}
-
 /**
  * Read an existing fly.toml: app, primary_region, kill_signal, kill_timeout and [processes], with
  * ports from [http_service] and [[services]] where they name one group (or there is only one).
@@ -180,7 +173,7 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
   const result: FlyTomlImport = { file, processes: [], problems: [], processProblems: [], notes: [] };
   let doc: Table;
   try {
-    doc = parse(text) as Table;
+    doc = parse(text.startsWith('\uFEFF') ? text.slice(1) : text) as Table; // a byte-order mark, as some Windows editors write
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
     const reason = error.message.replace(/^Invalid TOML document: /, '').split('\n')[0];
@@ -208,12 +201,15 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
   const signal = str('kill_signal');
   if (signal !== undefined) result.killSignal = signal;
   if (doc.kill_timeout !== undefined) {
-    const n = seconds(doc.kill_timeout);
-    if (n === undefined) result.problems.push(`${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a number of seconds (such as 5 or "5s")`);
+    // As flyctl reads it: a number is seconds, a string a Go duration ("1m30s", as fly launch --copy-config writes it).
+    const n = killTimeoutSeconds(doc.kill_timeout);
+    if (n === undefined) result.problems.push(`${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a duration flyctl reads: write seconds (such as 90) or a duration with a unit (such as "1m30s"; "5" without a unit is invalid)`);
+    else if (!Number.isInteger(n)) result.problems.push(`${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a whole number of seconds, which the generated entrypoints need: write whole seconds (such as "2s")`);
     else result.killTimeout = String(n);
   }
 
-  const groups = doc.processes;
+  // The legacy forms flyctl still reads: `processes = []` (none) and [[processes]] name/command entries.
+  const groups = Array.isArray(doc.processes) ? (processMap(doc) ?? {}) : doc.processes;
   if (groups !== undefined) {
     if (!isTable(groups)) {
       result.processProblems.push(`${at('processes')}: processes must be a table of NAME = "COMMAND"`);
@@ -225,9 +221,19 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
           result.processProblems.push(`${where}: [processes] ${name} must be a one-line command string; ${fix}`);
           continue;
         }
-        const problems = checkProcess(name, command, `${where}: [processes] ${name}`, fix);
+        // flyctl splits these with google/shlex, not sh: keep its meaning ("C:\\data" is C:data there).
+        const argv = shlexSplit(command);
+        if (!argv || !argv.length) {
+          result.processProblems.push(`${where}: [processes] ${name}: flyctl cannot split this command (an open quote or a trailing backslash); ${fix}`);
+          continue;
+        }
+        const posix = splitWords(command);
+        const same = !('error' in posix) && posix.words.length === argv.length && posix.words.every((w, i) => w === argv[i]);
+        const taken = same ? command.trim() : shellJoin(argv);
+        if (!same) result.notes.push(`${where}: [processes] ${name} read as flyctl splits it: ${taken}`);
+        const problems = checkProcess(name, taken, `${where}: [processes] ${name}`, fix);
         if (problems.length) result.processProblems.push(...problems);
-        else result.processes.push({ name, command: command.trim(), source: `${file} [processes] ${name}` });
+        else result.processes.push({ name, command: taken, source: `${file} [processes] ${name}` });
       }
     }
   }

@@ -3,6 +3,7 @@ import { splitWords } from './shell-words.js';
 import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
 import { STRATEGIES } from './strategies/index.js';
 import { withProjectDefaults } from './import.js';
+import { parseGoDuration } from './flytoml-rules.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
 import {
   KILL_SIGNALS,
@@ -188,10 +189,11 @@ export function plan(given: Answers, project: Project): Plan {
 
   let killTimeout = DEFAULT_KILL_TIMEOUT;
   if (answers.killTimeout !== undefined) {
-    const m = /^(\d+)s?$/.exec(answers.killTimeout.trim());
-    const n = m ? Number(m[1]) : NaN;
+    // Seconds (30, "30s") or a Go duration as flyctl writes it ("1m30s").
+    const given = answers.killTimeout.trim();
+    const n = /^\d+$/.test(given) ? Number(given) : (parseGoDuration(given) ?? NaN);
     if (!Number.isInteger(n) || n < 1 || n > MAX_KILL_TIMEOUT) {
-      problems.push(`${from('killTimeout', '--kill-timeout')} ${JSON.stringify(answers.killTimeout)}: must be a whole number of seconds from 1 to ${MAX_KILL_TIMEOUT} (Fly's limit)`);
+      problems.push(`${from('killTimeout', '--kill-timeout')} ${JSON.stringify(answers.killTimeout)}: must be a whole number of seconds from 1 to ${MAX_KILL_TIMEOUT} (Fly's limit), such as 30, "30s" or "1m30s"`);
     } else killTimeout = n;
   }
   if (strategy && killTimeout < strategy.minKillTimeout) {

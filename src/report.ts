@@ -47,7 +47,8 @@ function actionNote(s: FileStatus): string {
 
 /** Warnings from the files that will be written (a dry run shows those that would be). */
 export function fileWarnings(statuses: FileStatus[]): string[] {
-  return statuses.filter((s) => s.action !== 'skip' && s.action !== 'identical').flatMap((s) => s.warnings ?? []);
+  // fly.toml's are shown on every run, identical too: flyctl's filter rules apply to the file as it is.
+  return statuses.filter((s) => s.action !== 'skip' && (s.action !== 'identical' || s.path === 'fly.toml')).flatMap((s) => s.warnings ?? []);
 }
 
 /** What the user gave (flags, wizard, remembered answers): a value given is repeated even when it equals the default, so the state file matches too. */

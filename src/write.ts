@@ -34,6 +34,8 @@ export interface FileStatus extends RenderedFile {
   reason?: string;
   /** fly.toml: the owned values both sides changed. */
   clashes?: string[];
+  /** fly.toml: the merge cannot be done safely (reason says why): --force does not replace the file. */
+  unmergeable?: boolean;
   /** Consequences to know about before deploying (fly.toml: process groups removed). */
   warnings?: string[];
   /** A unified diff of the change, filled in when one is shown (dry run, the conflict prompt). */
@@ -73,6 +75,8 @@ export interface DecideOptions {
   /** Strategy of the last run and of this one, for the stale-file suggestion. */
   strategyBefore?: string;
   strategyNow?: string;
+  /** fly.toml keys whose base value is not known (see MergeOptions.untrusted in flytoml.ts). */
+  flyTomlUntrusted?: readonly string[];
 }
 
 /**
@@ -107,17 +111,14 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
       status.action = 'update';
       status.reason = 'unchanged since the last run: regenerated';
     } else if (file.path === 'fly.toml') {
-      await decideFlyToml(status, found.text, base);
+      await decideFlyToml(status, found.text, base, options.flyTomlUntrusted);
     } else {
       status.action = 'conflict';
       status.reason = recorded[file.path]
         ? 'was edited since create-fly-multiproc last wrote it'
         : 'exists and differs from what would be generated';
     }
-    if (file.path === 'fly.toml' && status.action !== 'identical') {
-      const { groupWarnings, filterProblems } = await import('./flytoml.js');
-      status.warnings = [...groupWarnings(found.text, status.content), ...(status.action === 'merge' || status.action === 'conflict' ? filterProblems(status.content) : [])];
-    }
+    if (file.path === 'fly.toml') await checkFlyToml(status, found.text);
   }
 
   // Files an earlier run wrote that this one does not: listed, deleted only with --prune.
@@ -143,27 +144,52 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
   return statuses;
 }
 
-async function decideFlyToml(status: FileStatus, existing: string, base: string | undefined): Promise<void> {
+async function decideFlyToml(status: FileStatus, existing: string, base: string | undefined, untrusted?: readonly string[]): Promise<void> {
   // Loaded only here: smol-toml and the editor are not needed when fly.toml is new or unchanged.
-  const { mergeFlyToml } = await import('./flytoml.js');
-  const merged = mergeFlyToml(existing, status.generated!, base);
+  const { mergeFlyToml, filterProblems } = await import('./flytoml.js');
+  const merged = mergeFlyToml(existing, status.generated!, base, { untrusted: untrusted ?? [] });
   if (merged.error !== undefined) {
     status.action = 'conflict';
-    status.reason = `differs, and cannot be merged: ${merged.error}; overwriting replaces the whole file`;
+    status.unmergeable = true;
+    status.content = existing;
+    status.reason = `cannot be merged: ${merged.error}`;
+    return;
+  }
+  // A merge must not turn a file fly deploy accepts into one it refuses (a service of yours without a
+  // processes filter once there are several groups): say so instead of writing it.
+  const where = /^[^:]+:\d+: /; // line numbers move when tables are added
+  const before = new Set(filterProblems(existing).errors.map((e) => e.replace(where, '')));
+  const introduced = filterProblems(merged.content).errors.filter((e) => !before.has(e.replace(where, '')));
+  if (introduced.length) {
+    status.action = 'conflict';
+    status.unmergeable = true;
+    status.content = existing;
+    status.reason = `cannot be merged: fly deploy would refuse the result: ${introduced.join('; ')}; edit your fly.toml so, or keep it as it is with --skip; nothing was written`;
     return;
   }
   status.content = merged.content;
+  const changed = merged.changes.length ? ` (in your services: ${merged.changes.join('; ')})` : '';
   if (merged.conflicts.length) {
     status.action = 'conflict';
     status.clashes = merged.conflicts;
-    status.reason = `${base === undefined ? 'has its own values for keys create-fly-multiproc sets (and no record of what it last wrote)' : 'was edited in keys that this run changes too'}; overwriting updates only those keys and keeps the rest of your file`;
+    status.reason = `${base === undefined ? 'has its own values for keys create-fly-multiproc sets (and no record of what it last wrote)' : 'was edited in keys that this run changes too'}; overwriting updates only those keys and keeps the rest of your file${changed}`;
   } else if (merged.content === existing) {
     status.action = 'identical';
     status.reason = 'has your edits, and the keys create-fly-multiproc owns are up to date';
   } else {
     status.action = 'merge';
-    status.reason = 'your edits are kept; only the keys create-fly-multiproc owns change';
+    status.reason = `your edits are kept; only the keys create-fly-multiproc owns change${changed}`;
   }
+}
+
+/** After every run: what the next fly deploy does with fly.toml (groups removed; flyctl's filter rules). */
+async function checkFlyToml(status: FileStatus, existing: string): Promise<void> {
+  const { groupWarnings, filterProblems } = await import('./flytoml.js');
+  const result = status.unmergeable ? existing : status.content;
+  const problems = filterProblems(result);
+  const warnings = [...(status.action === 'identical' ? [] : groupWarnings(existing, result)), ...problems.errors.map((e) => `${e} (your file already has this)`), ...problems.warnings];
+  if (status.unmergeable) warnings.splice(0, warnings.length, ...problems.warnings);
+  if (warnings.length) status.warnings = warnings;
 }
 
 export function conflicts(statuses: FileStatus[]): FileStatus[] {

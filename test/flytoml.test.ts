@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { diffLines } from '../src/diff.js';
 import { UsageError } from '../src/errors.js';
-import { filterProblems, groupWarnings, mergeFlyToml } from '../src/flytoml.js';
+import { filterProblems, groupWarnings, mergeFlyToml, OWNED } from '../src/flytoml.js';
 
 /** fly.toml as the process-groups template writes it, for a list of [name, command, port?]. */
 function generated(processes: [string, string, number?][], options: { killTimeout?: number; groups?: boolean; autoStop?: string; restart?: boolean } = {}): string {
@@ -106,7 +106,7 @@ describe('mergeFlyToml', () => {
     const ours = generated([...WEB_WORKER, ['mail', 'bin/mail', 2525]]);
     const once = mergeFlyToml(handEdited(base), ours, base).content;
     const twice = mergeFlyToml(once, ours, ours);
-    expect(twice).toEqual({ content: once, conflicts: [] });
+    expect(twice).toEqual({ content: once, conflicts: [], changes: [] });
   });
 
   it("keeps the user's edit of an owned value when this run does not change it", () => {
@@ -124,7 +124,7 @@ describe('mergeFlyToml', () => {
     const theirs = handEdited(base).replace('kill_timeout = 5', 'kill_timeout = 20 # slow shutdown');
     const ours = generated(WEB_WORKER, { killTimeout: 30 });
     const result = mergeFlyToml(theirs, ours, base);
-    expect(result.conflicts).toEqual(['kill_timeout: yours 20, ours 30, last written 5']);
+    expect(result.conflicts).toEqual(["kill_timeout: yours 20, this run's 30, last written 5"]);
     expect(addedLines(theirs.replace('kill_timeout = 20', 'kill_timeout = 30'), result.content)).toEqual([]);
   });
 
@@ -171,7 +171,7 @@ primary_region = 'ams'
     expect(result.content).toContain("app = 'acme'\nprimary_region = 'ams'\n# Fly sends kill_signal");
     expect(result.content).toContain("[build]\n\n# One group per process, each on its own Machines.\n[processes]\n  web = \"bin/web\"\n  worker = \"bin/worker\"\n\n[http_service]");
     expect(result.content.startsWith('# fly.toml app configuration file generated for acme')).toBe(true);
-    expect(filterProblems(result.content)).toEqual([]);
+    expect(filterProblems(result.content)).toEqual({ errors: [], warnings: [] });
   });
 
   it('switching to a one-Machine strategy removes [processes] and the filters, and warns that Machines go', () => {
@@ -188,8 +188,11 @@ primary_region = 'ams'
     expect(result.content).not.toMatch(/\n\n\n/);
     expect(result.content).toContain('force_https = false  # TLS ends at our CDN');
     expect(groupWarnings(theirs, result.content)[0]).toMatch(/no longer has \[processes\]: the next `fly deploy` destroys the Machines of the process groups "web", "worker"/);
-    // The user's [[vm]] still filters on "worker": fly deploy would reject it, so we say so.
-    expect(filterProblems(result.content)).toEqual([expect.stringContaining('[[vm]] #1 has processes = ["worker"], but "worker" is not a process group')]);
+    // The user's [[vm]] still filters on "worker": flyctl silently ignores that entry now, so we say so.
+    expect(filterProblems(result.content)).toEqual({
+      errors: [],
+      warnings: [expect.stringMatching(/^fly\.toml:\d+: \[\[vm\]\] has processes = \["worker"\], but "worker" is not a process group \(groups: app\): flyctl silently ignores that name, so this entry applies to no Machines at all/)],
+    });
   });
 
   it('removing a process removes its group and its [[services]] block, and warns', () => {
@@ -250,6 +253,191 @@ kill_timeout = 1'''\n  LIST = [\n    1, # [[services]]\n    2\n  ]\n  WHEN = 197
   it('a fly.toml that is not TOML is a usage error naming the problem', () => {
     expect(() => mergeFlyToml('app = "acme\n', generated(WEB_WORKER), undefined)).toThrow(UsageError);
     expect(() => mergeFlyToml('[processes]\nweb = \n', generated(WEB_WORKER), undefined)).toThrow(/^fly\.toml line 2, column 7: not valid TOML: invalid value$/);
+  });
+});
+
+/** A fly launch file of 2023 (remix-run/indie-stack's shape): legacy processes = [], one [[services]] with checks. */
+const LAUNCH_SERVICES = `app = "acme"
+
+kill_signal = "SIGINT"
+kill_timeout = 5
+processes = []
+
+[experimental]
+  auto_rollback = true
+
+[[services]]
+  internal_port = 8080
+  processes = ["app"]
+  protocol = "tcp"
+  auto_stop_machines = false
+  min_machines_running = 1
+
+  [services.concurrency]
+    hard_limit = 25
+    soft_limit = 20
+    type = "connections"
+
+  [[services.ports]]
+    handlers = ["http"]
+    port = 80
+    force_https = true
+
+  [[services.tcp_checks]]
+    grace_period = "1s"
+    interval = "15s"
+    timeout = "2s"
+`;
+
+describe('mergeFlyToml adopts what the user wrote', () => {
+  it("a fly launch [[services]] serving our process is adopted under --force: only internal_port, the filter and (where needed) auto_stop_machines change", () => {
+    const ours = generated(WEB_WORKER);
+    const result = mergeFlyToml(LAUNCH_SERVICES, ours, undefined);
+    expect(result.error).toBeUndefined();
+    const before = parse(LAUNCH_SERVICES) as Record<string, any>;
+    const after = parse(result.content) as Record<string, any>;
+    // No [http_service] replaces it: the user's block is the web service, every key of it kept.
+    expect(after.http_service).toBeUndefined();
+    expect(after.services).toEqual([{ ...before.services[0], processes: ['web'] }]);
+    expect(after.services[0].min_machines_running).toBe(1);
+    expect(after.services[0].auto_stop_machines).toBe(false);
+    expect(after.experimental).toEqual({ auto_rollback: true });
+    // The legacy processes = [] made way for the [processes] table.
+    expect(after.processes).toEqual({ web: 'bin/web', worker: 'bin/worker' });
+    expect(result.content).not.toContain('processes = []');
+    // What changed in the user's service is said in their terms.
+    expect(result.conflicts).toContain('[[services]] for web processes: yours ["app"], this run\'s ["web"]');
+    expect(result.changes).toEqual(['[[services]] for web processes: ["app"] -> ["web"]']);
+  });
+
+  it('one-Machine strategies own auto_stop_machines (off: the portless process must not be stopped), process-groups does not', () => {
+    const oneMachine = mergeFlyToml(LAUNCH_SERVICES.replace('auto_stop_machines = false', 'auto_stop_machines = true'), generated(WEB_WORKER, { groups: false, autoStop: 'off' }), undefined);
+    const after = parse(oneMachine.content) as Record<string, any>;
+    expect(after.services[0]).toMatchObject({ auto_stop_machines: 'off', min_machines_running: 1, processes: ['app'] });
+    expect(after.processes).toEqual([]); // legacy form kept: the (absent) groups did not change
+    expect(oneMachine.conflicts).toEqual(['[[services]] on internal_port 8080 auto_stop_machines: yours true, this run\'s "off"']);
+    // Under process-groups the user's choice stays, whatever it is.
+    for (const value of ['true', '"suspend"', '"off"']) {
+      const text = LAUNCH_SERVICES.replace('auto_stop_machines = false', `auto_stop_machines = ${value}`);
+      expect(parse(mergeFlyToml(text, generated(WEB_WORKER), undefined).content)).toMatchObject({ services: [{ auto_stop_machines: parse(`v = ${value}`).v }] });
+    }
+  });
+
+  it('a fly launch [http_service] on another port is adopted for our HTTP process; its checks and headers stay', () => {
+    const launch = `app = 'acme'\nprimary_region = 'ams'\n\n[http_service]\n  internal_port = 3000\n  force_https = true\n  auto_stop_machines = 'stop'\n  min_machines_running = 1\n  processes = ['app']\n\n  [[http_service.checks]]\n    path = '/health'\n\n  [http_service.http_options.response.headers]\n    X-Frame-Options = 'DENY'\n`;
+    const result = mergeFlyToml(launch, generated(WEB_WORKER), undefined);
+    const after = parse(result.content) as Record<string, any>;
+    expect(after.http_service).toEqual({ ...(parse(launch) as Record<string, any>).http_service, internal_port: 8080, processes: ['web'] });
+    expect(result.changes).toEqual(['[http_service] internal_port: 3000 -> 8080', '[http_service] processes: ["app"] -> ["web"]']);
+  });
+
+  it('a service of the user that serves none of our processes is kept as it is', () => {
+    const theirs = `${generated(WEB_WORKER)}\n[[services]]\n  internal_port = 5432\n  processes = ["worker"]\n\n  [[services.ports]]\n    port = 5432\n`;
+    const result = mergeFlyToml(theirs, generated([...WEB_WORKER, ['cron', 'bin/cron']]), generated(WEB_WORKER));
+    expect(result.conflicts).toEqual([]);
+    expect((parse(result.content) as Record<string, any>).services).toEqual([{ internal_port: 5432, processes: ['worker'], ports: [{ port: 5432 }] }]);
+  });
+
+  it('an inline [http_service] that would need a change is not merged, and says why and what to do', () => {
+    const theirs = 'app = "acme"\nhttp_service = { internal_port = 3000 }\n';
+    const result = mergeFlyToml(theirs, generated(WEB_WORKER), undefined);
+    expect(result.content).toBe('');
+    expect(result.error).toMatch(/^http_service is written as an inline table or with dotted keys \(http_service\.key = \.\.\.\), and this tool edits only a \[http_service\] table: rewrite it as a \[http_service\] section; keep your fly\.toml as it is with --skip/);
+  });
+});
+
+describe('mergeFlyToml reads like flyctl and writes back in the user\'s form', () => {
+  it("kill_timeout written by flyctl ('1m30s') equals 90: nothing changes, the spelling stays", () => {
+    const base = generated(WEB_WORKER, { killTimeout: 90 });
+    const theirs = base.replace('kill_timeout = 90', "kill_timeout = '1m30s'").replace(/"/g, "'");
+    const result = mergeFlyToml(theirs, base, base);
+    expect(result).toEqual({ content: theirs, conflicts: [], changes: [] });
+    // A real change is still a change, written as ours.
+    const changed = mergeFlyToml(theirs, generated(WEB_WORKER, { killTimeout: 30 }), base);
+    expect(changed.conflicts).toEqual([]);
+    expect(changed.content).toContain('kill_timeout = 30\n');
+  });
+
+  it('a byte-order mark and CRLF line ends are kept', () => {
+    const base = generated(WEB_WORKER);
+    const theirs = `\uFEFF${handEdited(base).replace(/\n/g, '\r\n')}`;
+    const result = mergeFlyToml(theirs, generated([...WEB_WORKER, ['cron', 'bin/cron']]), base);
+    expect(result.error).toBeUndefined();
+    expect(result.content.startsWith('\uFEFF# fly.toml for acme')).toBe(true);
+    expect(result.content).not.toMatch(/[^\r]\n/);
+    expect((parse(result.content.slice(1)) as Record<string, any>).processes.cron).toBe('bin/cron');
+  });
+
+  it('legacy [[processes]] entries stay while the groups do not change, and become a [processes] table when they do', () => {
+    const legacy = 'app = "acme"\n\n[[processes]]\nname = "web"\ncommand = "bin/web"\n\n[[processes]]\nname = "worker"\ncommand = "bin/worker"\n';
+    const ours = generated(WEB_WORKER).replace(/\n\[http_service\][\s\S]*$/, '\n');
+    expect(mergeFlyToml(legacy, ours, ours)).toMatchObject({ content: legacy, conflicts: [] });
+    const more = generated([['web', 'bin/web'], ['worker', 'bin/worker'], ['cron', 'bin/cron']]);
+    const result = mergeFlyToml(legacy, more, ours);
+    expect(result.conflicts).toEqual([]);
+    expect((parse(result.content) as Record<string, any>).processes).toEqual({ web: 'bin/web', worker: 'bin/worker', cron: 'bin/cron' });
+    expect(result.content).not.toContain('[[processes]]');
+  });
+
+  it('app and primary_region are owned: a new value applies when the user did not change it, a conflict when they did', () => {
+    const base = generated(WEB_WORKER);
+    const theirs = handEdited(base);
+    const renamed = mergeFlyToml(theirs, base.replace('app = "acme"', 'app = "acme-eu"'), base);
+    expect(renamed.conflicts).toEqual([]);
+    expect(renamed.content).toContain('app = "acme-eu"   # production, do not rename');
+    const clash = mergeFlyToml(theirs.replace('app = "acme"', 'app = "acme-prod"'), base.replace('app = "acme"', 'app = "acme-eu"'), base);
+    expect(clash.conflicts).toEqual(['app: yours "acme-prod", this run\'s "acme-eu", last written "acme"']);
+  });
+
+  it('an owned value whose base is untrusted (imported from this very file) is a conflict when a flag changes it', () => {
+    const base = generated(WEB_WORKER).replace('kill_signal = "SIGINT"', 'kill_signal = "SIGQUIT"'); // rebuilt with the imported hand edit
+    const theirs = base;
+    const ours = generated(WEB_WORKER).replace('kill_signal = "SIGINT"', 'kill_signal = "SIGTERM"'); // --kill-signal SIGTERM
+    expect(mergeFlyToml(theirs, ours, base).conflicts).toEqual([]);
+    expect(mergeFlyToml(theirs, ours, base, { untrusted: ['kill_signal'] }).conflicts).toEqual(['kill_signal: yours "SIGQUIT", this run\'s "SIGTERM"']);
+  });
+});
+
+describe('[processes] commands compared as flyctl splits them', () => {
+  it('quoting is spelling: a command flyctl splits to the same words is not a conflict and keeps its form', () => {
+    const ours = generated([['web', 'bundle exec puma -C config/puma.rb', 8080], ['worker', 'bin/worker']]);
+    const theirs = ours.replace('web = "bundle exec puma -C config/puma.rb"', `web = "bundle exec puma -C 'config/puma.rb'"`);
+    const result = mergeFlyToml(theirs, ours, undefined);
+    expect(result.conflicts).toEqual([]);
+    expect(result.content).toBe(theirs);
+  });
+});
+
+describe('the owned-key table is data: one entry owns a key of another table (as issue 14 will do with [deploy] release_command)', () => {
+  const tables = OWNED.tables;
+  beforeEach(() => {
+    (OWNED as { tables: Record<string, readonly string[]> }).tables = { deploy: ['release_command'], env: ['PORT'] };
+  });
+  afterEach(() => {
+    (OWNED as { tables: Record<string, readonly string[]> }).tables = tables;
+  });
+  const withDeploy = (text: string, command: string) => `${text}\n[deploy]\n  release_command = "${command}"\n`;
+
+  it("creates the table when the user's file has none, sets the key in the user's table otherwise, and keeps their other keys", () => {
+    const base = generated(WEB_WORKER);
+    const created = mergeFlyToml(handEdited(base), withDeploy(base, 'bin/migrate'), base);
+    expect(created.conflicts).toEqual([]);
+    expect((parse(created.content) as Record<string, any>).deploy).toEqual({ release_command: 'bin/migrate' });
+    const theirs = `${handEdited(base)}\n[deploy]\n  strategy = "bluegreen"   # no downtime\n`;
+    const set = mergeFlyToml(theirs, withDeploy(base, 'bin/migrate'), base);
+    expect(set.content).toContain('[deploy]\n  strategy = "bluegreen"   # no downtime\n  release_command = "bin/migrate"\n');
+    // [env] PORT = 8080 is the string "8080" to flyctl: no change, no conflict.
+    const env = mergeFlyToml(theirs.replace('[env]\n', '[env]\n  PORT = 8080\n'), `${base}\n[env]\n  PORT = "8080"\n`, undefined);
+    expect(env.conflicts).toEqual([]);
+  });
+
+  it('merges it three ways like every owned value', () => {
+    const base = withDeploy(generated(WEB_WORKER), 'bin/migrate');
+    const theirs = base.replace('bin/migrate', 'bin/migrate --verbose');
+    expect(mergeFlyToml(theirs, base, base)).toMatchObject({ content: theirs, conflicts: [] });
+    expect(mergeFlyToml(theirs, base.replace('bin/migrate', 'bin/rails db:migrate'), base).conflicts).toEqual([
+      '[deploy] release_command: yours "bin/migrate --verbose", this run\'s "bin/rails db:migrate", last written "bin/migrate"',
+    ]);
   });
 });
 

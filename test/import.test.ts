@@ -120,6 +120,19 @@ kill_timeout = '30s'
 `;
 
 describe('parseFlyToml', () => {
+  it('reads like flyctl: legacy [[processes]], processes = [], kill_timeout as a Go duration, shlex commands, a byte-order mark', () => {
+    const legacy = parseFlyToml('\uFEFFkill_timeout = "1m30s"\n[[processes]]\nname = "web"\ncommand = "bin/web \\"C:\\\\data\\""\n[[processes]]\nname = "worker"\ncommand = "bin/worker # comment"\n', 'fly.toml');
+    expect(legacy.problems).toEqual([]);
+    expect(legacy.killTimeout).toBe('90');
+    expect(legacy.processes.map((p) => [p.name, p.command])).toEqual([
+      ['web', "bin/web C:data"],
+      ['worker', 'bin/worker'],
+    ]);
+    expect(legacy.notes).toEqual([expect.stringContaining('read as flyctl splits it: bin/web C:data'), expect.stringContaining('read as flyctl splits it: bin/worker')]);
+    expect(parseFlyToml('processes = []\nkill_timeout = 300\n', 'fly.toml')).toMatchObject({ processes: [], processProblems: [], problems: [], killTimeout: '300' });
+    expect(parseFlyToml('kill_timeout = "5"\n', 'fly.toml').problems).toEqual([expect.stringContaining('"5" without a unit is invalid')]);
+  });
+
   it('keeps app, primary_region, kill_signal, kill_timeout (seconds) and [processes] with their service ports', () => {
     expect(parseFlyToml(FLY, 'fly.toml')).toEqual({
       file: 'fly.toml',
@@ -155,7 +168,7 @@ describe('parseFlyToml', () => {
 
   it('values of the wrong type, and [processes] that cannot be used, name the line', () => {
     const r = parseFlyToml('app = 42\nkill_timeout = "soon"\n\n[processes]\n  Web = "bin/web"\n  jobs = ["bin/jobs"]\n', 'fly.toml');
-    expect(r.problems).toEqual(['fly.toml:1: app must be a one-line string', 'fly.toml:2: kill_timeout "soon" is not a number of seconds (such as 5 or "5s")']);
+    expect(r.problems).toEqual(['fly.toml:1: app must be a one-line string', 'fly.toml:2: kill_timeout "soon" is not a duration flyctl reads: write seconds (such as 90) or a duration with a unit (such as "1m30s"; "5" without a unit is invalid)']);
     expect(r.processProblems).toEqual([
       'fly.toml:5: [processes] Web: invalid name "Web": a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-" (the same name is used as a Fly process group, a supervisord program, a Procfile entry and a log prefix); fix fly.toml, or give the processes with --process',
       'fly.toml:6: [processes] jobs must be a one-line command string; fix fly.toml, or give the processes with --process',
