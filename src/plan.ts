@@ -1,5 +1,5 @@
 import { UsageError } from './errors.js';
-import { splitWords } from './shell-words.js';
+import { shellArgv, splitWords } from './shell-words.js';
 import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
 import { STRATEGIES } from './strategies/index.js';
 import { withProjectDefaults } from './import.js';
@@ -122,8 +122,7 @@ export function plan(given: Answers, project: Project): Plan {
     const p: PlannedProcess = { name, command, argv: split.words };
     if (split.needsShell) {
       p.shellReason = split.needsShell;
-      const assignment = /^[A-Za-z_][A-Za-z0-9_]*=/.test(command);
-      p.argv = ['sh', '-c', split.compound || assignment ? command : `exec ${command}`];
+      p.argv = shellArgv(command, split);
       notes.push(`${name}: the command uses ${split.needsShell}; Fly and supervisord run no shell, so it runs as: sh -c ${JSON.stringify(p.argv[2])}`);
       if (split.compound && strategyName === 'process-groups') {
         notes.push(`${name}: with shell operators the Machine's main process is sh, which does not pass Fly's kill_signal on; wrap the command in a script that ends with exec for a graceful stop`);
