@@ -14,7 +14,8 @@ function runCached() {
   const source = fs.readFileSync(bundle, 'utf8');
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
   const dir = path.join(os.tmpdir(), `create-fly-multiproc-cache-${uid}`);
-  const cacheFile = path.join(dir, `${process.version}-${source.length}.bin`);
+  // V8 accepts cached data for any source of the same length: the bundle's mtime tells builds apart.
+  const cacheFile = path.join(dir, `${process.version}-${source.length}-${Math.trunc(fs.statSync(bundle).mtimeMs)}.bin`);
   let cachedData;
   try {
     const info = fs.statSync(dir);
