@@ -5,7 +5,9 @@
  * Owned: top-level kill_signal and kill_timeout; each group in [processes]; [http_service] and each
  * [[services]] as a whole when we add or remove them, and otherwise only their internal_port,
  * processes and auto_stop_machines keys (a [[services]] entry is known by its processes filter, or
- * by its internal_port when it has none); the [[restart]] entry without a processes filter (its policy).
+ * by its internal_port when it has none); the [[restart]] entry without a processes filter (its policy);
+ * [deploy] release_command and [env] PORT (keys only: the rest of those tables is the user's, and a
+ * key we never wrote, such as the user's own [env] PORT beside a strategy that sets none, stays theirs).
  *
  * Each owned value is merged three ways: our last output (base, when known), the user's file
  * (theirs) and our new output (ours). A value only one side changed takes that side's change; when
@@ -241,7 +243,11 @@ interface Layout {
   arrays: Map<string, Group[]>;
 }
 
-const TABLES = ['processes', 'http_service'] as const;
+/** Tables of which we own only some keys (OWNED_KEYS), never the table itself. */
+const KEYED = ['deploy', 'env'] as const;
+type KeyedTable = (typeof KEYED)[number];
+const isKeyed = (table: string): table is KeyedTable => (KEYED as readonly string[]).includes(table);
+const TABLES = ['processes', 'http_service', ...KEYED] as const;
 const ARRAYS = ['services', 'restart'] as const;
 const TOP_KEYS = ['kill_signal', 'kill_timeout'] as const;
 
@@ -313,7 +319,7 @@ function layout(text: string, doc: Doc): Layout {
 
 /** Where an owned value lives: a table (by name, or an array entry by id) and a key (none: the table itself). */
 interface Ref {
-  table: 'top' | 'processes' | 'http_service' | 'services' | 'restart';
+  table: 'top' | 'processes' | 'http_service' | 'services' | 'restart' | KeyedTable;
   /** Entry id within an array of tables. */
   id?: string;
   key?: string;
@@ -331,6 +337,8 @@ const OWNED_KEYS = {
   http_service: ['internal_port', 'processes', 'auto_stop_machines'],
   services: ['internal_port', 'processes', 'auto_stop_machines'],
   restart: ['policy'],
+  deploy: ['release_command'],
+  env: ['PORT'],
 } as const;
 
 function entryId(table: 'services' | 'restart', entry: Doc): string {
@@ -374,6 +382,10 @@ function ownedUnits(doc: Doc): Map<string, Unit> {
     add({ table: 'http_service' }, '[http_service]', true);
     for (const key of OWNED_KEYS.http_service) add({ table: 'http_service', key }, `[http_service] ${key}`, doc.http_service[key]);
   }
+  for (const table of KEYED) {
+    const t = doc[table];
+    if (isTable(t)) for (const key of OWNED_KEYS[table]) add({ table, key }, `[${table}] ${key}`, t[key]);
+  }
   for (const table of ARRAYS) {
     const ids = entryIds(table, doc);
     const list = (doc[table] as Doc[] | undefined) ?? [];
@@ -411,6 +423,14 @@ function unowned(doc: Doc, changedTables: Set<string>): Doc {
       for (const key of OWNED_KEYS.http_service) delete hs[key];
       copy.http_service = hs;
     }
+  }
+  for (const table of KEYED) {
+    if (!isTable(copy[table])) continue;
+    const t: Doc = { ...copy[table] };
+    for (const key of OWNED_KEYS[table]) delete t[key];
+    // A table holding only our key appears and goes with it.
+    if (Object.keys(t).length) copy[table] = t;
+    else delete copy[table];
   }
   for (const table of ARRAYS) {
     if (!Array.isArray(copy[table])) continue;
@@ -506,7 +526,7 @@ function parseOrExplain(text: string, what: string): Doc {
 
 function findGroup(l: Layout, ref: Ref): Group | undefined {
   if (ref.table === 'top') return undefined;
-  if (ref.table === 'processes' || ref.table === 'http_service') return l.tables.get(ref.table);
+  if (ref.table === 'processes' || ref.table === 'http_service' || isKeyed(ref.table)) return l.tables.get(ref.table);
   const index = entryIds(ref.table, l.doc).indexOf(ref.id!);
   return index < 0 ? undefined : l.arrays.get(ref.table)![index];
 }
@@ -539,6 +559,14 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   const T = ownedUnits(theirDoc);
   const O = ownedUnits(ourDoc);
   const B = baseDoc ? ownedUnits(baseDoc) : undefined;
+  // A key of [deploy] or [env] that we neither write now nor wrote last time is the user's alone.
+  const theirsAlone = new Set<string>();
+  for (const [k, unit] of [...T]) {
+    if (isKeyed(unit.ref.table) && !O.has(k) && !B?.has(k)) {
+      T.delete(k);
+      theirsAlone.add(k);
+    }
+  }
 
   // Three-way merge of each owned value.
   const target = new Map<string, Unit>();
@@ -561,7 +589,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   }
   // A table we must keep or add for one value is then ours as a whole (a conflict said so).
   for (const unit of [...target.values()]) {
-    if (unit.ref.key === undefined || unit.ref.table === 'top' || unit.ref.table === 'processes') continue;
+    if (unit.ref.key === undefined || unit.ref.table === 'top' || unit.ref.table === 'processes' || isKeyed(unit.ref.table)) continue;
     const tableKey = refKey({ table: unit.ref.table, id: unit.ref.id });
     const ourTable = O.get(tableKey);
     if (!target.has(tableKey) && ourTable) {
@@ -571,7 +599,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   }
   // A table removed: keys inside it go too.
   for (const [k, unit] of [...target]) {
-    if (unit.ref.key === undefined || unit.ref.table === 'top' || unit.ref.table === 'processes') continue;
+    if (unit.ref.key === undefined || unit.ref.table === 'top' || unit.ref.table === 'processes' || isKeyed(unit.ref.table)) continue;
     if (!target.has(refKey({ table: unit.ref.table, id: unit.ref.id }))) target.delete(k);
   }
 
@@ -625,6 +653,13 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
     }
     return undefined;
   };
+  // [deploy] and [env] for a key of ours: only the header (and its comments); the key comes in pass 2.
+  for (const table of KEYED) {
+    if (their.tables.get(table) || ![...target.values()].some((u) => u.ref.table === table)) continue;
+    const group = our.tables.get(table)!;
+    edits.push(insertion(theirs, table === 'deploy' ? lastOf('build') : lastOf('deploy', 'build'), our.text.slice(group.start, group.header.end)));
+    changedTables.add(refKey({ table }));
+  }
   if (wantProcesses && !theirProcesses) {
     const group = our.tables.get('processes')!;
     // Only the header and its comments: the keys are added in pass 2, as merged.
@@ -653,6 +688,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   const current = ownedUnits(middle.doc);
   const keyEdits: Edit[] = [];
   for (const k of new Set([...current.keys(), ...target.keys()])) {
+    if (theirsAlone.has(k)) continue;
     const want = target.get(k);
     const now = current.get(k);
     const ref = (want ?? now)!.ref;
@@ -661,7 +697,10 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
     if (!stmts) throw new Unsupported(`internal: ${(want ?? now)!.label} has no table after pass 1`);
     const line = stmts.find((s) => s.kind === 'kv' && s.path.length === 1 && s.path[0] === ref.key);
     if (want === undefined) {
-      if (line) keyEdits.push({ start: line.start, end: line.end, text: '' });
+      const group = isKeyed(ref.table) ? findGroup(middle, ref) : undefined;
+      // A [deploy] or [env] that held only our key goes with it.
+      if (line && group && group.own.filter((st) => st.kind === 'kv').length === 1 && group.end === line.end) keyEdits.push(removal(pass1, group));
+      else if (line) keyEdits.push({ start: line.start, end: line.end, text: '' });
       continue;
     }
     // The new value is always ours: take its text from our file.
@@ -679,7 +718,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   // Check: the owned values are as merged, and nothing else changed.
   const mergedDoc = parse(merged) as Doc;
   const result = ownedUnits(mergedDoc);
-  const mismatch = [...new Set([...result.keys(), ...target.keys()])].find((k) => !same(result.get(k)?.value, target.get(k)?.value));
+  const mismatch = [...new Set([...result.keys(), ...target.keys()])].find((k) => !theirsAlone.has(k) && !same(result.get(k)?.value, target.get(k)?.value));
   if (mismatch) throw new Unsupported(`internal: the merged file does not hold the intended ${(result.get(mismatch) ?? target.get(mismatch))!.label}`);
   for (const k of new Set([...T.keys(), ...result.keys()])) {
     const unit = (T.get(k) ?? result.get(k))!;
