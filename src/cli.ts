@@ -7,7 +7,7 @@ import { CancelledError, UsageError } from './errors.js';
 import { plan as makePlan } from './plan.js';
 import { checkRendered, render, templateDirsFor } from './render.js';
 import { eject, ejectSummary } from './eject.js';
-import { dryRunContents, jsonReport, nextStepsText, planSummary, summary } from './report.js';
+import { dryRunContents, jsonReport, nextStepsText, noPublicProcess, planSummary, summary } from './report.js';
 import { answersFromFlags, program, VERSION, type EjectFlags, type Flags } from './options.js';
 import { canPrompt } from './terminal.js';
 import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './write.js';
@@ -85,6 +85,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${pc.green('Done:')} ${count} file${count === 1 ? '' : 's'} written in ${plan.dir}\n${nextStepsText(plan, dirArg, answers)}`);
       return 0;
     }
+    // Said before writing, not among the notes: the deploy would succeed and nothing would answer.
+    const unreachable = noPublicProcess(plan);
+    if (unreachable && !flags.json) process.stderr.write(`${pc.yellow('warning:')} ${unreachable}\n`);
     if (!dryRun) await writeFiles(plan.dir, statuses);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(jsonReport(plan, statuses, { dryRun, dirArg, version: VERSION, given: answers }), null, 2)}\n`);

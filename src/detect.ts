@@ -26,7 +26,7 @@ function nearestExisting(dir: string): string {
 }
 
 export interface DetectOptions {
-  /** --from-procfile: read the processes from this file (relative to the working directory). */
+  /** --from-procfile: read the processes from this file (relative to the project directory, or absolute). */
   procfile?: string;
 }
 
@@ -310,8 +310,13 @@ function shown(targetDir: string, name: string): string {
 function procfileOf(files: Files, targetDir: string, given: string | undefined): ProcfileImport | undefined {
   if (given !== undefined) {
     let text: string;
+    // Relative to the project directory (or absolute), like every path the tool is given; a path
+    // that only exists from the working directory (`app/Procfile.dev` for project `app`) is taken too.
+    const inProject = path.resolve(files.dir, given);
+    const fromCwd = path.resolve(given);
+    const file = statSync(inProject, { throwIfNoEntry: false }) || !statSync(fromCwd, { throwIfNoEntry: false }) ? inProject : fromCwd;
     try {
-      text = readFileSync(path.resolve(given), 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a Procfile' : `cannot be read (${code ?? (error as Error).message})`;

@@ -177,6 +177,8 @@ export function plan(given: Answers, project: Project): Plan {
       notes.push(`${p.name}: its command listens on port ${listen.port}, which ${usedPorts.get(listen.port)} has too: give them distinct ports (--port ${p.name}=PORT)`);
     } else choose.push({ p, why: listen.why });
   }
+  // web first: it gets 8080, the port Fly's examples (and fly launch) use.
+  choose.sort((a, b) => Number(b.p.name === 'web') - Number(a.p.name === 'web'));
   for (const { p, why } of choose) {
     let port = project.flyToml?.envPort ?? 8080;
     while (usedPorts.has(port)) port++;

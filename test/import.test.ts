@@ -212,6 +212,18 @@ describe('plan with what the project declares', () => {
     expect(problemsOf(() => planIn(dir, { processes: ['a=b'] }, file))).toEqual([`--from-procfile ${file} and --process both give the processes: pass one of them`]);
   });
 
+  it('--from-procfile is relative to the project directory: `create-fly-multiproc my-app --from-procfile Procfile.dev` from outside', async () => {
+    const parent = projectWith({ 'my-app/Procfile.dev': 'web: bin/web\nworker: bin/worker\n', 'my-app/go.mod': 'module example.com/app\n\ngo 1.22\n' });
+    const run = await runCli(['my-app', '--from-procfile', 'Procfile.dev', '--yes', '--json', '--dry-run'], { cwd: parent });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const report = JSON.parse(run.stdout) as { plan: { processes: { name: string }[] } };
+    expect(report.plan.processes.map((p) => p.name)).toEqual(['web', 'worker']);
+    // The same file named from the working directory is found too.
+    const fromCwd = await runCli(['my-app', '--from-procfile', 'my-app/Procfile.dev', '--yes', '--json', '--dry-run'], { cwd: parent });
+    expect(fromCwd.exitCode).toBe(0);
+  });
+
   it('an existing fly.toml keeps app, primary_region, kill_signal and kill_timeout; flags override them', () => {
     const dir = projectWith({ 'fly.toml': FLY, Procfile: 'web: bin/web -p 8080\njobs: bin/jobs\n' });
     const p = planIn(dir, { strategy: 'bash' });
