@@ -71,6 +71,8 @@ export function portOf(command: string): number | undefined {
     /(?:^|\s)PORT=['"]?(\d+)['"]?(?=\s|$)/,
     /(?:^|\s)--?(?:port|p)(?:=|\s+)['"]?(\d+)['"]?(?=\s|$)/,
     /(?:^|\s)--?(?:bind|b|listen|l|addr|address|http)(?:=|\s+)['"]?(?:[a-z]+:\/\/)?[\w.\-[\]]*:(\d+)['"]?(?=\s|$)/,
+    // `python -m http.server 8000`: the port is its first argument.
+    /(?:^|\s)-m\s+http\.server\s+(\d+)(?=\s|$)/,
     // `manage.py runserver 0.0.0.0:8000`, `php -S 0.0.0.0:8000`: an address alone.
     /(?:^|\s)['"]?(?:0\.0\.0\.0|\[::\]|::):(\d+)['"]?(?=\s|$)/,
   ];
