@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from './errors.js';
 import { parseFlyToml, parseProcfile, type ProcfileImport } from './import.js';
-import type { PackageManager, RuntimeFacts, VersionHint } from './runtimes.js';
+import { RUN_TIME_PATHS, type PackageManager, type RuntimeFacts, type VersionHint } from './runtimes.js';
 import type { Project, Runtime } from './types.js';
 
 /** Entries that do not make a directory "non-empty" for the built-in example. */
@@ -124,10 +124,12 @@ function goFacts(files: Files): RuntimeFacts {
   // The binary of a main package is named after the last element of its path (not a /vN suffix).
   const base = module?.split('/').filter((p) => !/^v\d+$/.test(p)).pop();
   const programs = [...(files.has('main.go') && base ? [base] : []), ...files.list('cmd')];
+  const keep = RUN_TIME_PATHS.filter((p) => files.has(p));
   return {
     runtime: 'go',
     evidence: ['go.mod'],
     goSum: files.has('go.sum'),
+    ...(keep.length ? { keep } : {}),
     ...(programs.length ? { programs } : {}),
     ...optionalVersion(firstHint(toolchain ? { value: toolchain, source: 'go.mod toolchain' } : undefined, go ? { value: go, source: 'go.mod' } : undefined, toolVersion(files, 'golang', 'go'))),
   };
@@ -277,9 +279,11 @@ function rustFacts(files: Files): RuntimeFacts {
     channel = /channel\s*=\s*["']([^"']+)["']/.exec(text)?.[1] ?? firstLine(text);
   }
   const msrv = str(pkg?.['rust-version']);
+  const keep = RUN_TIME_PATHS.filter((p) => files.has(p));
   return {
     runtime: 'rust',
     evidence: files.has('Cargo.lock') ? ['Cargo.toml', 'Cargo.lock'] : ['Cargo.toml'],
+    ...(keep.length ? { keep } : {}),
     cargoLock: files.has('Cargo.lock'),
     ...(pkg && cargo.workspace === undefined && pkg.build === undefined && !['lib', 'bin', 'example', 'test', 'bench'].some((t) => cargo[t] !== undefined) ? { cargoFetchFirst: true } : {}),
     ...(programs.length ? { programs } : {}),

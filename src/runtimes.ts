@@ -56,6 +56,11 @@ export interface RuntimeFacts {
   /** static: the directory with the site's index.html ("." for the project root). */
   siteDir?: string;
 
+  /**
+   * go, rust: what the programs read at run time, found in the project (RUN_TIME_PATHS: templates/,
+   * static/, migrations/, ...), copied into the final stage beside the programs.
+   */
+  keep?: string[];
   /** go, rust: programs the build produces (their names under /app/bin), when known. */
   programs?: string[];
   /** The file that starts the program, when there is an obvious one (node main, main.py, config.ru). */
@@ -89,6 +94,14 @@ export interface Build {
    */
   runFiles: string[];
 }
+
+/**
+ * Files and directories a compiled program commonly reads at run time, relative to the project
+ * (html/template and Tera/Askama templates, static assets, SQL migrations run by the program,
+ * translations, framework config). The Go and Rust final stages copy those that exist; for others,
+ * override partials/go/app.ejs or partials/rust/app.ejs (TEMPLATES.md).
+ */
+export const RUN_TIME_PATHS = ['templates', 'views', 'static', 'public', 'assets', 'web', 'migrations', 'locales', 'i18n', 'config', 'Rocket.toml', '.sqlx'];
 
 /** uv, pinned: installs Python dependencies from uv.lock, or from pyproject.toml without a lock. */
 export const UV_IMAGE = 'ghcr.io/astral-sh/uv:0.8.15';
