@@ -31,7 +31,7 @@ describe('detect: the fixture projects', () => {
   it('go: go.mod; version from its go line; programs from the module path and cmd/', () => {
     const p = fixtureProject('go');
     expect(p.runtime).toBe('go');
-    expect(p.runtimes?.go).toEqual({ runtime: 'go', evidence: ['go.mod'], goSum: false, programs: ['hello', 'worker'], version: { value: '1.22.3', source: 'go.mod' } });
+    expect(p.runtimes?.go).toEqual({ runtime: 'go', evidence: ['go.mod'], goSum: false, keep: ['templates'], programs: ['hello', 'worker'], version: { value: '1.22.3', source: 'go.mod' } });
   });
 
   it('node: package.json + package-lock.json -> npm; .nvmrc before engines.node; build script and main', () => {

@@ -300,7 +300,7 @@ describe('a final stage without the source', () => {
     expect(files.map((f) => f.path)).toContain('bin/healthcheck.sh');
     const dockerfile = files.find((f) => f.path === 'Dockerfile')!.content;
     expect(dockerfile).toContain(
-      'COPY --from=build /out/bin/ /app/bin/\nCOPY entrypoint.sh supervisor.conf supervisor-fail-fast.sh ./\nCOPY bin/healthcheck.sh ./bin/\n# The executable bit can be lost on the way (Windows checkouts, archives): set it again.\nRUN chmod 0755 entrypoint.sh supervisor-fail-fast.sh bin/healthcheck.sh\n',
+      'COPY --from=build /out/bin/ /app/bin/\n# What the programs read at run time, found in the project (README "Go and Rust: PATH and run-time\n# files"; add more by overriding this partial).\nCOPY --from=build /src/templates ./templates\nCOPY entrypoint.sh supervisor.conf supervisor-fail-fast.sh ./\nCOPY bin/healthcheck.sh ./bin/\n# The executable bit can be lost on the way (Windows checkouts, archives): set it again.\nRUN chmod 0755 entrypoint.sh supervisor-fail-fast.sh bin/healthcheck.sh\n',
     );
     expect(lintDockerfile(dockerfile)).toEqual([]);
     expect(structureProblems(stagesOf(dockerfile), 'go', project.dir, files.map((f) => f.path))).toEqual([]);
