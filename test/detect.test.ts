@@ -146,7 +146,7 @@ describe('detect: order of evidence and conflicting signals', () => {
     expect(installer({ 'uv.lock': '' })).toBeUndefined(); // a lock without its pyproject.toml installs nothing
     const lib = detect(projectWith({ 'pyproject.toml': `${pyproject}requires-python = ">=3.13"\n[build-system]\nrequires = ["hatchling"]\n` }));
     expect(lib.runtimes?.python).toMatchObject({ installProject: true, version: { value: '>=3.13', source: 'pyproject.toml requires-python' } });
-    expect(planFor(lib).build.imageVersion).toBe('3.13');
+    expect(planFor(lib).build.imageVersion).toBe('3.14'); // the default (3.12) is too old: the newest line that satisfies it
   });
 
   it('versions: .tool-versions is a fallback; rust-version is a minimum; a go toolchain line wins over the go line', () => {
@@ -160,7 +160,7 @@ describe('detect: order of evidence and conflicting signals', () => {
       rust: { value: '1.80.1', source: '.tool-versions' },
     });
     const msrv = detect(projectWith({ 'Cargo.toml': '[package]\nname = "x"\nrust-version = "1.85"\n' }));
-    expect(planFor(msrv).build.imageVersion).toBe('1.85');
+    expect(planFor(msrv).build.imageVersion).toBe('1.91'); // the default (1.83) is too old: the newest stable line
     const older = detect(projectWith({ 'Cargo.toml': '[package]\nname = "x"\nrust-version = "1.74"\n' }));
     expect(planFor(older).build.imageVersion).toBe('1.83');
     const legacy = detect(projectWith({ 'Cargo.toml': '[package]\nname = "x"\n', 'rust-toolchain': 'stable\n' }));
