@@ -132,6 +132,19 @@ export function plan(given: Answers, project: Project): Plan {
     processes.push(p);
   }
 
+  // Heroku runs a compiled program from its build directory (`./target/release/hello`, `bin/web`);
+  // here the build puts it in /app/bin, on PATH: run it by name.
+  const programs = build.facts.programs ?? [];
+  if ((runtime === 'go' || runtime === 'rust') && programs.length) {
+    for (const p of processes) {
+      const m = /^(?:\.\/)?(?:target\/(?:release|debug)|bin)\/([A-Za-z0-9_.-]+)$/.exec(p.argv[0] ?? '');
+      if (m && programs.includes(m[1]!) && p.argv[0] !== 'sh') {
+        notes.push(`${p.name}: ${p.argv[0]} is where the program is built elsewhere; in this image it is /app/bin/${m[1]} (on PATH), so ${p.name} runs ${m[1]}`);
+        p.argv = [m[1]!, ...p.argv.slice(1)];
+      }
+    }
+  }
+
   const byName = new Map(processes.map((p) => [p.name, p]));
   const usedPorts = new Map<number, string>();
   const portSet = new Set<string>();

@@ -148,13 +148,15 @@ export function splitWords(command: string): SplitResult | { error: string } {
   let prefixes = 0;
   while (prefixes < words.length && ASSIGNMENT.test(command.slice(starts[prefixes]!))) prefixes++;
   if (prefixes) shell('a `NAME=value` environment prefix');
-  // Shell builtins that Procfiles start commands with: no program of that name exists.
-  if (/^(exec|cd|source|\.|export|ulimit|umask|trap|set)$/.test(words[prefixes] ?? '')) shell(`the shell builtin \`${words[prefixes]}\``);
+  // Shell builtins that Procfiles start commands with: no program of that name exists, and one
+  // cannot be exec'd (`exit $((...))`); `exec` itself is already in place.
+  const builtin = /^(exec|cd|source|\.|export|ulimit|umask|trap|set|unset|exit|eval|wait|:)$/.exec(words[prefixes] ?? '')?.[1];
+  if (builtin) shell(`the shell builtin \`${builtin}\``);
   // `sh -c "exec app $PORT"`: without a shell in front (flyctl, supervisord) the inner shell does
   // the expansion, which is what the user meant; anywhere else a quoted `$` needs a shell.
   const explicitShell = /^(\/usr)?(\/bin\/)?(ba|da)?sh$/.test(words[0] ?? '') && /^-[a-z]*c[a-z]*$/.test(words[1] ?? '');
   if (quotedExpansion && !explicitShell) shell(quotedExpansion);
-  const execAt = compound || prefixes === words.length ? undefined : starts[prefixes];
+  const execAt = compound || prefixes === words.length || (builtin && builtin !== 'exec') ? undefined : starts[prefixes];
   return { words, needsShell, compound, ...(execAt !== undefined ? { execAt } : {}) };
 }
 

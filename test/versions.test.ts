@@ -9,22 +9,10 @@ import { plan } from '../src/plan.js';
 import { BOOKWORM_LINES, imageLine, RUNTIME_INFO } from '../src/runtimes.js';
 import type { Runtime } from '../src/types.js';
 import { projectWith } from './helpers.js';
+import { tabledImages } from './tag-table.js';
 
 type Tabled = keyof typeof BOOKWORM_LINES;
 const RUNTIMES = Object.keys(BOOKWORM_LINES) as Tabled[];
-
-/** The image tags of the table, as the Dockerfile writes them (build and final stage). */
-export function tabledImages(): Set<string> {
-  const images = new Set<string>(['debian:bookworm-slim', 'nginx:1.27-bookworm']);
-  for (const runtime of RUNTIMES) {
-    const info = RUNTIME_INFO[runtime];
-    for (const line of BOOKWORM_LINES[runtime]) {
-      if (info.buildImage) images.add(info.buildImage(line));
-      images.add(info.runImage(line));
-    }
-  }
-  return images;
-}
 
 describe('BOOKWORM_LINES', () => {
   it.each(RUNTIMES)('%s: the default is a line of the table, and the lines are sorted and distinct', (runtime) => {
