@@ -145,6 +145,13 @@ export function plan(given: Answers, project: Project): Plan {
     }
   }
 
+  // Heroku-only assumptions that pass every check and fail at boot.
+  for (const p of processes) {
+    if (/\$\{?DYNO\b/.test(p.command)) notes.push(`${p.name}: $DYNO is set by Heroku only; on Fly use $FLY_MACHINE_ID or $FLY_PROCESS_GROUP`);
+    const buildpack = /(?:^|[\s/])(bin\/start-pgbouncer(?:-stunnel)?|bin\/start-nginx(?:-solo)?|heroku-php-(?:apache2|nginx))(?=\s|$)/.exec(p.command)?.[1];
+    if (buildpack) notes.push(`${p.name}: ${buildpack} comes from a Heroku buildpack and is not in this image; install it in the Dockerfile, or change the command`);
+  }
+
   const byName = new Map(processes.map((p) => [p.name, p]));
   const usedPorts = new Map<number, string>();
   const portSet = new Set<string>();

@@ -116,3 +116,12 @@ describe('no process is public', () => {
     expect(run.stdout).toContain('port 8080 (http_service)');
   });
 });
+
+describe('Heroku-only assumptions are named', () => {
+  it('$DYNO and buildpack programs get a note', () => {
+    const p = planOf({ processes: ['web=bin/start-pgbouncer bundle exec puma -C config/puma.rb', 'worker=bin/worker --id $DYNO', 'php=vendor/bin/heroku-php-apache2 web/'] });
+    expect(p.notes).toContain('worker: $DYNO is set by Heroku only; on Fly use $FLY_MACHINE_ID or $FLY_PROCESS_GROUP');
+    expect(p.notes).toContain('web: bin/start-pgbouncer comes from a Heroku buildpack and is not in this image; install it in the Dockerfile, or change the command');
+    expect(p.notes.join('\n')).toContain('php: heroku-php-apache2 comes from a Heroku buildpack');
+  });
+});
