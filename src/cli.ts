@@ -8,7 +8,7 @@ import { printable } from './escape.js';
 import { plan as makePlan } from './plan.js';
 import { checkRendered, render, templateDirsFor } from './render.js';
 import { eject, ejectSummary } from './eject.js';
-import { dryRunContents, jsonReport, nextStepsText, planSummary, summary } from './report.js';
+import { dryRunContents, jsonReport, nextStepsText, noPublicProcess, planSummary, summary } from './report.js';
 import { answersFromFlags, program, VERSION, type EjectFlags, type Flags } from './options.js';
 import { canPrompt } from './terminal.js';
 import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './write.js';
@@ -97,6 +97,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(done);
       return 0;
     }
+    // Said before writing, not among the notes: the deploy would succeed and nothing would answer.
+    const unreachable = noPublicProcess(plan);
+    if (unreachable && !flags.json) process.stderr.write(`${pc.yellow('warning:')} ${unreachable}\n`);
     // The report is made before anything is written: a run that fails after writing is a run that lies.
     const report = flags.json
       ? `${JSON.stringify(jsonReport(plan, statuses, { dryRun, dirArg, version: VERSION, given: answers }), null, 2)}\n`

@@ -6,7 +6,7 @@ import { parse as parseToml } from 'smol-toml';
 import { FileError, UsageError } from './errors.js';
 import { readProjectFile, readRegular } from './fs-safe.js';
 import { parseFlyToml, parseProcfile, type ProcfileImport } from './import.js';
-import type { PackageManager, RuntimeFacts, VersionHint } from './runtimes.js';
+import { RUN_TIME_PATHS, type PackageManager, type RuntimeFacts, type VersionHint } from './runtimes.js';
 import type { Project, Runtime } from './types.js';
 
 /** Entries that do not make a directory "non-empty" for the built-in example. */
@@ -27,7 +27,7 @@ function nearestExisting(dir: string): string {
 }
 
 export interface DetectOptions {
-  /** --from-procfile: read the processes from this file (relative to the working directory). */
+  /** --from-procfile: read the processes from this file (relative to the project directory, or absolute). */
   procfile?: string;
 }
 
@@ -120,10 +120,12 @@ function goFacts(files: Files): RuntimeFacts {
   // The binary of a main package is named after the last element of its path (not a /vN suffix).
   const base = module?.split('/').filter((p) => !/^v\d+$/.test(p)).pop();
   const programs = [...(files.has('main.go') && base ? [base] : []), ...files.list('cmd')];
+  const keep = RUN_TIME_PATHS.filter((p) => files.has(p));
   return {
     runtime: 'go',
     evidence: ['go.mod'],
     goSum: files.has('go.sum'),
+    ...(keep.length ? { keep } : {}),
     ...(programs.length ? { programs } : {}),
     ...optionalVersion(firstHint(toolchain ? { value: toolchain, source: 'go.mod toolchain' } : undefined, go ? { value: go, source: 'go.mod' } : undefined, toolVersion(files, 'golang', 'go'))),
   };
@@ -273,9 +275,11 @@ function rustFacts(files: Files): RuntimeFacts {
     channel = /channel\s*=\s*["']([^"']+)["']/.exec(text)?.[1] ?? firstLine(text);
   }
   const msrv = str(pkg?.['rust-version']);
+  const keep = RUN_TIME_PATHS.filter((p) => files.has(p));
   return {
     runtime: 'rust',
     evidence: files.has('Cargo.lock') ? ['Cargo.toml', 'Cargo.lock'] : ['Cargo.toml'],
+    ...(keep.length ? { keep } : {}),
     cargoLock: files.has('Cargo.lock'),
     ...(pkg && cargo.workspace === undefined && pkg.build === undefined && !['lib', 'bin', 'example', 'test', 'bench'].some((t) => cargo[t] !== undefined) ? { cargoFetchFirst: true } : {}),
     ...(programs.length ? { programs } : {}),
@@ -306,8 +310,13 @@ function shown(targetDir: string, name: string): string {
 function procfileOf(files: Files, targetDir: string, given: string | undefined): ProcfileImport | undefined {
   if (given !== undefined) {
     let text: string | undefined;
+    // Relative to the project directory (or absolute), like every path the tool is given; a path
+    // that only exists from the working directory (`app/Procfile.dev` for project `app`) is taken too.
+    const inProject = path.resolve(files.dir, given);
+    const fromCwd = path.resolve(given);
+    const file = statSync(inProject, { throwIfNoEntry: false }) || !statSync(fromCwd, { throwIfNoEntry: false }) ? inProject : fromCwd;
     try {
-      text = readRegular(path.resolve(given), { shown: `--from-procfile ${given}` });
+      text = readRegular(file, { shown: `--from-procfile ${given}` });
     } catch (error) {
       if (!(error instanceof FileError)) throw error;
       return { file: given, explicit: true, processes: [], problems: [error.message], notes: [] };

@@ -284,7 +284,7 @@ export const OWNED: {
   top: ['app', 'primary_region', 'kill_signal', 'kill_timeout'],
   service: ['internal_port', 'processes', 'auto_stop_machines'],
   restart: ['policy'],
-  tables: {},
+  tables: { deploy: ['release_command'], env: ['PORT'] },
 };
 
 const TABLES = ['processes', 'http_service'] as const;

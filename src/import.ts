@@ -22,12 +22,20 @@ export interface DeclaredProcess {
   source: string;
 }
 
+/** A release entry (Procfile) or [deploy] release_command (fly.toml). */
+export interface DeclaredRelease {
+  command: string;
+  source: string;
+}
+
 export interface ProcfileImport {
   /** The file as shown to the user (relative to the project, or as given to --from-procfile). */
   file: string;
   /** Given with --from-procfile: its problems are reported even beside --process. */
   explicit: boolean;
   processes: DeclaredProcess[];
+  /** The `release:` entry: it becomes fly.toml's [deploy] release_command. */
+  release?: DeclaredRelease;
   problems: string[];
   notes: string[];
 }
@@ -43,6 +51,10 @@ export interface FlyTomlImport {
   processes: DeclaredProcess[];
   /** The group [http_service] is for, when fly.toml says which. */
   http?: string;
+  /** [deploy] release_command, kept as the release command unless the Procfile has one. */
+  release?: DeclaredRelease;
+  /** [env] PORT, when it is a port number: the default port of a process that reads $PORT. */
+  envPort?: number;
   /** Problems with the file as a whole (it does not parse, a key has the wrong type): always reported. */
   problems: string[];
   /** Problems with [processes]: reported when the processes are imported. */
@@ -62,6 +74,10 @@ export function portOf(command: string): number | undefined {
     /(?:^|\s)PORT=['"]?(\d+)['"]?(?=\s|$)/,
     /(?:^|\s)--?(?:port|p)(?:=|\s+)['"]?(\d+)['"]?(?=\s|$)/,
     /(?:^|\s)--?(?:bind|b|listen|l|addr|address|http)(?:=|\s+)['"]?(?:[a-z]+:\/\/)?[\w.\-[\]]*:(\d+)['"]?(?=\s|$)/,
+    // `python -m http.server 8000`: the port is its first argument.
+    /(?:^|\s)-m\s+http\.server\s+(\d+)(?=\s|$)/,
+    // `manage.py runserver 0.0.0.0:8000`, `php -S 0.0.0.0:8000`: an address alone.
+    /(?:^|\s)['"]?(?:0\.0\.0\.0|\[::\]|::):(\d+)['"]?(?=\s|$)/,
   ];
   for (const pattern of patterns) {
     const m = pattern.exec(command);
@@ -70,6 +86,38 @@ export function portOf(command: string): number | undefined {
       if (port >= 1 && port <= 65535) return port;
     }
   }
+  return undefined;
+}
+
+/** The command reads $PORT (`$PORT`, `${PORT}`, `${PORT:-5000}`, ...). */
+export function readsPort(command: string): boolean {
+  return /\$\{?PORT\b/.test(command);
+}
+
+/** The port a `${PORT:-5000}` / `${PORT:=5000}` / `${PORT-5000}` expansion falls back to. */
+export function portFallback(command: string): number | undefined {
+  const m = /\$\{PORT:?[-=]['"]?(\d+)['"]?\}/.exec(command);
+  const port = m ? Number(m[1]) : undefined;
+  return port !== undefined && port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/**
+ * Does a process listen, and how does it learn its port? The contract Procfile apps are written
+ * for (Heroku's, and Render's, Railway's): the platform sets PORT and `web` gets the traffic.
+ * - the port written plainly in the command (`--port 8000`, `-b 0.0.0.0:3000`, `PORT=3000 ...`): that port;
+ * - the command reads $PORT: it listens, on the `${PORT:-N}` fallback if it has one, and needs PORT set;
+ * - a process named `web` with neither (`bundle exec puma -C config/puma.rb`, `npm start`): it
+ *   listens on PORT, as frameworks read it (Rails, Puma, gunicorn, Express apps, ...), and needs PORT set.
+ * Undefined: nothing says it listens (a worker).
+ */
+export function listening(name: string, command: string): { port?: number; env: boolean; why: string } | undefined {
+  const plain = portOf(command);
+  if (plain !== undefined) return { port: plain, env: false, why: 'its command' };
+  if (readsPort(command)) {
+    const fallback = portFallback(command);
+    return { ...(fallback !== undefined ? { port: fallback } : {}), env: true, why: 'it reads $PORT' };
+  }
+  if (name === 'web') return { env: true, why: 'a web process with no port in its command reads PORT' };
   return undefined;
 }
 
@@ -121,7 +169,10 @@ export function parseProcfile(text: string, file: string, explicit = false): Pro
       return;
     }
     if (name === 'release') {
-      result.notes.push(`${at}: the release entry is not a long-running process and is left out: run it with fly.toml's [deploy] release_command`);
+      // A one-off task before each deploy (migrations), not a long-running process.
+      const problem = checkCommand(command);
+      if (problem) result.problems.push(`${at}: release: ${problem}; ${fix}`);
+      else result.release = { command, source: at };
       return;
     }
     const first = lines.get(name);
@@ -137,14 +188,11 @@ export function parseProcfile(text: string, file: string, explicit = false): Pro
     }
     const port = portOf(command);
     result.processes.push({ name, command, source: at, ...(port !== undefined ? { port } : {}) });
-    if (port === undefined && /\$\{?PORT\b/.test(command)) {
-      result.notes.push(`${at}: ${name} listens on $PORT, which nothing sets in the Machine: write the port into the command (and pass --port ${name}=PORT)`);
-    }
   });
   if (!result.problems.length && !result.processes.length) {
     result.problems.push(`${file}: declares no processes; add NAME: COMMAND lines, or give the processes with --process`);
   }
-  dedupePorts(result.processes, result.notes);
+  // Ports are read from the commands again by plan() (as for --process), which also settles clashes.
   return result;
 }
 
@@ -206,6 +254,19 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
     if (n === undefined) result.problems.push(`${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a duration flyctl reads: write seconds (such as 90) or a duration with a unit (such as "1m30s"; "5" without a unit is invalid)`);
     else if (!Number.isInteger(n)) result.problems.push(`${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a whole number of seconds, which the generated entrypoints need: write whole seconds (such as "2s")`);
     else result.killTimeout = String(n);
+  }
+
+  const deploy = doc.deploy;
+  if (isTable(deploy) && deploy.release_command !== undefined) {
+    const release = deploy.release_command;
+    const where = `${at('release_command', /^\s*\[deploy\]\s*(#.*)?$/)}`;
+    if (typeof release !== 'string' || /[\n\r\0]/.test(release) || !release.trim()) result.problems.push(`${where}: [deploy] release_command must be a one-line command string`);
+    else result.release = { command: release.trim(), source: `${file} [deploy] release_command` };
+  }
+  const env = doc.env;
+  if (isTable(env) && (typeof env.PORT === 'string' || typeof env.PORT === 'number')) {
+    const port = Number(env.PORT);
+    if (Number.isInteger(port) && port >= 1 && port <= 65535) result.envPort = port;
   }
 
   // The legacy forms flyctl still reads: `processes = []` (none) and [[processes]] name/command entries.
@@ -273,7 +334,7 @@ export interface ProjectDefaults {
   /** The answers, with what they left open filled from the Procfile and fly.toml. */
   answers: Answers;
   /** Where a filled-in value came from, for messages: e.g. killTimeout -> "fly.toml kill_timeout". */
-  origin: Partial<Record<'processes' | 'app' | 'region' | 'killSignal' | 'killTimeout', string>>;
+  origin: Partial<Record<'processes' | 'app' | 'region' | 'killSignal' | 'killTimeout' | 'release', string>>;
   /** Problems of the imports that were used. */
   problems: string[];
   notes: string[];
@@ -306,13 +367,24 @@ export function withProjectDefaults(given: Answers, project: Project): ProjectDe
       if (source.processes.length) {
         answers.processes = source.processes.map((p) => `${p.name}=${p.command}`);
         const portGiven = new Set((given.ports ?? []).map((p) => p.slice(0, p.indexOf('=')).trim()));
-        const ports = source.processes.filter((p) => p.port !== undefined && !portGiven.has(p.name)).map((p) => `${p.name}=${p.port}`);
+        // Ports a command says plainly, plan() finds itself; fly.toml's services give the others.
+        const ports = source.processes.filter((p) => p.port !== undefined && p.port !== portOf(p.command) && !portGiven.has(p.name)).map((p) => `${p.name}=${p.port}`);
         if (ports.length) answers.ports = [...(given.ports ?? []), ...ports];
         if (answers.http === undefined && source.http !== undefined && !portGiven.has(source.http)) answers.http = source.http;
         result.origin.processes = source.file;
         result.notes.push(`processes from ${source.file}: ${source.processes.map((p) => (p.port === undefined ? p.name : `${p.name} (port ${p.port})`)).join(', ')}; --process replaces them`);
+        const release = source.file === procfile?.file ? procfile.release : undefined;
+        if (release && answers.release === undefined) {
+          answers.release = release.command;
+          result.origin.release = release.source;
+        }
       }
     }
+  }
+  // fly.toml's own release_command is kept (the tool owns the key, so leaving it out would delete it).
+  if (fly?.release && answers.release === undefined) {
+    answers.release = fly.release.command;
+    result.origin.release = fly.release.source;
   }
   if (fly) {
     const kept: string[] = [];

@@ -76,7 +76,7 @@ export function program(): Command {
     .option('--kill-timeout <seconds>', 'seconds Fly waits after kill_signal (default 5, max 300)')
     .option('--base-image <image>', 'base image of the final stage (default fits the runtime)')
     .addOption(new Option('--runtime <name>', 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)').choices(RUNTIMES as unknown as string[]))
-    .option('--from-procfile <path>', 'take the processes from this Procfile (default: Procfile.prod or Procfile in the project, if any)')
+    .option('--from-procfile <path>', 'take the processes from this Procfile, relative to the project directory (default: Procfile.prod or Procfile in the project, if any)')
     .option('--procfile-manager <name>', `${PROCFILE_MANAGERS.join(' or ')} (default overmind)`)
     .option('--example', 'write the built-in example program and its two processes (default with --yes in an empty directory; remembered)')
     .option('--no-example', 'turn a remembered --example off (then pass --process)')

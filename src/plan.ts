@@ -1,9 +1,10 @@
 import { UsageError } from './errors.js';
-import { splitWords } from './shell-words.js';
+import { shellArgv, splitWords } from './shell-words.js';
 import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
 import { STRATEGIES } from './strategies/index.js';
-import { withProjectDefaults } from './import.js';
+import { listening, withProjectDefaults } from './import.js';
 import { parseGoDuration } from './flytoml-rules.js';
+import { shellJoin } from './escape.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
 import {
   KILL_SIGNALS,
@@ -123,14 +124,33 @@ export function plan(given: Answers, project: Project): Plan {
     const p: PlannedProcess = { name, command, argv: split.words };
     if (split.needsShell) {
       p.shellReason = split.needsShell;
-      const assignment = /^[A-Za-z_][A-Za-z0-9_]*=/.test(command);
-      p.argv = ['sh', '-c', split.compound || assignment ? command : `exec ${command}`];
+      p.argv = shellArgv(command, split);
       notes.push(`${name}: the command uses ${split.needsShell}; Fly and supervisord run no shell, so it runs as: sh -c ${JSON.stringify(p.argv[2])}`);
       if (split.compound && strategyName === 'process-groups') {
         notes.push(`${name}: with shell operators the Machine's main process is sh, which does not pass Fly's kill_signal on; wrap the command in a script that ends with exec for a graceful stop`);
       }
     }
     processes.push(p);
+  }
+
+  // Heroku runs a compiled program from its build directory (`./target/release/hello`, `bin/web`);
+  // here the build puts it in /app/bin, on PATH: run it by name.
+  const programs = build.facts.programs ?? [];
+  if ((runtime === 'go' || runtime === 'rust') && programs.length) {
+    for (const p of processes) {
+      const m = /^(?:\.\/)?(?:target\/(?:release|debug)|bin)\/([A-Za-z0-9_.-]+)$/.exec(p.argv[0] ?? '');
+      if (m && programs.includes(m[1]!) && p.argv[0] !== 'sh') {
+        notes.push(`${p.name}: ${p.argv[0]} is where the program is built elsewhere; in this image it is /app/bin/${m[1]} (on PATH), so ${p.name} runs ${m[1]}`);
+        p.argv = [m[1]!, ...p.argv.slice(1)];
+      }
+    }
+  }
+
+  // Heroku-only assumptions that pass every check and fail at boot.
+  for (const p of processes) {
+    if (/\$\{?DYNO\b/.test(p.command)) notes.push(`${p.name}: $DYNO is set by Heroku only; on Fly use $FLY_MACHINE_ID or $FLY_PROCESS_GROUP`);
+    const buildpack = /(?:^|[\s/])(bin\/start-pgbouncer(?:-stunnel)?|bin\/start-nginx(?:-solo)?|heroku-php-(?:apache2|nginx))(?=\s|$)/.exec(p.command)?.[1];
+    if (buildpack) notes.push(`${p.name}: ${buildpack} comes from a Heroku buildpack and is not in this image; install it in the Dockerfile, or change the command`);
   }
 
   const byName = new Map(processes.map((p) => [p.name, p]));
@@ -160,6 +180,35 @@ export function plan(given: Answers, project: Project): Plan {
     proc.port = port;
   }
 
+  // Ports the flags leave open: written in the command, a $PORT fallback, or PORT chosen here for a
+  // process that reads it (8080, fly.toml's [env] PORT, or the next free one).
+  const choose: { p: PlannedProcess; why: string }[] = [];
+  for (const p of processes) {
+    const listen = listening(p.name, p.command);
+    if (p.port !== undefined) {
+      if (listen?.env) p.env = { PORT: String(p.port) };
+      continue;
+    }
+    if (!listen) continue;
+    if (listen.port !== undefined && !usedPorts.has(listen.port)) {
+      p.port = listen.port;
+      usedPorts.set(listen.port, p.name);
+      if (listen.env) p.env = { PORT: String(p.port) };
+    } else if (listen.port !== undefined && !listen.env) {
+      notes.push(`${p.name}: its command listens on port ${listen.port}, which ${usedPorts.get(listen.port)} has too: give them distinct ports (--port ${p.name}=PORT)`);
+    } else choose.push({ p, why: listen.why });
+  }
+  // web first: it gets 8080, the port Fly's examples (and fly launch) use.
+  choose.sort((a, b) => Number(b.p.name === 'web') - Number(a.p.name === 'web'));
+  for (const { p, why } of choose) {
+    let port = project.flyToml?.envPort ?? 8080;
+    while (usedPorts.has(port)) port++;
+    p.port = port;
+    usedPorts.set(port, p.name);
+    p.env = { PORT: String(port) };
+    notes.push(`${p.name}: ${why}, so it listens on port ${port} with PORT=${port} set for it; if it listens elsewhere, pass --port ${p.name}=PORT`);
+  }
+
   let http: string | undefined;
   if (answers.http !== undefined) {
     const proc = byName.get(answers.http);
@@ -169,7 +218,23 @@ export function plan(given: Answers, project: Project): Plan {
       problems.push(`--http ${JSON.stringify(answers.http)}: ${answers.http} has no port; add --port ${answers.http}=PORT`);
     } else http = answers.http;
   } else {
-    http = processes.find((p) => p.port !== undefined)?.name;
+    // Heroku's rule: the process named web gets the HTTP traffic.
+    http = (processes.find((p) => p.name === 'web' && p.port !== undefined) ?? processes.find((p) => p.port !== undefined))?.name;
+  }
+
+  let release: Plan['release'];
+  if (answers.release !== undefined) {
+    const source = imported.origin.release ?? 'release';
+    const command = answers.release.trim();
+    const split = splitWords(command);
+    const problem = /[\n\r\0]/.test(command) ? 'contains a newline or NUL character' : 'error' in split ? `the command ${split.error}` : undefined;
+    if (problem || 'error' in split) problems.push(`${source}: ${problem}; fix the release command`);
+    else {
+      const argv = split.needsShell ? shellArgv(command, split) : split.words;
+      const fromFlyToml = source.startsWith(`${project.flyToml?.file ?? 'fly.toml'} `);
+      release = { command, argv, toml: fromFlyToml ? command : shellJoin(argv), source };
+      if (!fromFlyToml) notes.push(`${source}: the release command runs before each deploy as fly.toml's [deploy] release_command (through entrypoint.sh): ${release.toml}`);
+    }
   }
 
   if (strategy && processes.length > 0 && processes.length < strategy.minProcesses && seen.size < strategy.minProcesses) {
@@ -222,6 +287,17 @@ export function plan(given: Answers, project: Project): Plan {
   }
 
   if (problems.length || !strategyName) throw new UsageError(problems);
+
+  // PORT: with process groups, fly.toml's [env] for the web process (each group has its own
+  // Machines); processes sharing one Machine each get their own, in front of the command.
+  const env: Record<string, string> = {};
+  if (strategyName === 'process-groups') {
+    const first = [...processes].sort((a, b) => Number(b.name === http) - Number(a.name === http)).find((p) => p.env?.PORT);
+    if (first) env.PORT = first.env!.PORT!;
+  }
+  for (const p of processes) {
+    if (p.env?.PORT !== undefined && p.env.PORT !== env.PORT) p.argv = ['env', `PORT=${p.env.PORT}`, ...p.argv];
+  }
   if (strategyName === 'process-groups') {
     for (const p of processes) {
       if (p.port === undefined) notes.push(`${p.name} has no port, so it gets no service and is never auto-stopped; start its Machines with \`fly scale count ${p.name}=1\``);
@@ -237,6 +313,8 @@ export function plan(given: Answers, project: Project): Plan {
     ...(answers.region !== undefined ? { region: answers.region } : {}),
     processes,
     ...(http !== undefined ? { http } : {}),
+    env,
+    ...(release ? { release } : {}),
     killSignal,
     killTimeout,
     baseImage,

@@ -79,6 +79,12 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
   return args.map((a, i) => (i < 2 ? a : shellWordForDisplay(a))).join(' ');
 }
 
+/** Said before anything is written when no process gets a public service (a deploy would succeed and nothing would answer). */
+export function noPublicProcess(plan: Plan): string | undefined {
+  if (plan.http !== undefined || plan.processes.some((p) => p.port !== undefined)) return undefined;
+  return `no process is public: nothing will answer at https://${plan.app}.fly.dev, because no process has a port. If one serves HTTP, pass --port NAME=PORT for it (it gets [http_service]); for workers only, this is right`;
+}
+
 /** Strategy, processes and what happens to each file. */
 export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean }): string {
   const lines: string[] = [];
@@ -94,6 +100,8 @@ export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRu
     const port = p.port === undefined ? 'no port' : `port ${p.port}${p.name === plan.http ? ' (http_service)' : ''}`;
     lines.push(`  ${p.name.padEnd(width)}  ${commands[i]!.padEnd(commandWidth)}  ${pc.dim(port)}`);
   });
+  const unreachable = noPublicProcess(plan);
+  if (unreachable) lines.push('', `${pc.yellow('!')} ${pc.yellow(printable(unreachable))}`);
   lines.push('', options.dryRun ? 'Files (would be):' : 'Files:');
   for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${printable(s.path)}${actionNote(s)}`);
   if (plan.notes.length) {
@@ -149,7 +157,7 @@ export function jsonReport(plan: Plan, statuses: FileStatus[], options: { dryRun
       ...(options.dryRun && s.action !== 'stale' && s.action !== 'delete' ? { content: s.content } : {}),
       ...(options.dryRun && s.diff !== undefined ? { diff: s.diff } : {}),
     })),
-    warnings: fileWarnings(statuses),
+    warnings: [...(noPublicProcess(plan) ? [noPublicProcess(plan)!] : []), ...fileWarnings(statuses)],
     nextSteps: nextSteps(plan, options.dirArg),
     command: equivalentCommand(plan, options.dirArg, options.given),
   };

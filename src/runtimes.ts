@@ -56,6 +56,11 @@ export interface RuntimeFacts {
   /** static: the directory with the site's index.html ("." for the project root). */
   siteDir?: string;
 
+  /**
+   * go, rust: what the programs read at run time, found in the project (RUN_TIME_PATHS: templates/,
+   * static/, migrations/, ...), copied into the final stage beside the programs.
+   */
+  keep?: string[];
   /** go, rust: programs the build produces (their names under /app/bin), when known. */
   programs?: string[];
   /** The file that starts the program, when there is an obvious one (node main, main.py, config.ru). */
@@ -89,6 +94,14 @@ export interface Build {
    */
   runFiles: string[];
 }
+
+/**
+ * Files and directories a compiled program commonly reads at run time, relative to the project
+ * (html/template and Tera/Askama templates, static assets, SQL migrations run by the program,
+ * translations, framework config). The Go and Rust final stages copy those that exist; for others,
+ * override partials/go/app.ejs or partials/rust/app.ejs (TEMPLATES.md).
+ */
+export const RUN_TIME_PATHS = ['templates', 'views', 'static', 'public', 'assets', 'web', 'migrations', 'locales', 'i18n', 'config', 'Rocket.toml', '.sqlx'];
 
 /** uv, pinned: installs Python dependencies from uv.lock, or from pyproject.toml without a lock. */
 export const UV_IMAGE = 'ghcr.io/astral-sh/uv:0.8.15';
@@ -263,6 +276,122 @@ export function versionFromSpec(raw: string, fallback: string): string | undefin
   }
 }
 
+/**
+ * The version part of the tags each image has published for Debian bookworm, one per release line
+ * (node: major; the others: major.minor); the Dockerfile uses these line tags, which follow the
+ * newest patch. Source: docker-library/official-images `library/python` (commit 01732a42:
+ * 3.10-3.14 `-slim-bookworm`), `library/golang` (005af6d9: 1.24, 1.25 `-bookworm`), `library/rust`
+ * (0458d057: 1.82 `-slim-bookworm`), read 2026-12; lines that left those files at their end of life
+ * keep their tags on Docker Hub (python 3.8, 3.9; golang 1.20-1.23; node 18-23; ruby 3.0-3.2), and
+ * rust publishes every six-weekly stable (1.70, the first with bookworm images, to 1.91).
+ * oven/bun publishes `1.x-slim` (Debian bookworm) for each minor. Tested: test/versions.test.ts.
+ */
+export const BOOKWORM_LINES = {
+  python: ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'],
+  go: ['1.20', '1.21', '1.22', '1.23', '1.24', '1.25'],
+  node: ['18', '19', '20', '21', '22', '23', '24', '25'],
+  ruby: ['3.0', '3.1', '3.2', '3.3', '3.4'],
+  rust: Array.from({ length: 22 }, (_, i) => `1.${70 + i}`),
+  bun: ['1.0', '1.1', '1.2', '1.3'],
+} as const satisfies Partial<Record<Runtime, readonly string[]>>;
+
+type Constraint = { op: string; version: string };
+
+/** A range as projects write it (semver, PEP 440, gem requirements): alternatives (||) of constraints that all hold. */
+function parseRange(spec: string): Constraint[][] | undefined {
+  const groups: Constraint[][] = [];
+  for (const alternative of spec.split('||')) {
+    const group: Constraint[] = [];
+    for (const m of alternative.matchAll(COMPARATOR)) {
+      const before = alternative[m.index! - 1];
+      if (!m[1] && before !== undefined && /[A-Za-z0-9]/.test(before)) continue;
+      group.push({ op: m[1] ?? '', version: m[2]!.split('.').filter((x) => /^\d+$/.test(x)).join('.') });
+    }
+    if (!group.length) return undefined;
+    groups.push(group);
+  }
+  return groups;
+}
+
+/** Does some patch of a release line (e.g. "3.13": 3.13.0, 3.13.1, ...) satisfy the constraint? */
+function lineSatisfies(line: string, { op, version }: Constraint): boolean {
+  const v = parts(version);
+  const next = (index: number) => [...v.slice(0, index), (v[index] ?? 0) + 1].join('.');
+  // 3.13 satisfies >=3.13.1: its newest patch does.
+  const lower = (bound: string) => compareCommon(line, bound) >= 0;
+  const below = (bound: string) => compareFull(line, bound) < 0;
+  switch (op) {
+    case '>=':
+      return lower(version);
+    case '>':
+      return compareCommon(line, version) > 0 || (compareCommon(line, version) === 0 && parts(version).length > parts(line).length);
+    case '<':
+      return below(version);
+    case '<=':
+      return compareFull(line, version) <= 0;
+    case '!=':
+      return parts(version).length > parts(line).length || compareCommon(line, version) !== 0;
+    case '^': {
+      const first = v.findIndex((x) => x !== 0);
+      return lower(version) && below(next(first < 0 ? v.length - 1 : first));
+    }
+    case '~':
+      return lower(version) && below(next(v.length > 1 ? 1 : 0));
+    case '~>':
+    case '~=':
+      return lower(version) && below(next(Math.max(v.length - 2, 0)));
+    default:
+      // 3.11, ==3.11.*, =20: that line (a bare major names all its lines).
+      return compareCommon(line, version) === 0;
+  }
+}
+
+/**
+ * The release line to build with, from what the project asks for: a pinned patch (runtime.txt's
+ * python-3.9.12, go.mod's 1.22.3) gives its line (3.9, 1.22); a range gives the default when it
+ * satisfies it, else the newest line that does (Poetry's ^3.13 -> 3.14, not Python 3); channels
+ * and lines without bookworm images give the default. `note` says why it is not what was written.
+ */
+export function imageLine(runtime: Runtime, raw: string, source: string): { line: string; note?: string; unnamed?: boolean } {
+  const info = RUNTIME_INFO[runtime];
+  const lines = (BOOKWORM_LINES as Partial<Record<Runtime, readonly string[]>>)[runtime];
+  const fallback = info.defaultVersion!;
+  const label = info.label;
+  const spec = raw.trim().replace(/^(python|ruby|go|node|rust)-/i, '');
+  const asked = `${source} asks for ${label} ${JSON.stringify(raw.trim())}`;
+  if (!lines) return { line: fallback };
+  // Names no version: the default, as asked, without a note.
+  if (/^(stable|latest|current|node|lts\/\*|system|\*)$/i.test(spec)) return { line: fallback, unnamed: true };
+  if (runtime === 'rust' && /^(beta|nightly)(-\d{4}-\d{2}-\d{2})?$/.test(spec)) {
+    return { line: fallback, note: `${asked}: the official rust images publish stable releases only; building with stable ${fallback} (install the ${spec} toolchain in the build stage, by overriding partials/rust/build.ejs, if the crate needs it)` };
+  }
+  const lts = /^lts\/([a-z]+)$/i.exec(spec);
+  const ranges = lts ? (NODE_LTS[lts[1]!.toLowerCase()] ? [[{ op: '', version: NODE_LTS[lts[1]!.toLowerCase()]! }]] : undefined) : parseRange(spec);
+  if (!ranges) return { line: fallback, note: `${asked}, which names no version an image is tagged with: building with ${label} ${fallback}` };
+  const ok = (line: string) => ranges.some((group) => group.every((c) => lineSatisfies(line, c)));
+  const exact = ranges.length === 1 && ranges[0]!.length === 1 && ['', '=', '=='].includes(ranges[0]![0]!.op) ? ranges[0]![0]!.version : undefined;
+  const lineOf = (version: string) => parts(version).slice(0, runtime === 'node' ? 1 : 2).join('.');
+  if (exact !== undefined) {
+    const line = lineOf(exact);
+    const digits = parts(exact).length;
+    if (lines.includes(line)) {
+      return digits > parts(line).length ? { line, note: `${asked}; images are tagged by release line, and ${exact} was never published for Debian bookworm on its own: building with ${label} ${line}, its newest patch` } : { line };
+    }
+    if (digits < (runtime === 'node' ? 1 : 2) && ok(fallback)) return { line: fallback };
+    if (digits < (runtime === 'node' ? 1 : 2)) {
+      const newest = [...lines].reverse().find(ok);
+      if (newest) return { line: newest };
+    }
+    const oldest = lines[0]!;
+    if (compareFull(line, oldest) < 0) return { line: fallback, note: `${asked}, older than the oldest with Debian bookworm images (${oldest}): building with ${label} ${fallback}` };
+    return { line: lines[lines.length - 1]!, note: `${asked}, newer than the newest line with Debian bookworm images here (${lines[lines.length - 1]}): building with ${label} ${lines[lines.length - 1]}` };
+  }
+  if (ok(fallback)) return { line: fallback };
+  const newest = [...lines].reverse().find(ok);
+  if (newest) return { line: newest };
+  return { line: fallback, note: `${asked}, and no ${label} line with Debian bookworm images (${lines[0]} to ${lines[lines.length - 1]}) satisfies it: building with ${label} ${fallback}` };
+}
+
 /** Resolve the chosen runtime's facts into a Build. Notes explain versions that were not taken as written. */
 export function resolveBuild(runtime: Runtime, facts: RuntimeFacts | undefined, notes: string[]): Build {
   const info = RUNTIME_INFO[runtime];
@@ -270,15 +399,10 @@ export function resolveBuild(runtime: Runtime, facts: RuntimeFacts | undefined, 
   let imageVersion = info.defaultVersion;
   let versionSource = info.defaultVersion ? 'default' : undefined;
   if (info.defaultVersion && f.version) {
-    const wanted = versionFromSpec(f.version.value, info.defaultVersion);
-    if (wanted === undefined) {
-      if (!/^(stable|latest|current|node|lts\/\*|system)$/i.test(f.version.value.trim())) {
-        notes.push(`${f.version.source} asks for ${info.label} ${JSON.stringify(f.version.value)}, which names no version an image is tagged with: building with ${info.label} ${info.defaultVersion}`);
-      }
-    } else if (info.minimum && compareFull(wanted, info.minimum) < 0) {
-      notes.push(`${f.version.source} asks for ${info.label} ${wanted}, older than the oldest with Debian bookworm images (${info.minimum}): building with ${info.label} ${info.defaultVersion}`);
-    } else {
-      imageVersion = wanted;
+    const { line, note, unnamed } = imageLine(runtime, f.version.value, f.version.source);
+    if (note) notes.push(note);
+    if (line !== info.defaultVersion || (!note && !unnamed)) {
+      imageVersion = line;
       versionSource = f.version.source;
     }
   }

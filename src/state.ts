@@ -55,8 +55,8 @@ export const FLAG_OF: Record<RememberedKey, string> = {
   fromProcfile: '--from-procfile',
 };
 const LISTS = new Set<RememberedKey>(['processes', 'ports']);
-/** Paths: given relative to the working directory, remembered relative to the project, so a re-run from anywhere finds them. */
-const PATHS = new Set<RememberedKey>(['templates', 'fromProcfile']);
+/** Paths: given relative to the working directory, remembered relative to the project, so a re-run from anywhere finds them. (--from-procfile is relative to the project already.) */
+const PATHS = new Set<RememberedKey>(['templates']);
 const BOOLEANS = new Set<RememberedKey>(['example']);
 
 export interface State {

@@ -31,7 +31,9 @@ export interface Answers {
   procfileManager?: string;
   /** --runtime: overrides the detected runtime. */
   runtime?: string;
-  /** --from-procfile: the processes come from this Procfile (detect reads it). */
+  /** A one-off command run before each deploy (fly.toml [deploy] release_command): a Procfile's release entry, or fly.toml's own. */
+  release?: string;
+  /** --from-procfile: the processes come from this Procfile (detect reads it, relative to the project directory). */
   fromProcfile?: string;
   yes?: boolean;
   /** Write the built-in example (chosen in the wizard; --yes in an empty directory does the same). */
@@ -71,6 +73,25 @@ export interface PlannedProcess {
   /** Why the command runs under `sh -c`, if it does. */
   shellReason?: string;
   port?: number;
+  /**
+   * Environment the process gets of its own, e.g. { PORT: "8080" } for a process that reads $PORT
+   * (or a `web` process whose command names no port). With process groups the first such PORT is
+   * fly.toml's [env] PORT; any other, and every one in a one-Machine strategy, is also in argv
+   * (`env PORT=8081 ...`), because processes sharing one Machine must not share one PORT.
+   */
+  env?: Record<string, string>;
+}
+
+/** The release command: run by Fly before each deploy (fly.toml [deploy] release_command), through the entrypoint. */
+export interface PlannedRelease {
+  /** As written in the Procfile or fly.toml. */
+  command: string;
+  /** The words flyctl runs (`sh -c ...` when the command needs a shell). */
+  argv: string[];
+  /** The value for fly.toml: fly.toml's own text when it came from there, else argv joined as shell words. */
+  toml: string;
+  /** Where it came from, e.g. "Procfile:4". */
+  source: string;
 }
 
 /** The validated, normalised description of what to generate. Everything after plan() trusts it. */
@@ -82,6 +103,10 @@ export interface Plan {
   processes: PlannedProcess[];
   /** Name of the process that gets Fly's [http_service], if any process has a port. */
   http?: string;
+  /** fly.toml [env]: PORT of the process groups' process that reads it (process-groups only). */
+  env: Record<string, string>;
+  /** fly.toml [deploy] release_command, if the project has one. */
+  release?: PlannedRelease;
   killSignal: KillSignal;
   killTimeout: number;
   baseImage: string;

@@ -5,6 +5,7 @@ export { canPrompt } from './terminal.js';
 import { fitLine, wrapText } from './terminal.js';
 import { CancelledError } from './errors.js';
 import { defaultAppName, EXAMPLE_PROCESSES } from './plan.js';
+import { listening, portOf } from './import.js';
 import { splitWords } from './shell-words.js';
 import { STRATEGIES } from './strategies/index.js';
 import { PROCFILE_MANAGERS, STRATEGY_NAMES, type Answers, type Project, type StrategyName } from './types.js';
@@ -80,6 +81,9 @@ async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, c
   }
 }
 
+/** The answers Enter gives: they recommend the strategy --yes takes (process-groups), so both agree. */
+export const ENTER_THROUGH = { separate: true, inPlace: false } as const;
+
 /** The strategy the answers point to, and why. */
 export function recommend(separateScaling: boolean, restartInPlace: boolean): { strategy: StrategyName; why: string } {
   if (separateScaling) return { strategy: 'process-groups', why: 'each process scales and restarts on its own Machines' };
@@ -121,7 +125,32 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
         const source = project.procfile?.processes.length ? project.procfile : project.flyToml;
         for (const note of source?.notes ?? []) out.write(pc.dim(`  ${note}\n`));
         answers.processes = detected.map((p) => `${p.name}=${p.command}`);
-        answers.ports = [...(answers.ports ?? []), ...detected.filter((p) => p.port !== undefined).map((p) => `${p.name}=${p.port}`)];
+        // A release entry is not a process: it becomes fly.toml's [deploy] release_command.
+        const release = project.procfile?.processes.length ? project.procfile.release : project.flyToml?.release;
+        if (release && answers.release === undefined) {
+          answers.release = release.command;
+          out.write(pc.dim(`  ${release.source}: release runs before each deploy as fly.toml's [deploy] release_command\n`));
+        }
+        // A port for every process that listens (port in its command, reads $PORT, or named web),
+        // the detected one as the default: a web process nobody can reach is the commonest failure.
+        const flagged = new Set((answers.ports ?? []).map((p) => p.slice(0, p.indexOf('='))));
+        const owners = new Map((answers.ports ?? []).map((p) => [Number(p.slice(p.indexOf('=') + 1)), p.slice(0, p.indexOf('='))]));
+        const ports: string[] = [];
+        for (const p of detected) {
+          const listen = listening(p.name, p.command);
+          if (flagged.has(p.name) || (p.port === undefined && !listen)) continue;
+          let initial = p.port ?? listen?.port ?? 8080;
+          while (p.port === undefined && owners.has(initial)) initial++;
+          const why = p.port !== undefined && p.port !== portOf(p.command) ? 'from fly.toml' : (listen?.why ?? 'detected');
+          const port = await ask<string>({ type: 'text', message: `Port ${p.name} listens on ${pc.dim(`(${why}; empty: none)`)}`, initial: String(initial) }, out, (v) =>
+            (v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), owners.get(Number((v ?? '').trim()))),
+          );
+          if (port.trim()) {
+            ports.push(`${p.name}=${port.trim()}`);
+            owners.set(Number(port.trim()), p.name);
+          }
+        }
+        answers.ports = [...(answers.ports ?? []), ...ports];
         chosen = true;
       }
     } else if (project.empty) {
@@ -181,8 +210,8 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
       answers.strategy = 'process-groups';
       out.write(pc.dim('One process: it runs as a Fly process group.\n'));
     } else {
-      const separate = await ask<boolean>({ type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: false }, out);
-      const inPlace = separate ? false : await ask<boolean>({ type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: false }, out);
+      const separate = await ask<boolean>({ type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: ENTER_THROUGH.separate }, out);
+      const inPlace = separate ? false : await ask<boolean>({ type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: ENTER_THROUGH.inPlace }, out);
       const { strategy, why } = recommend(separate, inPlace);
       answers.strategy = await ask<string>(
         {

@@ -71,7 +71,8 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
     project: fixtureProject('go'),
   },
   'go-procfile': {
-    answers: { strategy: 'procfile', processes: ['web=/app/bin/hello', 'worker=/app/bin/worker'], ports: ['web=8080'], app: 'hello-go', killSignal: 'SIGTERM' },
+    // Bare program names, as Heroku Procfiles write them: /app/bin is on PATH.
+    answers: { strategy: 'procfile', processes: ['web=hello', 'worker=worker'], ports: ['web=8080'], app: 'hello-go', killSignal: 'SIGTERM' },
     project: fixtureProject('go'),
   },
   'node-process-groups': {
@@ -111,7 +112,7 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
     project: fixtureProject('rust'),
   },
   'rust-process-groups': {
-    answers: { processes: ['web=/app/bin/hello-rust'], ports: ['web=8080'], app: 'hello-rust' },
+    answers: { processes: ['web=hello-rust'], ports: ['web=8080'], app: 'hello-rust' },
     project: fixtureProject('rust'),
   },
   'static-process-groups': {

@@ -31,7 +31,7 @@ describe('detect: the fixture projects', () => {
   it('go: go.mod; version from its go line; programs from the module path and cmd/', () => {
     const p = fixtureProject('go');
     expect(p.runtime).toBe('go');
-    expect(p.runtimes?.go).toEqual({ runtime: 'go', evidence: ['go.mod'], goSum: false, programs: ['hello', 'worker'], version: { value: '1.22.3', source: 'go.mod' } });
+    expect(p.runtimes?.go).toEqual({ runtime: 'go', evidence: ['go.mod'], goSum: false, keep: ['templates'], programs: ['hello', 'worker'], version: { value: '1.22.3', source: 'go.mod' } });
   });
 
   it('node: package.json + package-lock.json -> npm; .nvmrc before engines.node; build script and main', () => {
@@ -146,7 +146,7 @@ describe('detect: order of evidence and conflicting signals', () => {
     expect(installer({ 'uv.lock': '' })).toBeUndefined(); // a lock without its pyproject.toml installs nothing
     const lib = detect(projectWith({ 'pyproject.toml': `${pyproject}requires-python = ">=3.13"\n[build-system]\nrequires = ["hatchling"]\n` }));
     expect(lib.runtimes?.python).toMatchObject({ installProject: true, version: { value: '>=3.13', source: 'pyproject.toml requires-python' } });
-    expect(planFor(lib).build.imageVersion).toBe('3.13');
+    expect(planFor(lib).build.imageVersion).toBe('3.14'); // the default (3.12) is too old: the newest line that satisfies it
   });
 
   it('versions: .tool-versions is a fallback; rust-version is a minimum; a go toolchain line wins over the go line', () => {
@@ -160,7 +160,7 @@ describe('detect: order of evidence and conflicting signals', () => {
       rust: { value: '1.80.1', source: '.tool-versions' },
     });
     const msrv = detect(projectWith({ 'Cargo.toml': '[package]\nname = "x"\nrust-version = "1.85"\n' }));
-    expect(planFor(msrv).build.imageVersion).toBe('1.85');
+    expect(planFor(msrv).build.imageVersion).toBe('1.91'); // the default (1.83) is too old: the newest stable line
     const older = detect(projectWith({ 'Cargo.toml': '[package]\nname = "x"\nrust-version = "1.74"\n' }));
     expect(planFor(older).build.imageVersion).toBe('1.83');
     const legacy = detect(projectWith({ 'Cargo.toml': '[package]\nname = "x"\n', 'rust-toolchain': 'stable\n' }));

@@ -24,7 +24,7 @@ describe('shellQuote', () => {
 
 describe('splitWords', () => {
   it('splits like sh', () => {
-    expect(splitWords(`a 'b c' "d \\"e\\"" f\\ g`)).toEqual({ words: ['a', 'b c', 'd "e"', 'f g'], compound: false, needsShell: undefined });
+    expect(splitWords(`a 'b c' "d \\"e\\"" f\\ g`)).toEqual({ words: ['a', 'b c', 'd "e"', 'f g'], compound: false, needsShell: undefined, execAt: 0 });
   });
   it('agrees with bash on quoted words', () => {
     const command = `x 'a  b' "c'd" e\\'f "g\\\\h"`;

@@ -51,7 +51,8 @@ describe('parseProcfile', () => {
       { name: 'api', command: 'gunicorn app:app --bind 0.0.0.0:8000', port: 8000, source: 'Procfile:6' },
       { name: 'clock', command: 'PORT=9100 node clock.js', port: 9100, source: 'Procfile:7' },
     ]);
-    expect(r.notes).toEqual(["Procfile:5: the release entry is not a long-running process and is left out: run it with fly.toml's [deploy] release_command"]);
+    expect(r.notes).toEqual([]);
+    expect(r.release).toEqual({ command: 'bin/rails db:migrate', source: 'Procfile:5' });
   });
 
   it('finds ports only where the command says them plainly', () => {
@@ -85,13 +86,18 @@ describe('parseProcfile', () => {
     expect(parseProcfile('# only comments\n\n', 'Procfile').problems).toEqual(['Procfile: declares no processes; add NAME: COMMAND lines, or give the processes with --process']);
   });
 
-  it('notes $PORT, which nothing sets in the Machine, and a port two entries share', () => {
+  it('leaves ports two entries share to plan(): the first keeps its port, the second is told', () => {
     const r = parseProcfile('web: gunicorn app:app -b 0.0.0.0:$PORT\na: x --port 8080\nb: y --port 8080\n', 'Procfile');
-    expect(r.processes.map((p) => p.port)).toEqual([undefined, undefined, undefined]);
-    expect(r.notes).toEqual([
-      'Procfile:1: web listens on $PORT, which nothing sets in the Machine: write the port into the command (and pass --port web=PORT)',
-      "Procfile:3: port 8080 is also a's, so neither gets it: give them distinct ports with --port",
+    expect(r.processes.map((p) => p.port)).toEqual([undefined, 8080, 8080]);
+    expect(r.notes).toEqual([]);
+    const dir = projectWith({ Procfile: 'web: gunicorn app:app -b 0.0.0.0:$PORT\na: x --port 8080\nb: y --port 8080\n' });
+    const p = planIn(dir, { yes: true });
+    expect(p.processes.map((x) => [x.name, x.port, x.env])).toEqual([
+      ['web', 8081, { PORT: '8081' }],
+      ['a', 8080, undefined],
+      ['b', undefined, undefined],
     ]);
+    expect(p.notes).toContain('b: its command listens on port 8080, which a has too: give them distinct ports (--port b=PORT)');
   });
 });
 
@@ -217,6 +223,18 @@ describe('plan with what the project declares', () => {
     ]);
     expect(problemsOf(() => planIn(dir, {}, path.join(dir, 'nope')))).toEqual([`--from-procfile ${path.join(dir, 'nope')}: no such file`]);
     expect(problemsOf(() => planIn(dir, { processes: ['a=b'] }, file))).toEqual([`--from-procfile ${file} and --process both give the processes: pass one of them`]);
+  });
+
+  it('--from-procfile is relative to the project directory: `create-fly-multiproc my-app --from-procfile Procfile.dev` from outside', async () => {
+    const parent = projectWith({ 'my-app/Procfile.dev': 'web: bin/web\nworker: bin/worker\n', 'my-app/go.mod': 'module example.com/app\n\ngo 1.22\n' });
+    const run = await runCli(['my-app', '--from-procfile', 'Procfile.dev', '--yes', '--json', '--dry-run'], { cwd: parent });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const report = JSON.parse(run.stdout) as { plan: { processes: { name: string }[] } };
+    expect(report.plan.processes.map((p) => p.name)).toEqual(['web', 'worker']);
+    // The same file named from the working directory is found too.
+    const fromCwd = await runCli(['my-app', '--from-procfile', 'my-app/Procfile.dev', '--yes', '--json', '--dry-run'], { cwd: parent });
+    expect(fromCwd.exitCode).toBe(0);
   });
 
   it('an existing fly.toml keeps app, primary_region, kill_signal and kill_timeout; flags override them', () => {

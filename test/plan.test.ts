@@ -51,7 +51,7 @@ describe('plan: good input', () => {
     expect(p.processes.map((x) => x.argv)).toEqual([
       ['sh', '-c', 'exec bin/server -p $PORT'],
       ['sh', '-c', 'tail -f log | grep x'],
-      ['sh', '-c', 'FOO=1 bin/x'],
+      ['sh', '-c', 'FOO=1 exec bin/x'],
     ]);
     expect(p.notes.join('\n')).toMatch(/web: the command uses `\$` expansion/);
     expect(p.notes.join('\n')).toMatch(/logs: with shell operators the Machine's main process is sh/);

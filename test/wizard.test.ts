@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CancelledError } from '../src/errors.js';
 import { plan } from '../src/plan.js';
 import type { Answers, Project } from '../src/types.js';
-import { canPrompt, recommend, wizard } from '../src/wizard.js';
+import { canPrompt, ENTER_THROUGH, recommend, wizard } from '../src/wizard.js';
 
 const project: Project = { dir: '/work/shop', exists: true, empty: false, runtime: 'generic', packageJson: false, npmLock: false };
 
@@ -91,17 +91,44 @@ describe('wizard (answers injected with prompts.inject)', () => {
   });
 
   it('offers processes found in the project as the default, with what the import noticed', async () => {
-    prompts.inject([true, true, 'process-groups', 'shop', '']);
+    // Use them; web's port (Enter: the one detected); the strategy questions; app; region.
+    prompts.inject([true, undefined, true, 'process-groups', 'shop', '']);
     const declared = [
-      { name: 'web', command: 'bin/web', port: 3000, source: 'Procfile:1' },
+      { name: 'web', command: 'bin/web -p 3000', port: 3000, source: 'Procfile:1' },
       { name: 'worker', command: 'bin/worker', source: 'Procfile:2' },
     ];
-    const notes = ['Procfile:3: the release entry is not a long-running process and is left out'];
-    const withProcfile: Project = { ...project, procfile: { file: 'Procfile', explicit: false, processes: declared, problems: [], notes } };
+    const notes = ['Procfile:4: a note the import made'];
+    const release = { command: 'bin/rails db:migrate', source: 'Procfile:3' };
+    const withProcfile: Project = { ...project, procfile: { file: 'Procfile', explicit: false, processes: declared, release, problems: [], notes } };
     const out = output();
     const answers = await wizard({ dir: project.dir }, withProcfile, declared, out);
-    expect(answers).toMatchObject({ processes: ['web=bin/web', 'worker=bin/worker'], ports: ['web=3000'] });
-    expect(out.text()).toContain('Procfile:3: the release entry is not a long-running process');
+    expect(answers).toMatchObject({ processes: ['web=bin/web -p 3000', 'worker=bin/worker'], ports: ['web=3000'], release: 'bin/rails db:migrate' });
+    expect(out.text()).toContain('Procfile:4: a note the import made');
+    expect(out.text()).toContain("Procfile:3: release runs before each deploy as fly.toml's [deploy] release_command");
+  });
+
+  it('asks a port for every imported process that listens ($PORT, or named web), the detected one as default', async () => {
+    // Use them; web (reads $PORT with fallback 5000): Enter; api (reads $PORT): 9000; worker: not asked; then which one is public.
+    prompts.inject([true, undefined, '9000', 'web', true, 'process-groups', 'shop', '']);
+    const declared = [
+      { name: 'web', command: 'gunicorn app:app -b 0.0.0.0:${PORT:-5000}', source: 'Procfile:1' },
+      { name: 'worker', command: 'celery -A app worker', source: 'Procfile:2' },
+      { name: 'api', command: 'node api.js --port $PORT', source: 'Procfile:3' },
+    ];
+    const withProcfile: Project = { ...project, procfile: { file: 'Procfile', explicit: false, processes: declared, problems: [], notes: [] } };
+    const answers = await wizard({ dir: project.dir }, withProcfile, declared, output());
+    expect(answers.ports).toEqual(['web=5000', 'api=9000']);
+    const p = plan(answers, withProcfile);
+    expect(p.processes.map((x) => [x.name, x.port, x.env?.PORT])).toEqual([
+      ['web', 5000, '5000'],
+      ['worker', undefined, undefined],
+      ['api', 9000, '9000'],
+    ]);
+    expect(p.http).toBe('web');
+  });
+
+  it('Enter through the strategy questions recommends what --yes takes', () => {
+    expect(recommend(ENTER_THROUGH.separate, ENTER_THROUGH.inPlace).strategy).toBe(plan({ dir: '.', yes: true, processes: ['web=a', 'worker=b'] }, project).strategy);
   });
 
   it("takes an existing fly.toml's app and region as the defaults, and says what it found", async () => {

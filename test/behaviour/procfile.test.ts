@@ -55,9 +55,11 @@ describe('Procfile.fly', () => {
       processes.map(([n, c]) => `${n}=${c}`),
     );
     const text = readFileSync(path.join(dir, 'Procfile.fly'), 'utf8');
-    expect(parseProcfile(text)).toEqual(processes);
+    // A process that reads $PORT gets its own PORT in front (8080 is web's): the manager's sh reads it back.
+    const expected = processes.map(([n, c]): [string, string] => (n === 'var' ? [n, `env PORT=8081 sh -c 'exec ${c}'`] : [n, c]));
+    expect(parseProcfile(text)).toEqual(expected);
     // overmind and hivemind need whitespace after the colon: ^([\w-]+):\s+(.+)$
-    for (const [name, command] of processes) expect(text.split('\n')).toContain(`${name}: ${command}`);
+    for (const [name, command] of expected) expect(text.split('\n')).toContain(`${name}: ${command}`);
   });
 });
 

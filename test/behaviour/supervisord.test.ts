@@ -198,7 +198,8 @@ describe.skipIf(!hasSupervisord)("supervisor.conf read by supervisord's own pars
     const byName = Object.fromEntries(p.processes.map((x) => [x.name, x.argv]));
     expect(byName.pct).toEqual(['python3', '-c', 'print("100% done, 50%% left, %(ENV_HOME)s and %s")']);
     expect(byName.semi).toEqual(['sh', '-c', 'echo one ; echo two # not a comment']);
-    expect(byName.var).toEqual(['sh', '-c', 'exec python3 -m http.server $PORT --bind 127.0.0.1']);
+    // It reads $PORT: it gets a port (8080 is web's) and its own PORT in front.
+    expect(byName.var).toEqual(['env', 'PORT=8081', 'sh', '-c', 'exec python3 -m http.server $PORT --bind 127.0.0.1']);
     expect(byName.list).toEqual(['sh', '-c', 'echo "$HOME" ; echo a # b']);
 
     for (const x of programs) {

@@ -113,7 +113,7 @@ done
 
 set -m        # each background job gets its own process group (and SIGINT is not ignored in it)
 # ---- processes -------------------------------------------------------------
-start web -- bun run index.js
+start web -- env PORT=8080 bun run index.js
 start admin -- bun run index.js
 # ---------------------------------------------------------------------------
 set +m        # no job-control notices from here on

@@ -113,7 +113,7 @@ done
 
 set -m        # each background job gets its own process group (and SIGINT is not ignored in it)
 # ---- processes -------------------------------------------------------------
-start web -- /app/bin/hello
+start web -- env PORT=8080 /app/bin/hello
 start worker -- /app/bin/worker
 # ---------------------------------------------------------------------------
 set +m        # no job-control notices from here on

@@ -113,7 +113,7 @@ done
 
 set -m        # each background job gets its own process group (and SIGINT is not ignored in it)
 # ---- processes -------------------------------------------------------------
-start web -- python app.py
+start web -- env PORT=8080 python app.py
 start worker -- python worker.py
 # ---------------------------------------------------------------------------
 set +m        # no job-control notices from here on

@@ -9,6 +9,6 @@ set -euo pipefail
 if [ "$#" -eq 0 ]; then
   # No command given (e.g. `docker run IMAGE`): run web from the project directory.
   cd -- "$(dirname -- "${BASH_SOURCE[0]}")"
-  set -- /app/bin/hello-rust
+  set -- hello-rust
 fi
 exec "$@"
