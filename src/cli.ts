@@ -8,7 +8,7 @@ import { plan as makePlan } from './plan.js';
 import { checkRendered, render, templateDirsFor } from './render.js';
 import { eject, ejectSummary } from './eject.js';
 import { dryRunContents, jsonReport, nextStepsText, planSummary, summary } from './report.js';
-import { answersFromFlags, program, VERSION, type EjectFlags, type Flags } from './options.js';
+import { answersFromFlags, program, VERSION, type CheckFlags, type EjectFlags, type Flags } from './options.js';
 import { canPrompt } from './terminal.js';
 import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './write.js';
 import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
@@ -37,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(ejectSummary(eject(subcommand.args, to), to));
       return 0;
     }
+    if (subcommand?.name() === 'check') return await runCheck(subcommand);
     if (flags.force && flags.skip) throw new UsageError('--force and --skip contradict each other: pass one of them');
     // Answers remembered in fly-multiproc.json fill what the flags leave open.
     const state = readState(path.resolve(dirArg));
@@ -107,5 +108,22 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`${pc.red('error:')} ${(error as Error).stack ?? String(error)}\n`);
     return 1;
+  }
+}
+
+/** `check [dir]`: the rules (and dockerfile-ast) load only here, from their own bundle file. */
+async function runCheck(sub: Command): Promise<number> {
+  const { json, strict } = sub.opts<CheckFlags>();
+  const dirArg = (sub.processedArgs[0] as string | undefined) ?? '.';
+  const { check, CheckInputError, exitCode, jsonReport: checkJson, textReport } = await import('./check/main.js');
+  try {
+    const result = await check(dirArg);
+    process.stdout.write(json ? `${JSON.stringify(checkJson(result, Boolean(strict), VERSION), null, 2)}\n` : textReport(result, dirArg, Boolean(strict)));
+    return exitCode(result.findings, Boolean(strict));
+  } catch (error) {
+    if (!(error instanceof CheckInputError)) throw error;
+    process.stderr.write(`${pc.red('error:')} ${error.message}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { problems: [error.message] } }, null, 2)}\n`);
+    return 2;
   }
 }
