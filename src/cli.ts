@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(ejectSummary(eject(subcommand.args, to), to));
       return 0;
     }
-    if (subcommand?.name() === 'check') return await runCheck(subcommand);
+    if (subcommand?.name() === 'check') return await runCheck(subcommand, Boolean(flags.json));
     if (flags.force && flags.skip) throw new UsageError('--force and --skip contradict each other: pass one of them');
     // Answers remembered in fly-multiproc.json fill what the flags leave open.
     const state = readState(path.resolve(dirArg));
@@ -112,12 +112,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** `check [dir]`: the rules (and dockerfile-ast) load only here, from their own bundle file. */
-async function runCheck(sub: Command): Promise<number> {
-  const { json, strict } = sub.opts<CheckFlags>();
+async function runCheck(sub: Command, rootJson: boolean): Promise<number> {
+  const { strict, config, dockerfile } = sub.opts<CheckFlags>();
+  // The scaffolder's own --json is parsed first wherever it stands: either one counts.
+  const json = Boolean(sub.opts<CheckFlags>().json) || rootJson;
   const dirArg = (sub.processedArgs[0] as string | undefined) ?? '.';
   const { check, CheckInputError, exitCode, jsonReport: checkJson, textReport } = await import('./check/main.js');
   try {
-    const result = await check(dirArg);
+    const result = await check(dirArg, { ...(config !== undefined ? { config } : {}), ...(dockerfile !== undefined ? { dockerfile } : {}) });
     process.stdout.write(json ? `${JSON.stringify(checkJson(result, Boolean(strict), VERSION), null, 2)}\n` : textReport(result, dirArg, Boolean(strict)));
     return exitCode(result.findings, Boolean(strict));
   } catch (error) {

@@ -150,6 +150,8 @@ TEMPLATES.md documents what a template can use.
 export interface CheckFlags {
   json?: boolean;
   strict?: boolean;
+  config?: string;
+  dockerfile?: string;
 }
 
 /** `create-fly-multiproc check [dir]`; cli.ts runs it (the rules load only then). A project directory named "check" is given as ./check. */
@@ -159,6 +161,8 @@ export function checkCommand(): Command {
     .argument('[dir]', 'project directory', '.')
     .option('--json', 'print the findings as JSON on stdout')
     .option('--strict', 'warnings fail too (exit 1)')
+    .option('--config <path>', 'fly.toml to read, relative to dir (default fly.toml)')
+    .option('--dockerfile <path>', 'Dockerfile to read, relative to dir (default: fly.toml [build] dockerfile, else Dockerfile)')
     .addHelpText('after', `
 Each finding has a severity (error, warning, advice), file:line, why it matters on Fly and the fix.
 Exit codes: 0 no errors (with --strict: no errors or warnings), 1 problems found, 2 bad usage.

@@ -36,7 +36,7 @@ export function installs(d: Dockerfile, program: 'supervisord' | 'overmind' | 'h
   return false;
 }
 
-export function checkDockerfile(d: Dockerfile, out: Reporter, context: { groupCommands: boolean }): void {
+export function checkDockerfile(d: Dockerfile, out: Reporter, context: { groupCommands: boolean; cmdReplaced: boolean }): void {
   const { entrypoint, cmd } = runInstructions(d);
   if (entrypoint && !entrypoint.exec && entrypoint.raw.trim()) {
     const execs = /^exec\s/.test(entrypoint.raw.trim());
@@ -48,7 +48,7 @@ export function checkDockerfile(d: Dockerfile, out: Reporter, context: { groupCo
       execs && !context.groupCommands ? { severity: 'warning' } : {},
     );
   }
-  if (cmd && !cmd.exec && cmd.raw.trim() && !/^exec\s/.test(cmd.raw.trim()) && !(entrypoint && !entrypoint.exec)) {
+  if (cmd && !cmd.exec && cmd.raw.trim() && !/^exec\s/.test(cmd.raw.trim()) && !(entrypoint && !entrypoint.exec) && !context.cmdReplaced) {
     out.report('dockerfile/shell-form-cmd', d.path, cmd.line, `CMD ${cmd.raw.trim()}`);
   }
 }

@@ -38,6 +38,8 @@ export interface FlyFacts {
   releaseCommand?: string;
   env: Record<string, string>;
   lines: Map<string, number>;
+  /** [build] keys that make fly deploy skip the Dockerfile. */
+  notDockerfile: { key: string; line?: number; value: unknown }[];
 }
 
 export const API_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGTERM'];
@@ -331,9 +333,7 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
     if (experimental[key] !== undefined) out.report('fly-toml/experimental-entrypoint', f, at(`experimental.${key}`), `[experimental] ${key} = ${JSON.stringify(experimental[key])}`);
   }
   const build = isTable(doc.build) ? doc.build : {};
-  for (const key of ['image', 'builder', 'buildpacks', 'builtin']) {
-    if (build[key] !== undefined) out.report('fly-toml/build-not-dockerfile', f, at(`build.${key}`), `[build] ${key} = ${JSON.stringify(build[key])}: fly deploy does not build the Dockerfile`);
-  }
+  const notDockerfile = ['image', 'builder', 'buildpacks', 'builtin'].filter((key) => build[key] !== undefined).map((key) => ({ key, line: at(`build.${key}`), value: build[key] }));
   if (build.args !== undefined && isTable(build.args)) {
     for (const [k, v] of Object.entries(build.args)) if (typeof v !== 'string') out.report('fly-toml/type', f, at(`build.args.${k}`), `[build.args] ${k} must be a string`);
   }
@@ -342,6 +342,7 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
   if (isTable(doc.env)) for (const [k, v] of Object.entries(doc.env)) env[k] = String(v);
 
   return {
+    notDockerfile,
     file: f,
     groups,
     hasProcesses,

@@ -9,7 +9,7 @@ import { checkFlyToml, type FlyFacts } from './fly-toml.js';
 import { checkProcfile, type ProcfileManager } from './procfile.js';
 import { RULE_BY_ID, RULES } from './rules.js';
 import { analyseScript, checkScript, normSignal, type ScriptFacts } from './script.js';
-import { loadSetup, resolveImagePath, runInstructions, wordsOf, type Setup } from './setup.js';
+import { loadSetup, resolveImagePath, runInstructions, SetupInputError, wordsOf, type LoadOptions, type Setup } from './setup.js';
 import { analyseSupervisor, checkSupervisor } from './supervisor.js';
 import type { Finding, Reporter, Severity } from './types.js';
 import { lineOf } from './util.js';
@@ -68,7 +68,7 @@ function listenPorts(command: string): { port: number; host?: string }[] {
   return out;
 }
 
-export async function check(dirArg: string, options: { shellcheck?: boolean } = {}): Promise<CheckResult> {
+export async function check(dirArg: string, options: { shellcheck?: boolean } & LoadOptions = {}): Promise<CheckResult> {
   const dir = path.resolve(dirArg);
   let isDir = false;
   try {
@@ -77,7 +77,13 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } = 
     // reported below
   }
   if (!isDir) throw new CheckInputError(`${dirArg}: no such directory (give the project directory that holds fly.toml and the Dockerfile)`);
-  const setup = await loadSetup(dir);
+  let setup: Setup;
+  try {
+    setup = await loadSetup(dir, options);
+  } catch (error) {
+    if (error instanceof SetupInputError) throw new CheckInputError(error.message);
+    throw error;
+  }
   if (!setup.flyToml && !setup.dockerfile && !setup.scripts.length && !setup.supervisor.length) {
     throw new CheckInputError(`${dirArg}: no fly.toml, Dockerfile, entrypoint script or supervisord config found: nothing to check`);
   }
@@ -110,7 +116,9 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } = 
   const groupCommands = Boolean(fly && ([...fly.commands.values()].some((c) => c.trim()) || fly.releaseCommand));
   const scripts = setup.scripts.map(analyseScript);
   const d = setup.dockerfile;
-  if (d) checkDockerfile(d, out, { groupCommands });
+  const allGroupsHaveCommands = Boolean(fly?.hasProcesses && fly.groups.every((g) => fly.commands.get(g)?.trim()));
+  if (d) checkDockerfile(d, out, { groupCommands, cmdReplaced: allGroupsHaveCommands });
+  if (fly && d && !options.dockerfile) for (const b of fly.notDockerfile) out.report('fly-toml/build-not-dockerfile', fly.file, b.line, `[build] ${b.key} = ${JSON.stringify(b.value)}: fly deploy does not build ${d.path}`);
   for (const s of scripts) checkScript(s, out, { shellcheck: options.shellcheck ?? true });
   const managers = managersOf(setup, scripts, fly);
 
@@ -143,8 +151,9 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } = 
       }
       if (/overmind\s+(start|s)\b[^\n]*\s(-D|--daemonize)\b|OVERMIND_DAEMONIZE[=\s]+["']?(1|true)/.test(env)) out.report('procfile/tty', where.file, where.line, 'overmind is told to daemonize');
       if (d && !installs(d, 'tmux')) out.report('procfile/tmux-missing', d.path, runInstructions(d).entrypoint?.line ?? d.stages.at(-1)?.line, `the final stage (FROM ${baseImage(d)}) installs no tmux`);
-      if (d && /bookworm|debian:12|^(node|ruby|python|golang):[\d.]+(-slim)?$/.test(baseImage(d)) && !/LD_PRELOAD|tmux-3\.[6-9]|tmux\/archive/.test(d.text + allRunText)) {
-        out.report('procfile/tmux-race', d.path, d.stages.at(-1)?.line, `FROM ${baseImage(d)} brings tmux 3.3a`);
+      const aptTmux = d?.stages.at(-1)?.instructions.find((i) => i.keyword === 'RUN' && /\bapt(-get)?\b[^\n]*\binstall\b[^\n]*\btmux\b/.test(i.raw));
+      if (d && aptTmux && !/LD_PRELOAD|tmux-3\.[6-9]|tmux\/archive/.test(d.text + allRunText)) {
+        out.report('procfile/tmux-race', d.path, aptTmux.line, `tmux from apt (FROM ${baseImage(d)}): Debian bookworm has 3.3a, trixie 3.5a`);
       }
       const t = /OVERMIND_TIMEOUT[=\s]+["']?(?:\$\{\w+:-)?(\d+)/.exec(env);
       const timeout = t ? Number(t[1]) : 5;

@@ -125,7 +125,12 @@ export function checkScript(facts: ScriptFacts, out: Reporter, options: { shellc
   if (facts.background.length >= 2 && !facts.waitAny && !fg && plainWait) {
     out.report('script/no-fail-fast', f, plainWait.line, `${facts.background.length} processes start in the background (lines ${facts.background.join(', ')}) and \`${plainWait.text}\` waits for ${/\$/.test(plainWait.text) ? 'one of them' : 'all of them'}`);
   }
-  if (facts.background.length && facts.trapped.size === 0 && (fg || plainWait || facts.finalExec || commands.length)) {
+  const tail = [...commands].reverse().find((c) => !/^(fi|done|esac|\}|\)|;;|then\b|else\b)/.test(c.text));
+  const foreground = tail && !BUILTIN_TAIL.test(tail.text) && !/&\s*$/.test(tail.text) && !/^fg\b/.test(tail.text) && !/^exec\s+"?\$@"?\s*$/.test(tail.text);
+  if (facts.background.length && !facts.waitAny && !fg && !plainWait && foreground) {
+    out.report('script/no-fail-fast', f, facts.background[0], `the script runs \`${tail.text}\` in the foreground; the background process${facts.background.length > 1 ? 'es' : ''} (line${facts.background.length > 1 ? 's' : ''} ${facts.background.join(', ')}) can exit and nothing notices`);
+  }
+  if (facts.background.length && facts.trapped.size === 0) {
     out.report('script/no-signal-forwarding', f, facts.background[0], `process${facts.background.length > 1 ? 'es' : ''} started in the background on line${facts.background.length > 1 ? 's' : ''} ${facts.background.join(', ')}, no trap`);
   }
   // The last command runs a program without exec while nothing traps the signal.

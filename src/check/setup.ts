@@ -170,16 +170,43 @@ export function resolveImagePath(setup: Pick<Setup, 'files' | 'dockerfile'>, ima
   return byName.length ? byName.sort((a, b) => a.split('/').length - b.split('/').length)[0] : undefined;
 }
 
-export async function loadSetup(dir: string): Promise<Setup> {
+export interface LoadOptions {
+  /** fly.toml path relative to the directory (flyctl's --config). */
+  config?: string;
+  /** Dockerfile path relative to the directory (flyctl's --dockerfile); also says it builds [build] image. */
+  dockerfile?: string;
+}
+
+export class SetupInputError extends Error {}
+
+export async function loadSetup(dir: string, options: LoadOptions = {}): Promise<Setup> {
   const files = walk(dir);
   const setup: Setup = { dir, files, scripts: [], supervisor: [], procfiles: [] };
-  setup.flyToml = read(dir, 'fly.toml');
-  let dockerfileName = 'Dockerfile';
+  for (const [flag, value] of [['--config', options.config], ['--dockerfile', options.dockerfile]] as const) {
+    if (value !== undefined && !read(dir, value)) throw new SetupInputError(`${flag} ${value}: no such file inside ${dir}`);
+  }
+  setup.flyToml = read(dir, options.config ?? 'fly.toml');
+  let flyCommands: string[] = [];
+  let dockerfileName = options.dockerfile ?? 'Dockerfile';
   if (setup.flyToml) {
     const m = /^\s*dockerfile\s*=\s*["']([^"']+)["']/m.exec(setup.flyToml.text);
-    if (m) dockerfileName = m[1]!;
+    if (m && !options.dockerfile) dockerfileName = path.posix.join(path.posix.dirname(setup.flyToml.path), m[1]!);
+    try {
+      const { parse } = await import('smol-toml');
+      const doc = parse(setup.flyToml.text) as Record<string, unknown>;
+      const processes = doc.processes;
+      if (processes && typeof processes === 'object' && !Array.isArray(processes)) flyCommands = Object.values(processes).filter((v): v is string => typeof v === 'string');
+      const experimental = doc.experimental as Record<string, unknown> | undefined;
+      for (const key of ['cmd', 'entrypoint']) {
+        const v = experimental?.[key];
+        if (typeof v === 'string') flyCommands.push(v);
+        else if (Array.isArray(v)) flyCommands.push(v.join(' '));
+      }
+    } catch {
+      // a broken fly.toml is reported by its own rules
+    }
   }
-  const dockerfile = read(dir, dockerfileName) ?? (dockerfileName !== 'Dockerfile' ? read(dir, 'Dockerfile') : undefined);
+  const dockerfile = read(dir, dockerfileName) ?? (dockerfileName !== 'Dockerfile' && !options.dockerfile ? read(dir, 'Dockerfile') : undefined);
   if (dockerfile) setup.dockerfile = await parseDockerfile(dockerfile);
   setup.dockerignore = read(dir, '.dockerignore')?.text;
 
@@ -199,9 +226,7 @@ export async function loadSetup(dir: string): Promise<Setup> {
       for (const w of ins.exec ?? ins.raw.split(/[\s;&|]+/)) consider(w);
     }
   }
-  if (setup.flyToml) {
-    for (const m of setup.flyToml.text.matchAll(/["'\s]((?:\.{0,2}\/)?[\w./-]+\.(?:sh|bash))\b/g)) consider(m[1]!);
-  }
+  for (const command of flyCommands) for (const w of command.split(/[\s;&|'"]+/)) consider(w);
   if (!scriptPaths.size) {
     for (const f of files) if (f.split('/').length <= 2 && /(^|\/)(docker-)?entrypoint(\.sh)?$|(^|\/)start\.sh$/.test(f)) scriptPaths.add(f);
   }
@@ -218,6 +243,13 @@ export async function loadSetup(dir: string): Promise<Setup> {
   for (const m of texts.matchAll(/(?:supervisord(?:\s+-\S+)*\s+-c\s+|--configuration[= ])["']?([^\s"']+)/g)) {
     const found = resolveImagePath(setup, m[1]!.replace(/^\$\w+\/|^\$\{\w+\}\//, ''));
     if (found) named.add(found);
+  }
+  // Files the final stage copies to a supervisor path (COPY worker.conf /etc/supervisor/conf.d/).
+  for (const ins of setup.dockerfile?.stages.at(-1)?.instructions ?? []) {
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.flags.from) {
+      const parts = ins.exec ?? ins.args;
+      if (/supervisor/i.test(parts.at(-1) ?? '')) for (const src of parts.slice(0, -1)) if (files.includes(src.replace(/^\.\//, ''))) named.add(src.replace(/^\.\//, ''));
+    }
   }
   for (const f of [...named, ...confCandidates]) {
     if (setup.supervisor.some((s) => s.path === f)) continue;
