@@ -252,7 +252,13 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
         if (m) machineProcs.push({ name: m[1]!, command: m[2]! });
       }
     }
-    for (const s of scripts) for (const b of s.background) machineProcs.push({ name: '', command: s.commands.find((c) => c.line === b)?.text ?? '' });
+    const MANAGER = /(^|[\s/"'])(supervisord|overmind|hivemind|foreman|honcho|nf)(\s|$|["'])/;
+    for (const s of scripts) {
+      for (const b of s.background) {
+        const command = s.commands.find((c) => c.line === b)?.text ?? '';
+        if (!MANAGER.test(command)) machineProcs.push({ name: '', command }); // a manager's programs are counted above
+      }
+    }
     const internalPorts = new Set(fly.services.map((s) => s.internalPort));
     const WORKER = /\b(worker|jobs?|queue|cron|sidekiq|celery|rq|scheduler|beat|consumer|tasks?|good_job|solid_queue|delayed_job|resque|que|litestream|oban)\b|:work\b/;
     const WEB = /web|http|api|server|front|admin|proxy|nginx|caddy|puma|unicorn|gunicorn|uvicorn|rails s|next start/;
