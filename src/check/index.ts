@@ -126,8 +126,10 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
   const allRunText = [d ? wordsOf(runInstructions(d).entrypoint).concat(wordsOf(runInstructions(d).cmd)).join(' ') : '', ...scripts.flatMap((s) => s.commands.map((c) => c.text)), ...(fly ? [...fly.commands.values()] : [])].join('\n');
   const nodaemonFlag = /supervisord\b[^\n]*\s(-n|--nodaemon)\b/.test(allRunText);
   const supervisors = setup.supervisor.map(analyseSupervisor);
+  const failFastAnywhere = supervisors.some((sv) => sv.failFast);
+  const firstWithPrograms = supervisors.find((sv) => sv.programs.length);
   for (const sv of supervisors) {
-    checkSupervisor(sv, out, { startedWithNodaemonFlag: nodaemonFlag, killTimeout });
+    checkSupervisor(sv, out, { startedWithNodaemonFlag: nodaemonFlag, killTimeout, failFastAnywhere, firstProgramFile: sv === firstWithPrograms });
     for (const p of sv.programs) {
       if (p.stopwaitsecs + 2 > killTimeout) {
         out.report('consistency/stop-timeout', sv.file.path, p.stopwaitLine ?? p.line, `[program:${p.name}] stopwaitsecs=${p.stopwaitsecs}${p.stopwaitLine ? '' : ' (the default)'}: with kill_timeout ${killTimeout} s supervisord needs stopwaitsecs <= ${Math.max(0, killTimeout - 2)} (1 s loop tick + group stop)`);

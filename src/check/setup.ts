@@ -256,6 +256,14 @@ export async function loadSetup(dir: string, options: LoadOptions = {}): Promise
     const file = read(dir, f);
     if (file && /^\s*\[(supervisord|program:[^\]]+)\]/m.test(file.text)) setup.supervisor.push(file);
   }
+  // With a main config ([supervisord]) in hand, fragments count only when its [include] reaches them
+  // (matched on the glob's last two path parts, e.g. conf.d/*.conf).
+  const main = setup.supervisor.find((s) => /^\s*\[supervisord\]/m.test(s.text));
+  if (main) {
+    const include = /^\s*\[include\][^[]*?^\s*files\s*[=:]\s*([^\n;#]+)/m.exec(main.text)?.[1]?.trim().split(/\s+/) ?? [];
+    const globs = include.map((g) => new RegExp(`(^|/)${g.split('/').slice(-2).join('/').replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
+    setup.supervisor = setup.supervisor.filter((s) => s === main || /^\s*\[supervisord\]/m.test(s.text) || globs.some((g) => g.test(s.path)));
+  }
 
   // Procfiles: the one a manager is pointed at, else Procfile* at the top level.
   const procNames = new Set<string>();

@@ -55,7 +55,7 @@ function cut(value: string): string {
 }
 
 const STREAMS = /^(\/dev\/(stdout|stderr|fd\/[12])|\/proc\/(self|1)\/fd\/[12])$/;
-const WRAPPERS = /^(\S*\/)?(sh|bash|dash|zsh|npm|npx|yarn|pnpm|bun|bundle|rails|rake|sudo|su|env|php-fpm\d*|uv|poetry|pipenv|dotnet)$/;
+const WRAPPERS = /^(\S*\/)?(sh|bash|dash|zsh|npm|npx|yarn|pnpm|uv|su)$/;
 const truthy = (v: string | undefined) => v !== undefined && /^(true|yes|on|1)$/i.test(v);
 
 export interface SupervisorFacts {
@@ -80,7 +80,7 @@ export function analyseSupervisor(file: SourceFile): SupervisorFacts {
   return { file, programs, nodaemon: truthy(sup?.keys.get('nodaemon')?.value), ...(sup?.keys.get('nodaemon') ? { nodaemonLine: sup.keys.get('nodaemon')!.line } : {}), failFast, sections };
 }
 
-export function checkSupervisor(facts: SupervisorFacts, out: Reporter, context: { startedWithNodaemonFlag: boolean; killTimeout: number }): void {
+export function checkSupervisor(facts: SupervisorFacts, out: Reporter, context: { startedWithNodaemonFlag: boolean; killTimeout: number; failFastAnywhere: boolean; firstProgramFile: boolean }): void {
   const f = facts.file.path;
   const sup = facts.sections.find((s) => s.name === 'supervisord');
   // A conf.d fragment has no [supervisord] section: the daemon settings live elsewhere.
@@ -97,10 +97,12 @@ export function checkSupervisor(facts: SupervisorFacts, out: Reporter, context: 
   }
   for (const s of facts.sections) {
     for (const [key, v] of s.keys) {
+      // ` ;` / ` #` inside a quoted part of the value: the cut leaves the quote open. (Outside quotes
+      // it is the usual trailing comment.)
       if (v.raw !== v.value && /\s[;#]/.test(v.raw)) {
         const rest = v.value;
         const unbalanced = (rest.match(/'/g)?.length ?? 0) % 2 === 1 || (rest.match(/"/g)?.length ?? 0) % 2 === 1;
-        out.report('supervisord/inline-comment', f, v.line, `${key}= is cut to ${JSON.stringify(rest)}${unbalanced ? ' (an unclosed quote: the program never starts)' : ''}`, unbalanced ? {} : { severity: 'warning' });
+        if (unbalanced) out.report('supervisord/inline-comment', f, v.line, `${key}= is cut to ${JSON.stringify(rest)}, an unclosed quote: the program never starts`);
       }
       if (/%(?!%|\([A-Za-z0-9_]+\)[sdir])/.test(v.value.replace(/%%/g, ''))) {
         out.report('supervisord/percent', f, v.line, `${key}=${v.value}`);
@@ -125,8 +127,8 @@ export function checkSupervisor(facts: SupervisorFacts, out: Reporter, context: 
       out.report('supervisord/no-stopasgroup', f, s.keys.get('stopasgroup')?.line ?? s.line, `[program:${p.name}] runs ${first}; only that process gets the stop signal`);
     }
   }
-  if (facts.programs.length && !facts.failFast) {
-    out.report('supervisord/no-fail-fast', f, facts.programs[0]!.line, `no [eventlistener:] on PROCESS_STATE_FATAL/EXITED among ${facts.programs.length} program${facts.programs.length > 1 ? 's' : ''}`);
+  if (facts.programs.length && !context.failFastAnywhere && context.firstProgramFile) {
+    out.report('supervisord/no-fail-fast', f, facts.programs[0]!.line, 'no [eventlistener:] on PROCESS_STATE_FATAL or PROCESS_STATE_EXITED in the supervisord config');
   }
   const ungrouped = facts.programs.filter((p) => !grouped.has(p.name));
   if (ungrouped.length >= 2 && ungrouped.length + 1 > context.killTimeout) {
