@@ -96,6 +96,12 @@ describe('check: fly.toml rules', () => {
     expect(f).toEqual(expect.arrayContaining(['fly-toml/experimental-entrypoint', 'fly-toml/build-not-dockerfile']));
   });
 
+  it('[[statics]]: overlapping prefixes, a relative guest_path, a processes key', async () => {
+    const f = await findings({ 'fly.toml': 'app = "x"\n[[statics]]\n  guest_path = "/app/public"\n  url_prefix = "/static"\n[[statics]]\n  guest_path = "public/img"\n  url_prefix = "/static/img"\n  processes = ["web"]\n', Dockerfile: 'FROM x\nCMD ["/s"]\n' });
+    expect(f.filter((x) => x.rule === 'fly-toml/statics').map((x) => x.line)).toEqual([6, 7, 8]);
+    expect(await rules({ 'fly.toml': 'app = "x"\n[[statics]]\n  guest_path = "/app/public"\n  url_prefix = "/static"\n[[statics]]\n  guest_path = "/app/assets"\n  url_prefix = "/assets"\n', Dockerfile: 'FROM x\nCMD ["/s"]\n' })).toEqual([]);
+  });
+
   it('a TOML syntax error names its line and stops there', async () => {
     const f = await findings({ 'fly.toml': 'app = "x"\n[http_service\n' });
     expect(f).toEqual([expect.objectContaining({ rule: 'fly-toml/syntax', line: 2, severity: 'error' })]);

@@ -327,6 +327,25 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
     }
   }
 
+  // [[statics]]
+  const statics = entries(doc.statics);
+  if (statics.length > 10) out.report('fly-toml/statics', f, at('statics[10]') ?? at('statics'), `${statics.length} [[statics]] entries: Fly serves at most 10`);
+  const prefixes: { prefix: string; index: number }[] = [];
+  statics.forEach((entry, i) => {
+    const key = Array.isArray(doc.statics) ? `statics[${i}]` : 'statics';
+    const line = at(key) ?? at('statics');
+    if (typeof entry.guest_path !== 'string' || !entry.guest_path.startsWith('/')) out.report('fly-toml/statics', f, at(`${key}.guest_path`) ?? line, `guest_path = ${JSON.stringify(entry.guest_path)}: an absolute path in the image is needed`);
+    if (entry.processes !== undefined) out.report('fly-toml/statics', f, at(`${key}.processes`) ?? line, '[[statics]] has no processes filter: flyctl ignores the key and every group serves these files');
+    if (typeof entry.url_prefix !== 'string' || !entry.url_prefix.startsWith('/')) {
+      out.report('fly-toml/statics', f, at(`${key}.url_prefix`) ?? line, `url_prefix = ${JSON.stringify(entry.url_prefix)}: a path starting with / is needed`);
+      return;
+    }
+    const norm = entry.url_prefix.replace(/\/+$/, '') || '/';
+    const clash = prefixes.find((p) => p.prefix === norm || norm.startsWith(p.prefix === '/' ? '/' : `${p.prefix}/`) || p.prefix.startsWith(norm === '/' ? '/' : `${norm}/`));
+    if (clash) out.report('fly-toml/statics', f, at(`${key}.url_prefix`) ?? line, `url_prefix "${entry.url_prefix}" overlaps "${statics[clash.index]!.url_prefix}" (entry ${clash.index + 1})`);
+    prefixes.push({ prefix: norm, index: i });
+  });
+
   // [experimental], [build]
   const experimental = isTable(doc.experimental) ? doc.experimental : {};
   for (const key of ['entrypoint', 'exec', 'cmd']) {
