@@ -3,7 +3,7 @@
  * file and line it must report; then the readers it relies on and the CLI (exit codes, --json,
  * --strict, bad input).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { check } from '../src/check/index.js';
@@ -265,6 +265,11 @@ describe('check: readers', () => {
     expect(lines.get('processes.web')).toBe(9);
   });
 
+  it('the README lists every rule with its severity', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const r of RULES) expect(readme, r.id).toContain(`| \`${r.id}\` | ${r.severity} |`);
+  });
+
   it('every rule has an id, a severity, why, fix and source; ids are unique', () => {
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
     for (const r of RULES) {
@@ -311,6 +316,15 @@ describe('check: the command', () => {
     const config = await runCli(['check', projectWith(warn), '--config', '../fly.toml']);
     expect(config.exitCode).toBe(2);
     expect(config.stderr).toContain('--config ../fly.toml: no such file inside');
+  });
+
+  it('never reads outside the directory, not even through a symlink', async () => {
+    const outside = projectWith({ 'fly.toml': 'app = "x"\n[processes]\n  web = "a"\n  worker = "b"\n[http_service]\n  internal_port = 1\n' });
+    const dir = projectWith({ Dockerfile: 'FROM x\nCMD ["/s"]\n' });
+    symlinkSync(path.join(outside, 'fly.toml'), path.join(dir, 'fly.toml'));
+    const r = await check(dir, { shellcheck: false });
+    expect(r.files).toEqual(['Dockerfile']);
+    expect(r.findings).toEqual([]);
   });
 
   it('a normal run does not load the check code: it lives in its own bundle file', () => {

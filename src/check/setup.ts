@@ -3,7 +3,7 @@
  * it builds, the entrypoint script(s) the Dockerfile runs, supervisord configs and Procfiles.
  * Only reads inside the checked directory; never writes.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceFile } from './types.js';
 
@@ -71,10 +71,11 @@ function walk(dir: string): string[] {
 
 function read(dir: string, rel: string): SourceFile | undefined {
   const full = path.join(dir, rel);
-  // Never follow a path out of the project.
-  const resolved = path.resolve(full);
-  if (resolved !== path.resolve(dir) && !resolved.startsWith(path.resolve(dir) + path.sep)) return undefined;
   try {
+    // Never read outside the project, not even through a symlink.
+    const root = realpathSync(dir);
+    const resolved = realpathSync(full);
+    if (!resolved.startsWith(root + path.sep)) return undefined;
     if (!statSync(full).isFile() || statSync(full).size > MAX_BYTES) return undefined;
     return { path: rel.split(path.sep).join('/'), text: readFileSync(full, 'utf8') };
   } catch {
