@@ -52,6 +52,19 @@ const promptsApart = {
   },
 };
 
+/**
+ * `check` (its rules, dockerfile-ast) is only needed by the check subcommand: it goes into
+ * dist/check.cjs, required when that subcommand runs, so normal runs do not parse it.
+ */
+const checkApart = {
+  name: 'check-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/check\/main\.js$/ }, () => ({ path: 'check', namespace: 'check-apart' }));
+    b.onResolve({ filter: /^\.\/check\.cjs$/ }, () => ({ path: './check.cjs', external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'check-apart' }, () => ({ contents: "module.exports = require('./check.cjs');", loader: 'js' }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -69,6 +82,7 @@ await build({
   outfile: 'dist/index.cjs',
   define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__cfmImportMetaUrl' },
   banner: { js: "const __cfmImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyBuiltins, promptsApart],
+  plugins: [lazyBuiltins, promptsApart, checkApart],
 });
+await build({ ...common, entryPoints: ['src/check/main.ts'], outfile: 'dist/check.cjs' });
 await build({ ...common, entryPoints: ['prompts'], outfile: 'dist/prompts.cjs' });

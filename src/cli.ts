@@ -9,7 +9,7 @@ import { plan as makePlan } from './plan.js';
 import { checkRendered, render, templateDirsFor } from './render.js';
 import { eject, ejectSummary } from './eject.js';
 import { dryRunContents, jsonReport, nextStepsText, noPublicProcess, planSummary, summary } from './report.js';
-import { answersFromFlags, program, VERSION, type EjectFlags, type Flags } from './options.js';
+import { answersFromFlags, program, VERSION, type CheckFlags, type EjectFlags, type Flags } from './options.js';
 import { canPrompt } from './terminal.js';
 import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './write.js';
 import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
@@ -38,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(ejectSummary(eject(subcommand.args, to), to));
       return 0;
     }
+    if (subcommand?.name() === 'check') return await runCheck(subcommand, Boolean(flags.json));
     if (flags.force && flags.skip) throw new UsageError('--force and --skip contradict each other: pass one of them');
     // Answers remembered in fly-multiproc.json fill what the flags leave open.
     const state = readState(path.resolve(dirArg));
@@ -147,4 +148,23 @@ export function reportError(error: unknown, json = false): number {
   const detail = debugWanted() && error instanceof Error ? `\n${error.stack}` : '\n(this is a bug in create-fly-multiproc: please report it; DEBUG=create-fly-multiproc shows the stack)';
   process.stderr.write(`${pc.red('error:')} internal error: ${clip(message)}${detail}\n`);
   return 1;
+}
+
+/** `check [dir]`: the rules (and dockerfile-ast) load only here, from their own bundle file. */
+async function runCheck(sub: Command, rootJson: boolean): Promise<number> {
+  const { strict, config, dockerfile } = sub.opts<CheckFlags>();
+  // The scaffolder's own --json is parsed first wherever it stands: either one counts.
+  const json = Boolean(sub.opts<CheckFlags>().json) || rootJson;
+  const dirArg = (sub.processedArgs[0] as string | undefined) ?? '.';
+  const { check, CheckInputError, exitCode, jsonReport: checkJson, textReport } = await import('./check/main.js');
+  try {
+    const result = await check(dirArg, { ...(config !== undefined ? { config } : {}), ...(dockerfile !== undefined ? { dockerfile } : {}) });
+    process.stdout.write(json ? `${JSON.stringify(checkJson(result, Boolean(strict), VERSION), null, 2)}\n` : textReport(result, dirArg, Boolean(strict)));
+    return exitCode(result.findings, Boolean(strict));
+  } catch (error) {
+    if (!(error instanceof CheckInputError)) throw error;
+    process.stderr.write(`${pc.red('error:')} ${error.message}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { problems: [error.message] } }, null, 2)}\n`);
+    return 2;
+  }
 }

@@ -23,6 +23,8 @@ Examples:
       a Go module with cmd/api and cmd/worker: the build puts each program in /app/bin
   $ npx create-fly-multiproc --strategy supervisord --process "web=gunicorn app:app -b 0.0.0.0:8000" \\
       --port web=8000 --process "jobs=celery -A app worker" --app my-app --region ams --dry-run
+  $ npx create-fly-multiproc check --strict
+      audit any multi-process Fly setup (fly.toml, Dockerfile, entrypoint, supervisord, Procfile)
   $ npx create-fly-multiproc eject Dockerfile.ejs && npx create-fly-multiproc --templates .fly-multiproc/templates ...
       customise a generated file: copy its template out, edit it, render with it (see TEMPLATES.md)
 
@@ -91,6 +93,7 @@ export function program(): Command {
     .helpCommand(false)
     .action(() => {}) // the scaffolder itself: cli.ts runs it after parse(); without an action, [dir] would be taken for an unknown command
     .addCommand(ejectCommand())
+    .addCommand(checkCommand())
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run create-fly-multiproc --help for usage)')
     .exitOverride()
@@ -139,6 +142,32 @@ Then edit them, delete the ones you did not change (those keep following the bui
 TEMPLATES.md documents what a template can use.
 `)
     .showHelpAfterError('(run create-fly-multiproc eject --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .action(() => {});
+}
+
+export interface CheckFlags {
+  json?: boolean;
+  strict?: boolean;
+  config?: string;
+  dockerfile?: string;
+}
+
+/** `create-fly-multiproc check [dir]`; cli.ts runs it (the rules load only then). A project directory named "check" is given as ./check. */
+export function checkCommand(): Command {
+  return new Command('check')
+    .description('audit a multi-process Fly setup, generated or not: fly.toml, Dockerfile, entrypoint script, supervisord config, Procfile')
+    .argument('[dir]', 'project directory', '.')
+    .option('--json', 'print the findings as JSON on stdout')
+    .option('--strict', 'warnings fail too (exit 1)')
+    .option('--config <path>', 'fly.toml to read, relative to dir (default fly.toml)')
+    .option('--dockerfile <path>', 'Dockerfile to read, relative to dir (default: fly.toml [build] dockerfile, else Dockerfile)')
+    .addHelpText('after', `
+Each finding has a severity (error, warning, advice), file:line, why it matters on Fly and the fix.
+Exit codes: 0 no errors (with --strict: no errors or warnings), 1 problems found, 2 bad usage.
+`)
+    .showHelpAfterError('(run create-fly-multiproc check --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .action(() => {});

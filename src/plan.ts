@@ -300,7 +300,7 @@ export function plan(given: Answers, project: Project): Plan {
   }
   if (strategyName === 'process-groups') {
     for (const p of processes) {
-      if (p.port === undefined) notes.push(`${p.name} has no port, so it gets no service and is never auto-stopped; start its Machines with \`fly scale count ${p.name}=1\``);
+      if (p.port === undefined) notes.push(`${p.name} has no port, so it gets no service and is never auto-stopped (fly deploy creates its Machine like every group's)`);
     }
   } else if (processes.some((p) => p.port === undefined) && http) {
     notes.push(`auto-stop is off: every process shares one Machine, and stopping it when idle would also stop ${processes.filter((p) => p.port === undefined).map((p) => p.name).join(', ')}`);

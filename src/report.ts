@@ -10,10 +10,14 @@ export function nextSteps(plan: Plan, dirArg: string): string[] {
   const steps: string[] = [];
   if (dirArg !== '.' && dirArg !== '') steps.push(`cd ${shellWordForDisplay(dirArg)}`);
   steps.push('fly launch --no-deploy --copy-config   # create the app on Fly from this fly.toml (once)');
-  steps.push('fly deploy');
-  if (plan.strategy === 'process-groups') {
-    steps.push(`fly scale count ${plan.processes.map((p) => `${p.name}=1`).join(' ')}   # Machines per process group`);
+  // A public port other than 80/443 makes the first deploy ask for a dedicated IPv4 (and allocate
+  // nothing in CI): allocate before it. `fly deploy` itself creates a Machine for every group.
+  const extraPorts = plan.processes.filter((p) => p.port !== undefined && p.name !== plan.http).map((p) => p.port);
+  if (extraPorts.length) {
+    steps.push(`fly ips allocate-v6 && fly ips allocate-v4 --shared   # before the first deploy, so it does not stop to ask for a dedicated IPv4 for port ${extraPorts.join(', ')}`);
+    steps.push('fly ips allocate-v4   # or, instead of --shared: a dedicated IPv4 (billed monthly) for every port over IPv4');
   }
+  steps.push('fly deploy');
   steps.push('fly logs');
   if (plan.strategy === 'supervisord') steps.push('fly ssh console -C "supervisorctl -c /app/supervisor.conf status"');
   return steps;

@@ -16,6 +16,9 @@ export function checkName(name: string, taken: ReadonlySet<string> = new Set()):
   if (!NAME_PATTERN.test(name)) {
     return `invalid name ${JSON.stringify(name)}: a name must ${NAME_RULE} (the same name is used as a Fly process group, a supervisord program, a Procfile entry and a log prefix)`;
   }
+  // flyctl's own groups (fly_app_console, fly_app_release_command): a user group of that name is
+  // never updated by `fly deploy` and gets a new Machine on every deploy.
+  if (name.startsWith('fly_app_')) return `the name ${JSON.stringify(name)} starts with fly_app_, which flyctl reserves for its own process groups (fly_app_console, fly_app_release_command); pick another name`;
   if (taken.has(name)) return `the name ${JSON.stringify(name)} is used twice; each process needs its own name`;
   return undefined;
 }

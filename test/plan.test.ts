@@ -31,7 +31,7 @@ describe('plan: good input', () => {
       { name: 'web', command: 'bin/server -p 8080', argv: ['bin/server', '-p', '8080'], port: 8080 },
       { name: 'worker', command: 'bin/worker', argv: ['bin/worker'] },
     ]);
-    expect(p.notes.join('\n')).toContain('fly scale count worker=1');
+    expect(p.notes.join('\n')).toContain('worker has no port, so it gets no service and is never auto-stopped');
   });
 
   it('scaffolds the example only with --yes in an empty directory', () => {
@@ -77,6 +77,8 @@ describe('plan: bad input names the flag and the fix', () => {
     [{ processes: ['Web=x'] }, /invalid name "Web": a name must start with a lowercase letter/],
     [{ processes: ['web.1=x'] }, /invalid name "web.1"/],
     [{ processes: [`${'a'.repeat(64)}=x`] }, /invalid name/],
+    [{ processes: ['fly_app_console=x'] }, /"fly_app_console" starts with fly_app_, which flyctl reserves/],
+    [{ processes: ['web=x', 'fly_app_release_command=y'] }, /flyctl reserves for its own process groups/],
     [{ processes: ['web=x', 'web=y'] }, /the name "web" is used twice/],
     [{ processes: ['web=x\ny'] }, /contains a newline or NUL/],
     [{ processes: ['web=x\0'] }, /contains a newline or NUL/],

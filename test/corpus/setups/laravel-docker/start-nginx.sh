@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+
+sleep 0.25 && exec nginx
