@@ -184,7 +184,7 @@ describe('bash entrypoint', () => {
     const second = performance.now();
     process.kill(run.pid, 'SIGTERM');
     const exit = await run.waitExit(KILL_TIMEOUT_MS);
-    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit, run.stderr).toMatchObject({ code: 0, signal: null });
     expect(run.stderr).toContain('received SIGTERM during shutdown: SIGKILL to all');
     // SIGKILLed by the second signal, not at the deadline: no deadline message, and the exit follows
     // the second signal by a few scheduling delays.
