@@ -175,8 +175,9 @@ describe('bash entrypoint', () => {
   it('SIGKILLs everything at once on a second signal during shutdown', async () => {
     const [webPort, stubPort] = await freePorts(2);
     const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`], [`web=${webPort}`, `stubborn=${stubPort}`]);
-    await waitForHttp(webPort!, 10_000, run);
-    await waitForHttp(stubPort!, 10_000, run);
+    // Our fixtures answer (their PIDs), not another program that took a port.
+    expect(await waitForHttp(webPort!, 10_000, run)).toBe(`web ${logged(log, 'web', 'start').pid}\n`);
+    expect(await waitForHttp(stubPort!, 10_000, run)).toBe(`stubborn ${logged(log, 'stubborn', 'start').pid}\n`);
 
     const stubPid = logged(log, 'stubborn', 'start').pid;
     process.kill(run.pid, 'SIGINT');
