@@ -98,6 +98,9 @@ describe('bash entrypoint', () => {
       await run.waitForOutput(/^\[printer\] printer out 3$/m, 5000, 'stdout');
       await run.waitForOutput(/^\[tree\] tree err 1$/m, 5000, 'stdout');
       await run.waitForLine(`[api] ${API_BANNER}`, 5000);
+      // A port can answer before its "listening" line has come through the prefixer and the pipe.
+      await run.waitForLine(`[web] web listening on 127.0.0.1:${webPort}`, 5000 + meter.margin(10));
+      await run.waitForLine(`[api] api listening on 127.0.0.1:${apiPort}`, 5000 + meter.margin(10));
 
       // Started like an init starts it: SIGINT and SIGTERM are not ignored (a shell `&` would ignore SIGINT).
       const ignored = ignoredSignals(run.pid);
