@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,11 +72,17 @@ export function hashTree(dir: string): string {
 
 /** Is a Debian tool installed? Outside CI a missing tool skips with a reason; with CI=true it fails. */
 export function requireTool(tool: string, pkg: string): boolean {
-  const found = execaSyncWhich(tool);
+  // CFM_PRETEND_MISSING=tool,tool: as on a machine without them (test/missing-tools.test.ts).
+  const pretend = (process.env.CFM_PRETEND_MISSING ?? '').split(',').includes(tool);
+  const found = !pretend && execaSyncWhich(tool);
   if (!found && process.env.CI === 'true') {
     throw new Error(`${tool} is not installed (Debian package ${pkg}); .ci/run installs it`);
   }
-  if (!found) console.warn(`SKIPPED: ${tool} is not installed (apt-get install ${pkg}); these tests need it`);
+  if (!found) {
+    console.warn(`SKIPPED: ${tool} is not installed (apt-get install ${pkg}); these tests need it`);
+    // For the summary line at the end of the run (test/missing-tools-reporter.ts).
+    if (process.env.CFM_MISSING_TOOLS) appendFileSync(process.env.CFM_MISSING_TOOLS, `${tool} ${pkg}\n`);
+  }
   return found;
 }
 

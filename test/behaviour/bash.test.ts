@@ -98,6 +98,9 @@ describe('bash entrypoint', () => {
       await run.waitForOutput(/^\[printer\] printer out 3$/m, 5000, 'stdout');
       await run.waitForOutput(/^\[tree\] tree err 1$/m, 5000, 'stdout');
       await run.waitForLine(`[api] ${API_BANNER}`, 5000);
+      // A port can answer before its "listening" line has come through the prefixer and the pipe.
+      await run.waitForLine(`[web] web listening on 127.0.0.1:${webPort}`, 5000 + meter.margin(10));
+      await run.waitForLine(`[api] api listening on 127.0.0.1:${apiPort}`, 5000 + meter.margin(10));
 
       // Started like an init starts it: SIGINT and SIGTERM are not ignored (a shell `&` would ignore SIGINT).
       const ignored = ignoredSignals(run.pid);
@@ -175,8 +178,9 @@ describe('bash entrypoint', () => {
   it('SIGKILLs everything at once on a second signal during shutdown', async () => {
     const [webPort, stubPort] = await freePorts(2);
     const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`], [`web=${webPort}`, `stubborn=${stubPort}`]);
-    await waitForHttp(webPort!, 10_000, run);
-    await waitForHttp(stubPort!, 10_000, run);
+    // Our fixtures answer (their PIDs), not another program that took a port.
+    expect(await waitForHttp(webPort!, 10_000, run)).toBe(`web ${logged(log, 'web', 'start').pid}\n`);
+    expect(await waitForHttp(stubPort!, 10_000, run)).toBe(`stubborn ${logged(log, 'stubborn', 'start').pid}\n`);
 
     const stubPid = logged(log, 'stubborn', 'start').pid;
     process.kill(run.pid, 'SIGINT');
@@ -184,7 +188,7 @@ describe('bash entrypoint', () => {
     const second = performance.now();
     process.kill(run.pid, 'SIGTERM');
     const exit = await run.waitExit(KILL_TIMEOUT_MS);
-    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit, run.stderr).toMatchObject({ code: 0, signal: null });
     expect(run.stderr).toContain('received SIGTERM during shutdown: SIGKILL to all');
     // SIGKILLed by the second signal, not at the deadline: no deadline message, and the exit follows
     // the second signal by a few scheduling delays.

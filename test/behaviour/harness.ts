@@ -52,18 +52,33 @@ export const apiShellCommand = () => `echo "api: 100% ready ; it's \\"quoted\\" 
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Ports the kernel hands out for port 0 on 127.0.0.1, all distinct, released before returning. */
+/**
+ * Free ports on 127.0.0.1, all distinct, released before returning. Picked at random below the
+ * kernel's ephemeral range: a port from that range, once released, can be taken by any outgoing
+ * connection on the machine (every waitForHttp makes some) before the fixture binds it; the fixture
+ * then fails and another program answers on its port.
+ */
 export async function freePorts(n: number): Promise<number[]> {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: keep the default
+  }
+  const floor = Math.min(20000, low - 1000);
   const servers: net.Server[] = [];
   try {
     const ports: number[] = [];
-    while (ports.length < n) {
+    for (let attempt = 0; ports.length < n; attempt++) {
+      const port = attempt < 200 ? floor + Math.floor(Math.random() * (low - floor)) : 0;
+      if (ports.includes(port)) continue;
       const server = net.createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
+      const ok = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen(port, '127.0.0.1', () => resolve(true));
       });
+      if (!ok) continue;
+      servers.push(server);
       ports.push((server.address() as net.AddressInfo).port);
     }
     return ports;
