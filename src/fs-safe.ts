@@ -86,10 +86,16 @@ export function readRegular(file: string, options: ReadOptions = {}): string | u
     if (!info.isFile()) throw new FileError(shown, `is ${kindOf(info)}, not a regular file`, 2, 'replace it with a regular file, or move it away');
     const tooBig = () => new FileError(shown, `is larger than ${max / (1024 * 1024)} MB, too large for a file create-fly-multiproc reads`, 2);
     if (info.size > max) throw tooBig();
-    const buffer = Buffer.alloc(Math.min(max + 1, Math.max(info.size + 1, 64 * 1024)));
+    // Sized by fstat (+1 to see EOF in one read); grows only for a file that grows meanwhile.
+    let buffer = Buffer.allocUnsafe(Math.min(max + 1, info.size + 1));
     let length = 0;
     for (;;) {
-      if (length === buffer.length) throw tooBig(); // only when the file grew past its size (or past the cap)
+      if (length === buffer.length) {
+        if (length > max) throw tooBig();
+        const bigger = Buffer.allocUnsafe(Math.min(max + 1, buffer.length * 2 + 4096));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
       const n = osCall(shown, () => readSync(fd, buffer, length, buffer.length - length, null));
       if (n === 0) break;
       length += n;
