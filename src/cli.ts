@@ -44,6 +44,13 @@ export async function main(argv: string[]): Promise<number> {
     const state = readState(path.resolve(dirArg));
     const memory = mergeAnswers(answersFromFlags(flags, dirArg), state?.answers, path.resolve(dirArg));
     let answers = memory.answers;
+    // A path the checkout remembers (not one given on this command line) stays inside the project.
+    if (memory.fromState.includes('--from-procfile') && answers.fromProcfile !== undefined) {
+      const rel = path.relative(path.resolve(dirArg), path.resolve(answers.fromProcfile));
+      if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+        throw new UsageError(`${STATE_FILE}: answers.fromProcfile ${JSON.stringify(rel)} is outside the project`, 'a remembered path must stay inside the project: pass --from-procfile to read a file elsewhere');
+      }
+    }
     const project = detect(dirArg, { procfile: answers.fromProcfile });
     // Templates are code: ones named by the checkout (not on this command line) are announced before they run.
     if (memory.fromState.includes('--templates')) process.stderr.write(`note: using templates from ${printable(answers.templates ?? '')}, remembered in ${STATE_FILE}: templates are code and run with your permissions (pass --templates to choose others)\n`);

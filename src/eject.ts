@@ -2,7 +2,7 @@
 import { linkSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
-import { shellWordForDisplay } from './escape.js';
+import { printable, shellWordForDisplay } from './escape.js';
 import { kindOf, lstatInside, makeParentDirs, osCall, readRegular, removeQuietly, shownPath, writeTemp } from './fs-safe.js';
 import { BUILTIN_TEMPLATES, listTemplates, TEMPLATE_EXT } from './render.js';
 
@@ -71,7 +71,7 @@ export function eject(names: readonly string[], to: string): EjectedFile[] {
 
 /** What eject did, for the terminal. */
 export function ejectSummary(files: readonly EjectedFile[], to: string): string {
-  const lines = files.map((f) => `  ${f.action.padEnd(9)} ${path.join(to, ...f.template.split('/'))}${f.action === 'kept' ? '  (exists and differs: left alone)' : ''}`);
+  const lines = files.map((f) => `  ${f.action.padEnd(9)} ${printable(path.join(to, ...f.template.split('/')))}${f.action === 'kept' ? '  (exists and differs: left alone)' : ''}`);
   const created = files.filter((f) => f.action === 'create').length;
   const arg = shellWordForDisplay(to);
   lines.push(

@@ -49,12 +49,12 @@ export function kindOf(info: Stats): string {
   return 'not a regular file';
 }
 
-/** Run fn; an OS error becomes a FileError about `shown`. */
-export function osCall<T>(shown: string, fn: () => T, hint?: string): T {
+/** Run fn; an OS error becomes a FileError about `shown` (a function: only computed for an error). */
+export function osCall<T>(shown: string | (() => string), fn: () => T, hint?: string): T {
   try {
     return fn();
   } catch (error) {
-    if (isErrno(error)) throw fileErrorOf(error, shown, hint);
+    if (isErrno(error)) throw fileErrorOf(error, typeof shown === 'string' ? shown : shown(), hint);
     throw error;
   }
 }
@@ -71,32 +71,38 @@ export interface ReadOptions {
  * A directory, FIFO, device or socket, a file over the cap and one with NUL bytes are input errors.
  */
 export function readRegular(file: string, options: ReadOptions = {}): string | undefined {
-  const shown = options.shown ?? shownPath(file);
+  const shown = () => options.shown ?? shownPath(file);
   const max = options.maxBytes ?? MAX_INPUT_BYTES;
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     if (isErrno(error) && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return undefined;
-    if (isErrno(error)) throw fileErrorOf(error, shown);
+    if (isErrno(error)) throw fileErrorOf(error, shown());
     throw error;
   }
   try {
     const info = osCall(shown, () => fstatSync(fd));
-    if (!info.isFile()) throw new FileError(shown, `is ${kindOf(info)}, not a regular file`, 2, 'replace it with a regular file, or move it away');
-    const tooBig = () => new FileError(shown, `is larger than ${max / (1024 * 1024)} MB, too large for a file create-fly-multiproc reads`, 2);
+    if (!info.isFile()) throw new FileError(shown(), `is ${kindOf(info)}, not a regular file`, 2, 'replace it with a regular file, or move it away');
+    const tooBig = () => new FileError(shown(), `is larger than ${max / (1024 * 1024)} MB, too large for a file create-fly-multiproc reads`, 2);
     if (info.size > max) throw tooBig();
-    const buffer = Buffer.alloc(Math.min(max + 1, Math.max(info.size + 1, 64 * 1024)));
+    // Sized by fstat (+1 to see EOF in one read); grows only for a file that grows meanwhile.
+    let buffer = Buffer.allocUnsafe(Math.min(max + 1, info.size + 1));
     let length = 0;
     for (;;) {
-      if (length === buffer.length) throw tooBig(); // only when the file grew past its size (or past the cap)
+      if (length === buffer.length) {
+        if (length > max) throw tooBig();
+        const bigger = Buffer.allocUnsafe(Math.min(max + 1, buffer.length * 2 + 4096));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
       const n = osCall(shown, () => readSync(fd, buffer, length, buffer.length - length, null));
       if (n === 0) break;
       length += n;
       if (length > max) throw tooBig();
     }
     const bytes = buffer.subarray(0, length);
-    if (bytes.includes(0)) throw new FileError(shown, 'contains NUL bytes: a binary file, not text', 2, 'point create-fly-multiproc at a text file');
+    if (bytes.includes(0)) throw new FileError(shown(), 'contains NUL bytes: a binary file, not text', 2, 'point create-fly-multiproc at a text file');
     return bytes.toString('utf8');
   } finally {
     closeSync(fd);
@@ -126,7 +132,8 @@ export function pathInside(root: string, rel: string): string {
   let current = root;
   for (const part of parts.slice(0, -1)) {
     current = path.join(current, part);
-    const info = osCall(shownPath(current), () => lstatSync(current, { throwIfNoEntry: false }));
+    const dir = current;
+    const info = osCall(() => shownPath(dir), () => lstatSync(dir, { throwIfNoEntry: false }));
     if (!info) break; // nothing exists beyond a missing directory
     if (info.isSymbolicLink()) {
       throw new FileError(
@@ -144,7 +151,7 @@ export function pathInside(root: string, rel: string): string {
 /** lstat of root/rel (undefined when absent), with the directories on the way checked. */
 export function lstatInside(root: string, rel: string): { file: string; info?: Stats } {
   const file = pathInside(root, rel);
-  const info = osCall(shownPath(file), () => lstatSync(file, { throwIfNoEntry: false }));
+  const info = osCall(() => shownPath(file), () => lstatSync(file, { throwIfNoEntry: false }));
   return { file, info };
 }
 
@@ -169,7 +176,7 @@ export function readProjectFile(root: string, rel: string, options: ReadOptions 
       throw new FileError(options.shown ?? shownPath(file), `is a symlink to ${real}, outside the project: create-fly-multiproc reads only files inside the project`, 2, 'copy the file into the project (for a Procfile elsewhere, name it with --from-procfile)');
     }
   }
-  return readRegular(file, { shown: shownPath(file), ...options });
+  return readRegular(file, options);
 }
 
 /**

@@ -114,3 +114,43 @@ describe('the project lock', () => {
     expect(failure(() => takeLock(dir)).reason).toMatch(/on another-host/);
   });
 });
+
+describe('a failure during the renames', () => {
+  it('names the files written and not written, keeps the journal, and leaves no temp file', async (ctx) => {
+    const { writeFiles } = await import('../../src/write.js');
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'c.conf'), 'old\n');
+    const statuses = [
+      { path: 'a.conf', content: 'A\n', executable: false, action: 'create' as const },
+      { path: 'b.conf', content: 'B\n', executable: false, action: 'create' as const },
+      { path: 'c.conf', content: 'C\n', executable: false, action: 'update' as const, existing: 'old\n' },
+    ];
+    let immutable = false;
+    try {
+      const error = await writeFiles(dir, statuses, {
+        afterRename: (n) => {
+          // Between two renames, c.conf becomes immutable: its rename fails with EPERM.
+          if (n === 2) {
+            try {
+              execFileSync('chattr', ['+i', path.join(dir, 'c.conf')], { stdio: 'ignore' });
+              immutable = true;
+            } catch {
+              // no chattr here
+            }
+          }
+        },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (!immutable) return ctx.skip();
+      expect(error).toBeInstanceOf(FileError);
+      expect((error as FileError).message).toMatch(/c\.conf: operation not permitted.*stopped midway: written a\.conf, b\.conf; not written c\.conf/);
+      expect((error as FileError).exitCode).toBe(1);
+      expect(readdirSync(dir).sort()).toEqual(['.fly-multiproc.pending', 'a.conf', 'b.conf', 'c.conf']);
+      expect(JSON.parse(readFileSync(path.join(dir, '.fly-multiproc.pending'), 'utf8')).files).toHaveProperty('c.conf');
+    } finally {
+      if (immutable) execFileSync('chattr', ['-i', path.join(dir, 'c.conf')]);
+    }
+  });
+});

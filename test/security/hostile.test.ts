@@ -256,6 +256,14 @@ const cases: Case[] = [
     expect: 'ok',
     after: (_sb, r) => expect(r.stderr).toMatch(/using templates from tpl, remembered in fly-multiproc\.json: templates are code/),
   },
+  {
+    name: 'a remembered --from-procfile outside the project is refused',
+    setup: ({ project }) => writeFileSync(path.join(project, 'fly-multiproc.json'), JSON.stringify({ format: 1, answers: { fromProcfile: '../outside/secret', strategy: 'bash' }, files: {} })),
+    args: () => ['.', '--yes'],
+    expect: 2,
+    mentions: /answers\.fromProcfile "\.\.\/outside\/secret" is outside the project/,
+    after: (_sb, r) => expect(r.stderr + r.stdout).not.toContain('TOP SECRET'),
+  },
   // --- hostile names from templates ---
   ...['a b.sh', '&x.sh', '-rf.sh', "it's.sh", 'fly-multiproc.json', '.fly-multiproc.lock', 'x$(id).sh'].map(
     (name): Case => ({
