@@ -682,7 +682,7 @@ function insertion(text: string, at: number | undefined, body: string): Edit {
 
 function parseOrExplain(text: string, what: string): Doc {
   try {
-    return parse(text) as Doc;
+    return parseCached(text);
   } catch (error) {
     const { line, column } = error as { line?: number; column?: number };
     const where = line === undefined ? '' : ` line ${line}${column === undefined ? '' : `, column ${column}`}`;
@@ -707,6 +707,21 @@ function ownStatements(l: Layout, ref: Ref): Stmt[] | undefined {
 
 const BOM = '\uFEFF';
 
+/**
+ * One run parses the same few texts several times (the merge, its checks, the warnings): parse each
+ * once. The documents are only read, never changed.
+ */
+const parsed = new Map<string, Doc>();
+function parseCached(text: string): Doc {
+  let doc = parsed.get(text);
+  if (!doc) {
+    doc = parse(text) as Doc;
+    if (parsed.size >= 16) parsed.delete(parsed.keys().next().value!);
+    parsed.set(text, doc);
+  }
+  return doc;
+}
+
 /** Internal inconsistencies of the editor: never shown as such (see mergeFlyToml). */
 class Internal extends Error {}
 
@@ -720,10 +735,10 @@ export function mergeFlyToml(theirs: string, ours: string, base: string | undefi
   const bom = theirs.startsWith(BOM);
   const text = bom ? theirs.slice(1) : theirs;
   const theirDoc = parseOrExplain(text, file);
-  const ourDoc = parse(ours) as Doc;
+  const ourDoc = parseCached(ours);
   let baseDoc: Doc | undefined;
   try {
-    baseDoc = base === undefined ? undefined : (parse(base.startsWith(BOM) ? base.slice(1) : base) as Doc);
+    baseDoc = base === undefined ? undefined : parseCached(base.startsWith(BOM) ? base.slice(1) : base);
   } catch {
     baseDoc = undefined; // a base rendered from user templates that no longer parse: merge without one
   }
@@ -735,7 +750,7 @@ export function mergeFlyToml(theirs: string, ours: string, base: string | undefi
   } catch (error) {
     if (error instanceof Unsupported) return { content: '', conflicts: [], changes: [], error: `${error.message}; ${choices}` };
     if (error instanceof Internal) {
-      return { content: '', conflicts: [], changes: [], error: `this tool could not update the keys it owns without touching others (${error.message}); ${choices}` };
+      return { content: '', conflicts: [], changes: [], error: `this tool could not update the keys it owns without touching others of yours (${error.message}: please report this, with the file); ${choices}` };
     }
     throw error;
   }
@@ -936,7 +951,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   // Pass 2: set, add and remove owned keys, table by table.
   let middleDoc: Doc;
   try {
-    middleDoc = parse(pass1) as Doc;
+    middleDoc = parseCached(pass1);
   } catch (error) {
     throw new Internal(`after adding and removing tables: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -977,7 +992,7 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
   // Check: the owned values are as merged, and nothing else changed.
   let mergedDoc: Doc;
   try {
-    mergedDoc = parse(merged) as Doc;
+    mergedDoc = parseCached(merged);
   } catch (error) {
     throw new Internal(`the edited file does not parse: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -1073,7 +1088,7 @@ function describe(value: unknown): string {
 /** Process groups in a fly.toml ([]: none, the app runs as the default group "app"). */
 export function processGroups(text: string): string[] {
   try {
-    const doc = parse(text.startsWith(BOM) ? text.slice(1) : text) as Doc;
+    const doc = parseCached(text.startsWith(BOM) ? text.slice(1) : text);
     return Object.keys(processMap(doc) ?? {});
   } catch {
     return [];
@@ -1108,7 +1123,7 @@ export function filterProblems(text: string, file = 'fly.toml'): { errors: strin
   let doc: Doc;
   const body = text.startsWith(BOM) ? text.slice(1) : text;
   try {
-    doc = parse(body) as Doc;
+    doc = parseCached(body);
   } catch {
     return { errors: [], warnings: [] };
   }
