@@ -373,13 +373,14 @@ export function withProjectDefaults(given: Answers, project: Project): ProjectDe
         if (answers.http === undefined && source.http !== undefined && !portGiven.has(source.http)) answers.http = source.http;
         result.origin.processes = source.file;
         result.notes.push(`processes from ${source.file}: ${source.processes.map((p) => (p.port === undefined ? p.name : `${p.name} (port ${p.port})`)).join(', ')}; --process replaces them`);
-        const release = source.file === procfile?.file ? procfile.release : undefined;
-        if (release && answers.release === undefined) {
-          answers.release = release.command;
-          result.origin.release = release.source;
-        }
       }
     }
+  }
+  // The Procfile's release entry is the project's release step, whichever source gives the
+  // processes (so the printed equivalent command, with --process flags, gives the same fly.toml).
+  if (procfile?.release && !procfile.problems.length && answers.release === undefined) {
+    answers.release = procfile.release.command;
+    result.origin.release = procfile.release.source;
   }
   // fly.toml's own release_command is kept (the tool owns the key, so leaving it out would delete it).
   if (fly?.release && answers.release === undefined) {

@@ -107,6 +107,11 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
     answers: { processes: ['web=bundle exec puma -b tcp://0.0.0.0:8080'], ports: ['web=8080'], app: 'hello-ruby', killSignal: 'SIGTERM' },
     project: fixtureProject('ruby'),
   },
+  // A Heroku-style Rails app: web on PORT, a NAME=value worker, release migrations.
+  'ruby-heroku-release': {
+    answers: { processes: ['web=bundle exec puma -C config/puma.rb', 'worker=REMAP_SIGTERM=SIGQUIT bundle exec sidekiq'], release: 'bin/rails db:migrate', app: 'hello-rails', killSignal: 'SIGTERM' },
+    project: fixtureProject('ruby'),
+  },
   'rust-supervisord': {
     answers: { strategy: 'supervisord', processes: ['web=/app/bin/hello-rust', 'other=/app/bin/hello-rust'], ports: ['web=8080'], app: 'hello-rust' },
     project: fixtureProject('rust'),

@@ -70,7 +70,7 @@ describe('parseProcfile', () => {
       'node server.js --port 99999',
       'python -m http.server 8000',
     ].map(portOf);
-    expect(ports).toEqual([8080, 8081, 3000, 8000, 9292, 7070, 2015, 5000, undefined, undefined, undefined, undefined]);
+    expect(ports).toEqual([8080, 8081, 3000, 8000, 9292, 7070, 2015, 5000, undefined, undefined, undefined, 8000]);
   });
 
   it('a line without a colon, a bad name, an empty command, a name used twice, a broken quote: each names file and line', () => {
