@@ -814,6 +814,9 @@ function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc
     let pick: Unit | undefined;
     // Our template leaves out app and primary_region only when it has no value for them: keep the user's.
     if (ref.table === 'top' && (ref.key === 'app' || ref.key === 'primary_region') && o === undefined) pick = t;
+    // A key of a partly owned table ([env] PORT, [deploy] release_command) that this run does not
+    // write and no known last output wrote is the user's own: kept as it is.
+    else if (ref.table === 'tbl' && o === undefined && b === undefined) pick = t;
     else if (same(t?.value, o?.value)) pick = t;
     else if (known && same(t?.value, b?.value)) pick = o;
     else if (known && same(o?.value, b?.value)) pick = t;

@@ -75,12 +75,12 @@ describe('fly.toml through the CLI', () => {
   it('--app and --region on a re-run with an edited fly.toml are applied, not silently dropped', async () => {
     const dir = projectWith({});
     expect((await run(dir, ...WEB_WORKER, '--app', 'acme', '--region', 'ams')).code).toBe(0);
-    writeFileSync(path.join(dir, 'fly.toml'), `${read(dir)}\n[env]\n  LOG_LEVEL = "debug"\n`);
+    writeFileSync(path.join(dir, 'fly.toml'), `${read(dir)}\n[[vm]]\n  memory = "1gb"\n`);
     const again = await run(dir, '--app', 'acme-eu', '--region', 'fra');
     expect(again.code, again.err).toBe(0);
     expect(again.out).toMatch(/merge\s+fly\.toml/);
     const doc = parse(read(dir)) as Record<string, any>;
-    expect(doc).toMatchObject({ app: 'acme-eu', primary_region: 'fra', env: { LOG_LEVEL: 'debug' } });
+    expect(doc).toMatchObject({ app: 'acme-eu', primary_region: 'fra', vm: [{ memory: '1gb' }] });
     expect(JSON.parse(readFileSync(path.join(dir, 'fly-multiproc.json'), 'utf8')).answers).toMatchObject({ app: 'acme-eu', region: 'fra' });
   });
 

@@ -79,9 +79,15 @@ function services(doc: Doc): Doc[] {
 const port = (v: unknown) => (typeof v === 'string' ? Number(v) : v);
 
 /** Everything the tool does not own. auto_stop_machines is owned only where the strategy needs it off. */
-function unowned(doc: Doc, autoStopOwned: boolean): { rest: Doc; services: Doc[]; restart: Doc[] } {
+function unowned(doc: Doc, autoStopOwned: boolean, portOwned: boolean): { rest: Doc; services: Doc[]; restart: Doc[] } {
   const rest: Doc = { ...doc };
   for (const key of ['app', 'primary_region', 'kill_signal', 'kill_timeout', 'processes', 'http_service', 'services', 'restart']) delete rest[key];
+  // Under process groups [env] PORT is the web process's port, set by this run (the README's owned list).
+  if (portOwned && isTable(rest.env)) {
+    const { PORT: _port, ...env } = rest.env;
+    if (Object.keys(env).length) rest.env = env;
+    else delete rest.env;
+  }
   const svc = services(doc).map((s) => {
     const e = { ...s };
     delete e.internal_port;
@@ -194,6 +200,8 @@ describe.each(INDEX.files.map((e) => [e.file, e] as const))('corpus %s', (_name,
     const ports = new Map<string, number>();
     const web = webGroup(entry, before);
     if (entry.webPort !== undefined || entry.processes !== 'import') ports.set(web, entry.webPort ?? 8080);
+    // A process named web with no port and no service gets 8080 (README, "Ports"): it is meant to answer.
+    else if ('web' in intendedProcesses && services(before).length === 0) ports.set('web', 8080);
     // Every run here has a process without a port (worker, or a group the file gives no service), so
     // a one-Machine strategy must turn auto-stop off; under process-groups auto_stop_machines is the user's.
     const autoStopOwned = ONE_MACHINE.has(strategy);
@@ -213,8 +221,10 @@ describe.each(INDEX.files.map((e) => [e.file, e] as const))('corpus %s', (_name,
     }
 
     // Everything else: deep-equal. The user's services are all still there, with all their keys.
-    const u0 = unowned(before, autoStopOwned);
-    const u1 = unowned(after, autoStopOwned);
+    const portOwned = strategy === 'process-groups';
+    if (portOwned && ports.has(web)) expect(String(after.env?.PORT)).toBe(String(ports.get(web)));
+    const u0 = unowned(before, autoStopOwned, portOwned);
+    const u1 = unowned(after, autoStopOwned, portOwned);
     expect(u1.rest).toEqual(u0.rest);
     expect(subsequence(u0.services, u1.services), JSON.stringify({ before: u0.services, after: u1.services }, null, 1)).toBe(true);
     expect(u1.restart).toEqual(u0.restart);
