@@ -17,6 +17,11 @@ out=${CFM_PROCFILE_MANAGERS:-/var/cache/create-fly-multiproc/procfile-managers}
 log() { printf '[procfile-managers] %s\n' "$*" >&2; }
 
 if [ ! -x "$vendor/build.sh" ]; then
+  if [ -x "$out/overmind" ] && [ -x "$out/hivemind" ] && [ -f "$out/libnoutempter.so" ]; then
+    log "no $vendor/build.sh: using the binaries built before in $out"
+    echo "$out"
+    exit 0
+  fi
   log "no $vendor/build.sh: set PM_VENDOR to the vendor/procfile-managers folder"
   exit 1
 fi
