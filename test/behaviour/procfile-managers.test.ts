@@ -289,6 +289,40 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
       await l.expectNothingLeft();
     }, 30_000);
 
+    it('started on a terminal of size 0x0 (docker run -t, `script` without one), every process still starts', async () => {
+      const [webPort, apiPort] = await freePorts(2);
+      const l = await launch([`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`]);
+      // launch() started entrypoint.sh directly; stop it, and start it again under script(1), which
+      // gives it a pseudo-terminal of size 0x0 as stdin (overmind#161: only the first entry would start)
+      await stopWith(l.run, 'SIGTERM', KILL_TIMEOUT_MS);
+      await l.expectNothingLeft();
+      const scratch = tempDir('cfm-pm-tty-');
+      const marker = newMarker();
+      const run = start('script', ['-qefc', path.join(l.dir, 'entrypoint.sh'), '/dev/null'], {
+        cwd: l.dir,
+        env: {
+          PATH: `${MANAGERS_DIR}:${process.env.PATH}`,
+          [MARKER]: marker,
+          TMPDIR: scratch,
+          TMUX_TMPDIR: scratch,
+          TMUX: undefined,
+          OVERMIND_SOCKET: path.join(scratch, 'overmind.sock'),
+          NOUTEMPTER_LIB: NO_SHIM ? '' : shim,
+        },
+      });
+      expect(await waitForHttp(webPort!, 15_000, run)).toMatch(/^web \d+/);
+      expect(await waitForHttp(apiPort!, 15_000, run)).toMatch(/^api \d+/);
+      const tty = withMarker(marker).filter((p) => /overmind|hivemind/.test(p.cmdline));
+      expect(tty.length).toBeGreaterThan(0);
+      for (const p of withMarker(marker)) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }, 60_000);
+
     if (manager === 'overmind') {
       it('starts although a stale control socket is left from an unclean stop', async () => {
         const [webPort, apiPort] = await freePorts(2);
