@@ -12,12 +12,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BASE_IMAGE, FOREMAN_BASE_IMAGE, freePorts, httpGet, ociSetup, Podman, readFlyToml, ROOT, runTag, standardProject } from '../test-image/oci.mjs';
+import { BASE_IMAGE, freePorts, httpGet, ociSetup, Podman, procfileManagersImage, readFlyToml, ROOT, runTag, standardProject } from '../test-image/oci.mjs';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
-    strategies: { type: 'string', default: 'process-groups,bash,supervisord,procfile' },
+    strategies: { type: 'string', default: 'process-groups,bash,supervisord,procfile-overmind,procfile-hivemind' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -51,22 +51,29 @@ const DEFAULT_BASE = 'docker.io/library/debian:bookworm-slim';
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const range = (st) => (st ? `${sec(st.median)} (${sec(st.min)}–${sec(st.max)})` : '-');
 
-async function measure(strategy) {
+let managersImage;
+/** A --strategies entry: a strategy, or procfile-overmind / procfile-hivemind (procfile alone: overmind). */
+async function measure(entry) {
+  const [strategy, procfileManager = 'overmind'] = entry === 'procfile' ? ['procfile'] : entry.startsWith('procfile-') ? ['procfile', entry.slice('procfile-'.length)] : [entry];
+  const key = strategy === 'procfile' ? `procfile-${procfileManager}` : strategy;
   const [web, api] = await freePorts(2);
-  const project = standardProject(strategy, [web, api]);
+  // procfile: the real manager built here in place of the `go install` stage (see procfileStandIn in oci.mjs)
+  if (strategy === 'procfile') managersImage ??= await procfileManagersImage(podman);
+  const options = { procfileManager, managersImage };
+  const project = standardProject(strategy, [web, api], options);
   cleanups.push(project.cleanup);
   const fly = readFlyToml(project.dir);
-  const image = runTag(strategy === 'procfile' ? 'procfile-overmind' : strategy);
+  const image = runTag(key);
   cleanups.push(() => podman.keep(image));
-  const base = strategy === 'procfile' ? FOREMAN_BASE_IMAGE : BASE_IMAGE;
+  const base = BASE_IMAGE;
   log(`${strategy}: building (--no-cache)`);
   const build = await podman.build(project.dir, image, { noCache: true });
   const size = await podman.imageSize(image);
   const baseSize = await podman.imageSize(base);
   // What a user's image weighs: the same project on the default base image for a generic project.
-  const plain = standardProject(strategy, [web, api], { baseImage: DEFAULT_BASE });
+  const plain = standardProject(strategy, [web, api], { ...options, baseImage: DEFAULT_BASE });
   cleanups.push(plain.cleanup);
-  const plainImage = runTag(`${strategy}-default-base`);
+  const plainImage = runTag(`${key}-default-base`);
   cleanups.push(() => podman.keep(plainImage));
   await podman.build(plain.dir, plainImage);
   const plainSize = await podman.imageSize(plainImage);
@@ -112,7 +119,7 @@ async function measure(strategy) {
     }
   }
   return {
-    strategy: strategy === 'procfile' ? 'procfile (stand-in manager)' : strategy,
+    strategy: key,
     image,
     base,
     sizeBytes: size,
@@ -160,9 +167,9 @@ if (values.json) {
     ),
     '',
     'process-groups: one group (web) per container, started with its fly.toml command. supervisord crash: from `run` to the exit,',
-    'with a program that fails at every start (FATAL after startretries). procfile: overmind replaced by a stand-in that runs',
-    'Procfile.fly with Debian foreman (overmind cannot be built here), on a base image with ruby + foreman; its size',
-    'lacks the overmind binary. Sizes are podman\'s (uncompressed). "build, no cache": packages from the Debian mirror.',
+    'with a program that fails at every start (FATAL after startretries). procfile: the real overmind 2.5.1 / hivemind 1.1.0',
+    '(built from ../shared/vendor/procfile-managers) copied in place of the `go install` stage, whose time is not in "build";',
+    'overmind with tmux 3.3a and libnoutempter.so. Sizes are podman\'s (uncompressed). "build, no cache": packages from the Debian mirror.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

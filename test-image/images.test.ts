@@ -11,11 +11,12 @@
  * Machine (fly.toml's kill_signal to the main process, an init as PID 1 relaying it, the exit
  * expected within kill_timeout); crash a process and check what the strategy promises.
  * The generated files are never edited. The procfile strategy's manager stage is the exception
- * that cannot be avoided here: see procfileStandIn() in oci.mjs.
+ * that cannot be avoided here (no Go image or module proxy): it is replaced by the real overmind
+ * and hivemind built from the vendored sources, see procfileStandIn() in oci.mjs.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { splitWords } from '../src/shell-words.js';
 import {
   baseImages,
@@ -24,6 +25,7 @@ import {
   loseExecutableBits,
   Podman,
   portOpen,
+  procfileManagersImage,
   readFlyToml,
   runTag,
   sleep,
@@ -259,38 +261,81 @@ describe('supervisord: restarts a crashed program in place, exits non-zero when 
   }, 90_000);
 });
 
-describe.each(['overmind', 'hivemind'])('procfile (%s): Procfile.fly run by the manager, fail fast', (manager) => {
+describe.each(['overmind', 'hivemind'] as const)('procfile (%s): Procfile.fly run by the real manager, fail fast', (manager) => {
+  // The real overmind/hivemind (scripts/procfile-managers.sh, from the vendored sources) in place of
+  // the `go install` stage: see procfileStandIn() in oci.mjs.
+  let managersImage = '';
+  beforeAll(async () => {
+    managersImage = await procfileManagersImage(podman);
+  }, 15 * 60_000);
   const c = imageCase(`procfile-${manager}`, (ports) => {
-    const project = standardProject('procfile', ports, { procfileManager: manager, killTimeout: KILL_TIMEOUT });
+    const project = standardProject('procfile', ports, { procfileManager: manager, killTimeout: KILL_TIMEOUT, managersImage });
     expect(project.standIn?.replaced).toMatch(/go install/); // the one stage we cannot build here
     return project;
   });
+  /** CFM_TEST_NO_NOUTEMPTER=1: run the containers without the tmux < 3.6 workaround, to see it matter. */
+  const env: Record<string, string> = process.env.CFM_TEST_NO_NOUTEMPTER === '1' ? { NOUTEMPTER_LIB: '' } : {};
+  /** overmind stops each process with OVERMIND_STOP_SIGNALS (TERM); hivemind always sends SIGINT. */
+  const stopSignal = manager === 'overmind' ? 'SIGTERM' : 'SIGINT';
 
-  it('builds from local images only (the manager stage replaced by a stand-in)', c.build, BUILD_TIMEOUT + 60_000);
-  oneMachineTests(c, 'SIGTERM');
+  it('builds from local images only (the manager stage: the real binaries built here)', c.build, BUILD_TIMEOUT + 60_000);
+  oneMachineTests(c, stopSignal);
 
   it('the final stage holds what the manager needs', async () => {
     const { image } = c.get();
-    const check = manager === 'overmind' ? 'command -v overmind && tmux -V' : 'command -v hivemind';
+    const check = manager === 'overmind' ? 'command -v overmind && overmind --version && tmux -V && ls /usr/local/lib/libnoutempter.so' : 'command -v hivemind && hivemind --version';
     const { name } = await start(image, { args: ['sh', '-c', check] });
     const exit = await podman.waitExit(name, 30_000);
     const logs = await podman.logs(name);
     expect(exit, `still running 30 s later: the arguments were not exec'd\n${logs}`).not.toBeNull();
     expect(exit?.code, logs).toBe(0);
     expect(logs).toContain(`/usr/local/bin/${manager}`);
+    expect(logs).toMatch(manager === 'overmind' ? /Overmind version 2\.5\.1/ : /Hivemind version 1\.1\.0/);
     if (manager === 'overmind') expect(logs).toMatch(/^tmux \d/m);
   });
 
-  it('a crashing process ends the container with a non-zero status', async () => {
+  if (manager === 'overmind') {
+    it("overmind's tmux server runs with libnoutempter.so preloaded (the tmux < 3.6 hang workaround)", async () => {
+      const { image, fly, ports } = c.get();
+      const { name } = await startAndProbe(image, ports);
+      const r = await podman.run(['exec', name, 'sh', '-c', 'for p in /proc/[0-9]*; do grep -q libnoutempter "$p/maps" 2>/dev/null && cat "$p/comm"; done; true'], { timeoutMs: 30_000 });
+      expect(r.stdout.split('\n')).toContain('tmux: server');
+      await stopLikeFly(name, fly);
+    });
+  }
+
+  it(`a crashing process stops the others and ends the container (${manager === 'overmind' ? 'with its status' : 'status 0: [[restart]] policy "always"'})`, async () => {
     const { image, fly, ports } = c.get();
-    const { name } = await startAndProbe(image, ports);
+    const { name } = await startAndProbe(image, ports, { env });
     const crashed = performance.now();
     expect(await httpGet(ports.api!, '/exit/3')).toBe('api exits 3\n');
     const exit = await podman.waitExit(name, fly.killTimeout * 1000 + OVERSHOOT);
     const logs = await podman.logs(name);
-    expect(exit?.code, logs).toBe(3);
-    expect(performance.now() - crashed, logs).toBeLessThan(fly.killTimeout * 1000 + 2000); // foreman: 1 s poll + -t (kill_timeout - 2)
-    expect(logs).toContain('web got SIGTERM');
+    expect(exit, `still running ${fly.killTimeout * 1000 + OVERSHOOT} ms after api exited 3\n${logs}`).not.toBeNull();
+    // overmind passes the status on; hivemind 1.1.0 always exits 0, so fly.toml restarts the Machine always
+    expect(exit?.code, logs).toBe(manager === 'overmind' ? 3 : 0);
+    expect(fly.toml.restart).toEqual([{ policy: 'always' }]);
+    expect(performance.now() - crashed, logs).toBeLessThan(fly.killTimeout * 1000);
+    expect(logs).toContain(`web got ${stopSignal}`);
+    const plain = logs.replace(/\x1b\][^\x07]*\x07/g, '').replace(/\x1b\[[0-9;]*m/g, ''); // both managers colour the names
+    expect(plain).toMatch(/^web\s*\| web listening on/m); // each line named by the manager
+    expect(plain).toMatch(/^api\s*\| api exiting with status 3/m);
     await expectPortsClosed(Object.values(ports));
   });
+
+  it('5 rounds of start/crash and start/stop: no hang', async () => {
+    const { image, fly, ports } = c.get();
+    for (let round = 0; round < 5; round++) {
+      const { name } = await startAndProbe(image, ports, { env });
+      if (round % 2) {
+        expect(await httpGet(ports.api!, '/exit/3')).toBe('api exits 3\n');
+        const exit = await podman.waitExit(name, fly.killTimeout * 1000 + OVERSHOOT);
+        expect(exit, `round ${round}: still running after api exited 3\n${await podman.logs(name)}`).not.toBeNull();
+      } else {
+        await stopLikeFly(name, fly);
+      }
+      await podman.remove(name);
+      await expectPortsClosed(Object.values(ports));
+    }
+  }, 180_000);
 });

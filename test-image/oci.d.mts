@@ -5,7 +5,9 @@ export const BIN: string;
 export const FIXTURES: string;
 export const BUILTIN_TEMPLATES: string;
 export const BASE_IMAGE: string;
-export const FOREMAN_BASE_IMAGE: string;
+export const MANAGERS_DIR: string;
+export const MANAGERS_IMAGE_PREFIX: string;
+export const MANAGER_STAGE_TEMPLATE: string;
 export const IMAGE_PREFIX: string;
 export function runTag(key: string): string;
 export const CONTAINER_PREFIX: string;
@@ -47,9 +49,12 @@ export function baseImages(dockerfile: string): string[];
 export function standardProject(
   strategy: string,
   ports: number[],
-  options?: { procfileManager?: string; killTimeout?: number; baseImage?: string },
+  options?: { procfileManager?: string; killTimeout?: number; baseImage?: string; managersImage?: string },
 ): { dir: string; ports: { web: number; api: number }; standIn?: ReturnType<typeof procfileStandIn>; cleanup: () => void };
-export function procfileStandIn(templatesDir: string): { template: string; replaced: string; files: Record<string, string> };
+export function procfileManagersDir(): string;
+export function buildShimFromTemplate(out: string): void;
+export function procfileManagersImage(podman: Podman): Promise<string>;
+export function procfileStandIn(templatesDir: string, managersImage: string): { template: string; replaced: string };
 
 export class Podman {
   constructor(pm: string);

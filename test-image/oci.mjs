@@ -5,6 +5,7 @@
 //
 // Every wait is bounded; every container started here is tracked and removed by removeAll().
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -20,8 +21,6 @@ export const BUILTIN_TEMPLATES = path.join(ROOT, 'templates');
 
 /** The "company base image" the tests pass with --base-image: debian:bookworm-slim + python3 (built by oci-setup.sh). */
 export const BASE_IMAGE = 'localhost/cfm-base:bookworm';
-/** BASE_IMAGE + Debian's foreman, for the procfile stand-in (see procfileStandIn). */
-export const FOREMAN_BASE_IMAGE = 'localhost/cfm-base-foreman:bookworm';
 /** Images built from generated projects: localhost/cfm-image-test-<key>:run-<pid> while a run uses them, :latest after (Podman.keep). */
 export const IMAGE_PREFIX = 'localhost/cfm-image-test-';
 /** This process's tag for the image of `key`. */
@@ -198,76 +197,109 @@ export function baseImages(dockerfile) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// the procfile strategy: a stand-in manager
+// the procfile strategy: the real managers, built here
+
+/** Where scripts/procfile-managers.sh builds overmind, hivemind and libnoutempter.so. */
+export const MANAGERS_DIR = process.env.CFM_PROCFILE_MANAGERS || '/var/cache/create-fly-multiproc/procfile-managers';
+/** Local images holding the managers where the procfile-manager stage leaves them (see procfileManagersImage). */
+export const MANAGERS_IMAGE_PREFIX = 'localhost/cfm-procfile-managers';
+/** The built-in template that holds the `AS procfile-manager` stage. */
+export const MANAGER_STAGE_TEMPLATE = 'partials/procfile-manager.ejs';
 
 /**
- * overmind and hivemind cannot be built here: the generated Dockerfile builds them with
- * `go install module@version` in a golang:1.22-bookworm stage, and there is no Go image, no Go
- * module proxy and neither is packaged in Debian. So the image tests replace that one stage,
- * through a template override (--templates), the way a user without Go proxy access would:
- * copy the built-in template holding the `AS procfile-manager` stage (today Dockerfile.ejs),
- * swap that stage for one that puts fixtures/procfile-manager-standin.sh at the same path
- * (/go/bin/<manager>); everything else stays the built-in template. The stand-in runs
- * Procfile.fly with Debian's foreman (in FOREMAN_BASE_IMAGE). What this tests: the final stage
- * (packages such as tmux, COPY --from, the manager on PATH, Procfile.fly and entrypoint.sh in
- * the image), the entrypoint exec'ing the manager with the right Procfile, SIGINT reaching it.
- * What it cannot test: overmind's or hivemind's own behaviour in a container.
- *
- * Writes the override into templatesDir; returns the template it overrode, the text it replaced
- * and the files the project needs for it (pass them to generateProject).
+ * Make sure overmind and hivemind are built (scripts/procfile-managers.sh: from
+ * ../shared/vendor/procfile-managers, cached outside the clone; seconds when cached). Returns the directory.
  */
-export function procfileStandIn(templatesDir) {
-  const found = [];
-  const walk = (rel) => {
-    for (const name of readdirSync(path.join(BUILTIN_TEMPLATES, rel)).sort()) {
-      const child = rel ? `${rel}/${name}` : name;
-      if (statSync(path.join(BUILTIN_TEMPLATES, child)).isDirectory()) walk(child);
-      else if (name.endsWith('.ejs') && /\sAS\s+procfile-manager\s*$/im.test(readFileSync(path.join(BUILTIN_TEMPLATES, child), 'utf8'))) found.push(child);
-    }
-  };
-  walk('');
-  if (found.length !== 1) {
-    throw new Error(`expected exactly one built-in template with a "FROM ... AS procfile-manager" stage, found ${found.length} (${found.join(', ')}): update procfileStandIn() in test-image/oci.mjs`);
+export function procfileManagersDir() {
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'procfile-managers.sh')], { encoding: 'utf8', timeout: 15 * 60_000 });
+  if (r.status !== 0) throw new Error(`scripts/procfile-managers.sh failed (${r.status ?? r.signal}):\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/**
+ * Compile libnoutempter.so on this machine from the built-in procfile-manager stage's own RUN line
+ * (the C lines it prints, the gcc flags it uses), so the image gets the shim the template builds.
+ */
+export function buildShimFromTemplate(out) {
+  const source = readFileSync(path.join(BUILTIN_TEMPLATES, ...MANAGER_STAGE_TEMPLATE.split('/')), 'utf8');
+  const lines = /printf '%s\\n' ((?:'[^']*' ?)+)> \/tmp\/noutempter\.c/.exec(source);
+  const flags = /gcc ((?:-\S+ )+)-o \/go\/lib\/libnoutempter\.so \/tmp\/noutempter\.c/.exec(source);
+  if (!lines || !flags) throw new Error(`${MANAGER_STAGE_TEMPLATE}: no libnoutempter.so build found: update buildShimFromTemplate() in test-image/oci.mjs`);
+  const c = `${out}.c`;
+  writeFileSync(c, `${[...lines[1].matchAll(/'([^']*)'/g)].map((m) => m[1]).join('\n')}\n`);
+  const r = spawnSync('gcc', [...flags[1].trim().split(' '), '-o', out, c], { encoding: 'utf8', timeout: 60_000 });
+  rmSync(c, { force: true });
+  if (r.status !== 0) throw new Error(`gcc (libnoutempter.so) failed: ${r.error ?? r.stderr}`);
+}
+
+/**
+ * A local image (FROM scratch) with the real overmind and hivemind at /go/bin and the shim at
+ * /go/lib/libnoutempter.so: what the generated procfile-manager stage leaves there. Tagged by the
+ * content of the three files; built once. Returns the tag.
+ */
+export async function procfileManagersImage(podman) {
+  const dir = procfileManagersDir();
+  const ctx = mkdtempSync(path.join(os.tmpdir(), 'cfm-managers-image-'));
+  try {
+    for (const name of ['overmind', 'hivemind']) copyFileSync(path.join(dir, name), path.join(ctx, name));
+    buildShimFromTemplate(path.join(ctx, 'libnoutempter.so'));
+    const hash = createHash('sha256');
+    for (const name of ['overmind', 'hivemind', 'libnoutempter.so']) hash.update(readFileSync(path.join(ctx, name)));
+    const tag = `${MANAGERS_IMAGE_PREFIX}:${hash.digest('hex').slice(0, 16)}`;
+    if (await podman.imageExists(tag)) return tag;
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY overmind hivemind /go/bin/\nCOPY libnoutempter.so /go/lib/\n');
+    await podman.run(['build', '--pull=never', '--network', 'none', '-t', tag, ctx], { timeoutMs: 5 * 60_000 });
+    return tag;
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
   }
-  const rel = found[0];
-  const source = readFileSync(path.join(BUILTIN_TEMPLATES, rel), 'utf8');
-  // The stage: its FROM line and every following line up to a blank line, an EJS control line or the next FROM.
-  const stage = /^FROM [^\n]* AS procfile-manager\n(?:(?!FROM |\s*\n|<%)[^\n]*\n)*/m;
-  const m = stage.exec(source);
-  if (!m) throw new Error(`${rel}: could not find where the procfile-manager stage ends: update procfileStandIn() in test-image/oci.mjs`);
+}
+
+/**
+ * The generated Dockerfile builds overmind/hivemind with `go install module@version` in a
+ * golang:1.22-bookworm stage, and there is no Go image or Go module proxy here. So the image tests
+ * replace that one stage through a template override (--templates), the way a user without Go proxy
+ * access would: an override of partials/procfile-manager.ejs whose stage is the image from
+ * procfileManagersImage() (the real binaries, built from the vendored sources). Everything else,
+ * the final stage's COPY --from, tmux, entrypoint.sh and Procfile.fly, is the built-in template's.
+ *
+ * Writes the override into templatesDir; returns the template it overrode and the text it replaced.
+ */
+export function procfileStandIn(templatesDir, managersImage) {
+  const rel = MANAGER_STAGE_TEMPLATE;
+  const source = readFileSync(path.join(BUILTIN_TEMPLATES, ...rel.split('/')), 'utf8');
+  if (!/^FROM [^\n]* AS procfile-manager$/m.test(source)) {
+    throw new Error(`${rel}: no "FROM ... AS procfile-manager" stage: update procfileStandIn() in test-image/oci.mjs`);
+  }
   const replacement = [
-    '# STAND-IN for the image tests (test-image/oci.mjs procfileStandIn): overmind/hivemind cannot be built here.',
-    `FROM ${BASE_IMAGE} AS procfile-manager`,
-    'COPY procfile-manager-standin.sh /go/bin/<%= plan.procfileManager %>',
-    'RUN chmod 0755 /go/bin/<%= plan.procfileManager %>',
+    '# IMAGE TESTS (test-image/oci.mjs procfileStandIn): instead of `go install` (no Go image or module proxy here),',
+    '# the real overmind/hivemind built by scripts/procfile-managers.sh, and libnoutempter.so compiled from the',
+    `# built-in ${rel}.`,
+    `FROM ${managersImage} AS procfile-manager`,
     '',
   ].join('\n');
-  const overridden = source.slice(0, m.index) + replacement + source.slice(m.index + m[0].length);
   const target = path.join(templatesDir, ...rel.split('/'));
   mkdirSync(path.dirname(target), { recursive: true });
-  writeFileSync(target, overridden);
-  return {
-    template: rel,
-    replaced: m[0],
-    files: { 'procfile-manager-standin.sh': readFileSync(path.join(FIXTURES, 'procfile-manager-standin.sh'), 'utf8') },
-  };
+  writeFileSync(target, replacement);
+  return { template: rel, replaced: source };
 }
 
 /**
  * The project the image tests and the bench generate for a strategy: two processes of
  * fixtures/server.py, web and api, on the given ports, kill_timeout 5 (Fly's default). For
- * procfile: the stand-in manager (procfileStandIn) and FOREMAN_BASE_IMAGE. baseImage overrides the
+ * procfile: the manager stage replaced by managersImage (procfileStandIn). baseImage overrides the
  * base image (the bench builds with debian:bookworm-slim for sizes). cleanup() removes everything it wrote.
  */
-export function standardProject(strategy, [web, api], { procfileManager = 'overmind', killTimeout = 5, baseImage } = {}) {
+export function standardProject(strategy, [web, api], { procfileManager = 'overmind', killTimeout = 5, baseImage, managersImage } = {}) {
   const serve = (name, port) => `python3 server.py ${name} ${port}`;
   const options = { strategy, processes: [['web', serve('web', web), web], ['api', serve('api', api), api]], killTimeout };
   let templates;
   let standIn;
   if (strategy === 'procfile') {
+    if (!managersImage) throw new Error('standardProject(procfile): pass managersImage (procfileManagersImage())');
     templates = mkdtempSync(path.join(os.tmpdir(), 'cfm-image-templates-'));
-    standIn = procfileStandIn(templates);
-    Object.assign(options, { procfileManager, templates, files: standIn.files, baseImage: FOREMAN_BASE_IMAGE });
+    standIn = procfileStandIn(templates, managersImage);
+    Object.assign(options, { procfileManager, templates });
   }
   if (baseImage) options.baseImage = baseImage;
   let dir;

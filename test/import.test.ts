@@ -288,7 +288,7 @@ describe('the built CLI with a Procfile and fly.toml', () => {
     const r = await runCli([dir, '--yes', '--strategy', 'procfile', '--force']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(readFileSync(path.join(dir, 'Procfile.fly'), 'utf8')).toContain('web: bin/web --port 8080\nworker: bin/worker\n');
+    expect(readFileSync(path.join(dir, 'Procfile.fly'), 'utf8')).toContain('web: exec bin/web --port 8080\nworker: exec bin/worker\n');
     const toml = parse(readFileSync(path.join(dir, 'fly.toml'), 'utf8')) as Record<string, any>;
     expect([toml.app, toml.primary_region, toml.http_service.internal_port]).toEqual(['acme-prod', 'fra', 8080]);
     expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toContain('FROM golang:1.23-bookworm AS build');

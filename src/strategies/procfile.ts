@@ -1,7 +1,11 @@
 import type { Plan } from '../types.js';
 import type { Strategy } from './types.js';
 
-/** Pinned manager versions, installed with `go install` in a builder stage (module checksums are verified by Go's checksum database). */
+/**
+ * Pinned manager versions, installed with `go install` in a builder stage (module checksums are
+ * verified by Go's checksum database). overmind also gets libnoutempter.so (partials/procfile-manager.ejs):
+ * tmux < 3.6 loses a process's exit in a libutempter signal race and overmind hangs (overmind#182).
+ */
 export const MANAGERS = {
   overmind: { module: 'github.com/DarthSim/overmind/v2', version: 'v2.5.1', needs: ['tmux'] },
   hivemind: { module: 'github.com/DarthSim/hivemind', version: 'v1.1.0', needs: [] as string[] },
@@ -14,9 +18,11 @@ export const procfile: Strategy = {
   summary: 'A Procfile run by overmind (or hivemind), set up for a container: no TTY, no .env overrides, socket in /tmp.',
   oneMachine: true,
   minProcesses: 2,
-  // overmind sleeps 1 s after stopping before it exits: OVERMIND_TIMEOUT = kill_timeout - 2 >= 1.
+  // overmind's stop is its timeout + a fixed 1 s sleep + ~0.2 s (measured 6.2 s for 5 s):
+  // OVERMIND_TIMEOUT = kill_timeout - 2 >= 1 keeps it 0.8 s inside kill_timeout.
   minKillTimeout: 3,
-  // overmind and hivemind handle SIGINT, SIGTERM and SIGHUP; SIGQUIT would kill them outright.
+  // Both stop gracefully on SIGINT and SIGTERM. SIGQUIT kills them outright, and so does SIGHUP
+  // hivemind 1.1.0 (its children are SIGKILLed): never offer either.
   killSignals: ['SIGINT', 'SIGTERM'],
   files: () => [
     { path: 'entrypoint.sh', template: 'procfile/entrypoint.sh.ejs', executable: true },
@@ -28,7 +34,8 @@ export const procfile: Strategy = {
     goBuilderImage: GO_BUILDER_IMAGE,
     managerTimeout: plan.killTimeout - 2,
   }),
-  // hivemind always exits 0, overmind exits 0 when a process exits 0: under Fly's default
-  // on-failure policy the Machine would stay stopped.
+  // hivemind always exits 0; overmind exits 0 when a process exits 0, and when a process whose
+  // Procfile command uses `exec` is killed by a signal (tmux reports no status): under Fly's
+  // default on-failure policy the Machine would stay stopped.
   restartPolicy: () => 'always',
 };

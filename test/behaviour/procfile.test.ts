@@ -1,8 +1,8 @@
 /**
  * Strategy procfile: Procfile.fly read back with foreman's own line grammar and run under real
- * foreman (Debian ruby-foreman). Overmind and hivemind cannot be installed here: entrypoint.sh's
- * settings for them are checked by inspection and by running it against a stub that records the
- * environment and arguments it was exec'd with.
+ * foreman (Debian ruby-foreman); entrypoint.sh run against a stub manager that records the
+ * environment, arguments, working directory and stdin it was exec'd with. The real overmind and
+ * hivemind run in procfile-managers.test.ts.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -55,11 +55,20 @@ describe('Procfile.fly', () => {
       processes.map(([n, c]) => `${n}=${c}`),
     );
     const text = readFileSync(path.join(dir, 'Procfile.fly'), 'utf8');
-    // A process that reads $PORT gets its own PORT in front (8080 is web's): the manager's sh reads it back.
-    const expected = processes.map(([n, c]): [string, string] => (n === 'var' ? [n, `env PORT=8081 sh -c 'exec ${c}'`] : [n, c]));
+    // `exec` in front, so the manager's stop signal reaches the program; a process that reads $PORT
+    // gets its own PORT (8080 is web's) through `env`; a list or a NAME=value prefix keeps the shell,
+    // which execs the last program itself.
+    const expected = processes.map(([n, c]): [string, string] => {
+      if (n === 'var') return [n, `exec env PORT=8081 sh -c 'exec ${c}'`];
+      if (n === 'list') return [n, c];
+      if (n === 'env_prefix') return [n, 'FOO=bar exec bin/worker'];
+      return [n, `exec ${c}`];
+    });
     expect(parseProcfile(text)).toEqual(expected);
     // overmind and hivemind need whitespace after the colon: ^([\w-]+):\s+(.+)$
     for (const [name, command] of expected) expect(text.split('\n')).toContain(`${name}: ${command}`);
+    // Each of these already ends in exec: no "runs under a shell" comment.
+    expect(text).not.toMatch(/^# (env_prefix|list|var):/m);
   });
 });
 
@@ -92,7 +101,7 @@ describe('procfile entrypoint.sh settings for the managers', () => {
     const script = path.join(bin, name);
     writeFileSync(
       script,
-      `#!/usr/bin/env python3\nimport json, os, sys\njson.dump({"pid": os.getpid(), "argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ)}, open(${JSON.stringify(record)}, "w"))\n`,
+      `#!/usr/bin/env python3\nimport json, os, sys\njson.dump({"pid": os.getpid(), "argv": sys.argv[1:], "cwd": os.getcwd(), "stdin": os.readlink("/proc/self/fd/0"), "env": dict(os.environ)}, open(${JSON.stringify(record)}, "w"))\n`,
     );
     chmodSync(script, 0o755);
     return { bin, record };
@@ -103,20 +112,25 @@ describe('procfile entrypoint.sh settings for the managers', () => {
     const text = readFileSync(path.join(dir, 'entrypoint.sh'), 'utf8');
     expect(text).toContain('export OVERMIND_TIMEOUT="${OVERMIND_TIMEOUT:-8}"');
     expect(text).toContain('export OVERMIND_STOP_SIGNALS="${OVERMIND_STOP_SIGNALS:-web=TERM,worker=TERM}"');
-    expect(text).toMatch(/^exec overmind start$/m);
+    expect(text).toMatch(/^exec overmind start <\/dev\/null$/m);
 
     const { bin, record } = stubManager('overmind');
     const socketDir = tempDir('cfm-sock-');
     const socket = path.join(socketDir, 'overmind.sock');
     writeFileSync(socket, 'stale');
+    const shim = path.join(socketDir, 'libnoutempter.so');
+    writeFileSync(shim, ''); // only its path matters to the stub
     const run = start(path.join(dir, 'entrypoint.sh'), [], {
       cwd: socketDir,
-      env: { PATH: `${bin}:${process.env.PATH}`, OVERMIND_SOCKET: socket, OVERMIND_DAEMONIZE: '1' },
+      env: { PATH: `${bin}:${process.env.PATH}`, OVERMIND_SOCKET: socket, OVERMIND_DAEMONIZE: '1', NOUTEMPTER_LIB: shim, LD_PRELOAD: undefined },
     });
     expect(await run.waitExit(10_000)).toMatchObject({ code: 0 });
-    const got = JSON.parse(readFileSync(record, 'utf8')) as { pid: number; argv: string[]; env: Record<string, string> };
+    const got = JSON.parse(readFileSync(record, 'utf8')) as { pid: number; argv: string[]; cwd: string; stdin: string; env: Record<string, string> };
     expect(got.pid).toBe(run.pid); // exec: overmind is the entrypoint's process, Fly's signal reaches it
     expect(got.argv).toEqual(['start']);
+    expect(got.cwd).toBe('/'); // not the app directory: overmind would read its .overmind.env over Fly secrets
+    expect(got.stdin).toBe('/dev/null'); // never a terminal (with a 0x0 one overmind starts only the first process)
+    expect(got.env.LD_PRELOAD).toBe(shim); // the tmux < 3.6 workaround
     expect(got.env).toMatchObject({
       OVERMIND_PROCFILE: path.join(dir, 'Procfile.fly'),
       OVERMIND_SOCKET: socket,
@@ -132,6 +146,16 @@ describe('procfile entrypoint.sh settings for the managers', () => {
     const run2 = start(path.join(dir, 'entrypoint.sh'), [], { cwd: socketDir, env: { PATH: `${bin}:${process.env.PATH}`, OVERMIND_SOCKET: undefined } });
     expect(await run2.waitExit(10_000)).toMatchObject({ code: 0 });
     expect(JSON.parse(readFileSync(record, 'utf8')).env.OVERMIND_SOCKET).toBe('/tmp/overmind.sock');
+
+    // Without the shim at its path, a warning, and overmind still starts; NOUTEMPTER_LIB= turns it off quietly.
+    const missing = path.join(socketDir, 'nowhere', 'libnoutempter.so');
+    const run3 = start(path.join(dir, 'entrypoint.sh'), [], { env: { PATH: `${bin}:${process.env.PATH}`, NOUTEMPTER_LIB: missing, LD_PRELOAD: undefined } });
+    expect(await run3.waitExit(10_000)).toMatchObject({ code: 0 });
+    expect(run3.stderr).toContain(`entrypoint.sh: ${missing} not found: with tmux < 3.6 overmind can miss a crashed process`);
+    expect(JSON.parse(readFileSync(record, 'utf8')).env.LD_PRELOAD).toBeUndefined();
+    const run4 = start(path.join(dir, 'entrypoint.sh'), [], { env: { PATH: `${bin}:${process.env.PATH}`, NOUTEMPTER_LIB: '', LD_PRELOAD: undefined } });
+    expect(await run4.waitExit(10_000)).toMatchObject({ code: 0 });
+    expect(run4.stderr).toBe('');
   });
 
   it('hivemind: Procfile.fly as argument, timeout below kill_timeout', async () => {
@@ -140,9 +164,11 @@ describe('procfile entrypoint.sh settings for the managers', () => {
     const cwd = tempDir('cfm-cwd-');
     const run = start(path.join(dir, 'entrypoint.sh'), [], { cwd, env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(await run.waitExit(10_000)).toMatchObject({ code: 0 });
-    const got = JSON.parse(readFileSync(record, 'utf8')) as { pid: number; argv: string[]; env: Record<string, string> };
+    const got = JSON.parse(readFileSync(record, 'utf8')) as { pid: number; argv: string[]; cwd: string; stdin: string; env: Record<string, string> };
     expect(got.pid).toBe(run.pid);
     expect(got.argv).toEqual([path.join(dir, 'Procfile.fly')]);
     expect(got.env.HIVEMIND_TIMEOUT).toBe('3');
+    expect(got.cwd).toBe('/'); // hivemind loads ./.env from its working directory
+    expect(got.stdin).toBe('/dev/null');
   });
 });
