@@ -258,7 +258,11 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
     for (const s of scripts) {
       for (const b of s.background) {
         const command = s.commands.find((c) => c.line === b)?.text ?? '';
-        if (!MANAGER.test(command)) machineProcs.push({ name: '', command }); // a manager's programs are counted above
+        // A manager's programs are counted above; a job started from a variable ("$@" in a start
+        // function, as the generated bash entrypoint has) is one of the processes named elsewhere,
+        // and a `sleep` is a timer, not a worker.
+        if (MANAGER.test(command) || /^\s*("?\$[@\w{]|sleep\b)/.test(command)) continue;
+        machineProcs.push({ name: '', command });
       }
     }
     const internalPorts = new Set(fly.services.map((s) => s.internalPort));
@@ -287,7 +291,10 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
       const usesEnvPort = commands.some((c) => /\$\{?PORT\b/.test(c)) && fly.env.PORT !== undefined;
       const loopback = ports.find((p) => p.port === svc.internalPort && p.host && /^(127\.0\.0\.1|localhost|\[::1\]|::1)$/.test(p.host));
       if (loopback) out.report('consistency/listen-localhost', fly.file, fly.lines.get(svc.kind === 'http_service' ? 'http_service.internal_port' : `services[${svc.index}].internal_port`) ?? svc.line, `internal_port ${svc.internalPort}: a process binds ${loopback.host}:${loopback.port}`);
-      if (ports.length && !ports.some((p) => p.port === svc.internalPort) && !(usesEnvPort && Number(fly.env.PORT) === svc.internalPort)) {
+      // On a shared Machine a web-like process whose port the command does not say may be the one
+      // listening there: then nothing can be concluded.
+      const unknownListener = !fly.hasProcesses && commands.some((c) => c.trim() && !/^\s*#/.test(c) && listenPorts(c).length === 0 && !WORKER.test(c) && !/^\s*("?\$[@\w{]|sleep\b)/.test(c));
+      if (ports.length && !unknownListener && !ports.some((p) => p.port === svc.internalPort) && !(usesEnvPort && Number(fly.env.PORT) === svc.internalPort)) {
         out.report('consistency/port-mismatch', fly.file, fly.lines.get(svc.kind === 'http_service' ? 'http_service.internal_port' : `services[${svc.index}].internal_port`) ?? svc.line, `internal_port = ${svc.internalPort}, but the processes${svc.groups.length && fly.hasProcesses ? ` of ${svc.groups.join(', ')}` : ''} listen on ${[...new Set(ports.map((p) => p.port))].join(', ')}`);
       }
     }
