@@ -43,6 +43,14 @@ export async function main(argv: string[]): Promise<number> {
     const memory = mergeAnswers(answersFromFlags(flags, dirArg), state?.answers, path.resolve(dirArg));
     let answers = memory.answers;
     const project = detect(dirArg, { procfile: answers.fromProcfile });
+    // A Dockerfile an earlier run created (its hash recorded, no blocks of ours in it) stays ours.
+    let generatedBefore = false;
+    if (project.dockerfile) {
+      // The parser loads only for a project with a Dockerfile of its own.
+      project.dockerfileInfo = (await import('./dockerfile/index.js')).inspectDockerfile(project.dir);
+      generatedBefore = Boolean(state?.files.Dockerfile && project.dockerfileInfo && !project.dockerfileInfo.blocks.final && !project.dockerfileInfo.blocks.stages);
+      if (answers.dockerfile === undefined && generatedBefore) answers = { ...answers, dockerfile: 'create' };
+    }
     const templateDirs = templateDirsFor(answers.templates);
     const interactive = canPrompt(flags);
     // The wizard (and prompts) load only when there is someone to ask: scripts start faster.
@@ -61,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     // Per file: create, identical, regenerate (unedited since our last run), merge (fly.toml) or conflict.
     const dryRun = Boolean(flags.dryRun);
     const policy: ConflictPolicy = flags.force ? 'force' : flags.skip ? 'skip' : 'ask';
-    const last = state ? lastOutput(state, project.dir, (a) => render(makePlan(a, project), project, templateDirsFor(a.templates))) : undefined;
+    const last = state ? lastOutput(state, project.dir, (a) => render(makePlan(generatedBefore && a.dockerfile === undefined ? { ...a, dockerfile: 'create' } : a, project), project, templateDirsFor(a.templates))) : undefined;
     // The base of a conflict's diffs: our exact last output. fly.toml merges against the rebuilt one
     // even when values imported from it (an edited kill_timeout) make its hash differ.
     const base = new Map(last?.verified);

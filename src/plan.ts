@@ -4,6 +4,7 @@ import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './val
 import { STRATEGIES } from './strategies/index.js';
 import { withProjectDefaults } from './import.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
+import { chooseDockerfileMode } from './dockerfile/mode.js';
 import {
   KILL_SIGNALS,
   PROCFILE_MANAGERS,
@@ -75,6 +76,7 @@ export function plan(given: Answers, project: Project): Plan {
     ['--kill-timeout', answers.killTimeout],
     ['--base-image', answers.baseImage],
     ['--procfile-manager', answers.procfileManager],
+    ['--dockerfile', answers.dockerfile],
     ...(answers.processes ?? []).map((v): [string, string] => ['--process', v]),
     ...(answers.ports ?? []).map((v): [string, string] => ['--port', v]),
   ];
@@ -219,6 +221,8 @@ export function plan(given: Answers, project: Project): Plan {
     notes.push(`--base-image ${baseImage}: pin a tag (such as :bookworm-slim) so builds are repeatable`);
   }
 
+  const dockerfile = chooseDockerfileMode({ given: answers.dockerfile, strategy: strategyName, dir: project.dir, dockerfile: project.dockerfileInfo, exists: Boolean(project.dockerfile) }, problems, notes);
+
   if (problems.length || !strategyName) throw new UsageError(problems);
   if (strategyName === 'process-groups') {
     for (const p of processes) {
@@ -242,6 +246,7 @@ export function plan(given: Answers, project: Project): Plan {
     runtime,
     build,
     example,
+    dockerfile,
     notes,
   };
   // The final stage of a compiled runtime copies these instead of the source.

@@ -3,6 +3,7 @@ import { shellQuote } from './escape.js';
 import { DEFAULT_KILL_TIMEOUT } from './plan.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Answers, Plan } from './types.js';
+import { DOCKERFILE_MODE_SUMMARY } from './dockerfile/mode.js';
 import type { FileStatus } from './write.js';
 
 /** What to do after the files are written, for this strategy. */
@@ -51,7 +52,7 @@ export function fileWarnings(statuses: FileStatus[]): string[] {
 }
 
 /** What the user gave (flags, wizard, remembered answers): a value given is repeated even when it equals the default, so the state file matches too. */
-export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | 'http' | 'killSignal' | 'killTimeout' | 'strategy' | 'procfileManager'>;
+export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | 'http' | 'killSignal' | 'killTimeout' | 'strategy' | 'procfileManager' | 'dockerfile'>;
 
 /** The command line that gives the same files (and the same remembered answers) without a single question. */
 export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
@@ -74,6 +75,7 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
   if (given.runtime) args.push('--runtime', plan.runtime);
   if (given.baseImage) args.push('--base-image', plan.baseImage);
   if (given.templates) args.push('--templates', given.templates);
+  if (given.dockerfile === 'keep' || given.dockerfile === 'extend') args.push('--dockerfile', given.dockerfile);
   args.push('--yes');
   return args.map((a, i) => (i < 2 ? a : shellQuote(a))).join(' ');
 }
@@ -91,6 +93,7 @@ export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRu
     const port = p.port === undefined ? 'no port' : `port ${p.port}${p.name === plan.http ? ' (http_service)' : ''}`;
     lines.push(`  ${p.name.padEnd(width)}  ${p.command.padEnd(commandWidth)}  ${pc.dim(port)}`);
   }
+  lines.push('', `Dockerfile: ${pc.cyan(plan.dockerfile)} ${pc.dim(`(${DOCKERFILE_MODE_SUMMARY[plan.dockerfile]})`)}`);
   lines.push('', options.dryRun ? 'Files (would be):' : 'Files:');
   for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${s.path}${actionNote(s)}`);
   if (plan.notes.length) {

@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, write
 import path from 'node:path';
 import { UsageError } from './errors.js';
 import type { RenderedFile } from './render.js';
+import { decideOwnedBlocks } from './dockerfile/merge.js';
 import { sha256, STATE_FILE, type State } from './state.js';
 
 /**
@@ -69,7 +70,7 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
   const statuses: FileStatus[] = [];
   for (const file of files) {
     const found = readExisting(dir, file.path);
-    const status: FileStatus = { ...file, generated: file.content, action: 'create' };
+    const status: FileStatus = { ...file, generated: file.owned ?? file.content, action: 'create' };
     statuses.push(status);
     if (!found) continue;
     status.existing = found.text;
@@ -79,6 +80,8 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
     if (found.text === file.content) {
       status.action = modeOk ? 'identical' : 'update';
       if (!modeOk) status.reason = 'restores the executable bit';
+    } else if (file.owned !== undefined) {
+      decideOwnedBlocks(status, found.text, recorded[file.path]); // the user's Dockerfile, extended
     } else if (recorded[file.path] === sha256(found.text)) {
       status.action = 'update';
       status.reason = 'unchanged since the last run: regenerated';
@@ -89,6 +92,10 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
       status.reason = recorded[file.path]
         ? 'was edited since create-fly-multiproc last wrote it'
         : 'exists and differs from what would be generated';
+    }
+    if (file.replaces && status.action === 'conflict') {
+      status.action = 'overwrite';
+      status.reason = 'replaced, as --dockerfile replace asks';
     }
     if (file.path === 'fly.toml' && status.action !== 'identical') {
       const { groupWarnings, filterProblems } = await import('./flytoml.js');
