@@ -10,6 +10,7 @@ import { render } from '../src/render.js';
 import type { Answers } from '../src/types.js';
 import { resolveConflicts } from '../src/conflicts.js';
 import { decide, writeFiles } from '../src/write.js';
+import { inspectDockerfile } from '../src/dockerfile/index.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'create-fly-multiproc.cjs');
@@ -49,6 +50,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
 /** Generate a project in-process (plan -> render -> write) into dir. */
 export async function generate(dir: string, answers: Omit<Answers, 'dir'>): Promise<void> {
   const project = detect(dir);
+  if (project.dockerfile) project.dockerfileInfo = inspectDockerfile(dir);
   const p = plan({ dir, ...answers }, project);
   const statuses = await resolveConflicts(await decide(p.dir, render(p, project)), { interactive: false, policy: 'force' });
   await writeFiles(p.dir, statuses);

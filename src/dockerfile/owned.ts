@@ -106,7 +106,8 @@ export function applyBlocks(text: string, blocks: Blocks, stagesAt: number): str
   const regions = [...found.regions].sort((a, b) => b.begin - a.begin);
   const have = new Set(regions.map((r) => r.kind));
   if (blocks.final !== undefined && !have.has('final')) {
-    lines = [...lines, ...(lines.length && lines.at(-1) !== '' ? [''] : []), ...blockLines('final')];
+    // One blank line before the block, always: withoutBlocks takes exactly that one away again.
+    lines = [...lines, ...(lines.length ? [''] : []), ...blockLines('final')];
   }
   for (const r of regions) {
     if (blocks[r.kind] !== undefined) {
