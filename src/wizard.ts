@@ -197,6 +197,7 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
     { title: 'replace', value: 'replace', description: `a generated Dockerfile instead of yours, which loses: ${lost}` },
   ];
   const recommended = groups || noShell ? 'keep' : 'extend';
+  out.write(pc.dim(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.\n`));
   return ask<string>(
     {
       type: 'select',

@@ -209,7 +209,7 @@ describe.each(NAMES)('%s', (name) => {
     // dockerfile-utils' diagnostics: none new, except that the user's own ENTRYPOINT/CMD now come
     // before ours in the same stage ("only the last one will have an effect", which is the point:
     // their lines are never edited, ours come last and win).
-    const diagnostics = (text: string) => validate(text).map((d) => d.message).filter((m) => !/^There can only be one (CMD|ENTRYPOINT) instruction/.test(m));
+    const diagnostics = (text: string) => validate(text).map((d) => String(d.message)).filter((m) => !/^There can only be one (CMD|ENTRYPOINT) instruction/.test(m));
     expect(diagnostics(result)).toEqual(diagnostics(original));
 
     // A re-run with the hashes of this run: nothing changes.
