@@ -5,6 +5,7 @@ import { STRATEGIES } from './strategies/index.js';
 import { withProjectDefaults } from './import.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
 import { chooseDockerfileMode } from './dockerfile/mode.js';
+import { excludedFiles } from './dockerfile/dockerignore.js';
 import {
   KILL_SIGNALS,
   PROCFILE_MANAGERS,
@@ -251,5 +252,10 @@ export function plan(given: Answers, project: Project): Plan {
   };
   // The final stage of a compiled runtime copies these instead of the source.
   build.runFiles = STRATEGIES[strategyName].files(result).map((f) => f.path);
+  const ignore = dockerfile === 'extend' ? project.dockerfileInfo?.dockerignore : undefined;
+  const ignored = ignore ? excludedFiles(ignore.text, build.runFiles) : [];
+  if (ignore && ignored.length) {
+    throw new UsageError(`${ignore.file} leaves ${ignored.join(', ')} out of the build context, and the block added to your Dockerfile copies ${ignored.length === 1 ? 'it' : 'them'}: add ${ignored.map((f) => `!${f}`).join(' and ')} at the end of ${ignore.file}, then run again`);
+  }
   return result;
 }

@@ -68,5 +68,14 @@ export function inspectDockerfile(dir: string): DockerfileInfo | undefined {
   } catch {
     return undefined;
   }
-  return inspectDockerfileText(text, dir);
+  const info = inspectDockerfileText(text, dir);
+  for (const file of [`${DOCKERFILE}.dockerignore`, '.dockerignore']) {
+    try {
+      info.dockerignore = { file, text: readFileSync(path.join(dir, file), 'utf8') };
+      break;
+    } catch {
+      // none by this name
+    }
+  }
+  return info;
 }

@@ -35,6 +35,8 @@ export interface DockerfileInfo {
   entrypoint?: EntrypointCheck;
   /** What the file does that a replacement would lose (for the wizard and --dockerfile replace). */
   loses: string[];
+  /** The build context's ignore file (Dockerfile.dockerignore, else .dockerignore), if there is one. */
+  dockerignore?: { file: string; text: string };
 }
 
 /** What the extend templates know about the user's Dockerfile (`userDockerfile` in templates). */
