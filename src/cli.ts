@@ -14,6 +14,7 @@ import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './wr
 import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
 import { answersToRemember, explainRemembered, lastOutput, mergeAnswers, readState, recordedHashes, STATE_FILE, stateStatus } from './state.js';
 import type { Plan } from './types.js';
+import { createdBefore } from './dockerfile/mode.js';
 
 export async function main(argv: string[]): Promise<number> {
   const cmd = program();
@@ -48,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     if (project.dockerfile) {
       // The parser loads only for a project with a Dockerfile of its own.
       project.dockerfileInfo = (await import('./dockerfile/index.js')).inspectDockerfile(project.dir);
-      generatedBefore = Boolean(state?.files.Dockerfile && project.dockerfileInfo && !project.dockerfileInfo.blocks.final && !project.dockerfileInfo.blocks.stages);
+      generatedBefore = createdBefore(state?.files, project.dockerfileInfo);
       if (answers.dockerfile === undefined && generatedBefore) answers = { ...answers, dockerfile: 'create' };
     }
     const templateDirs = templateDirsFor(answers.templates);

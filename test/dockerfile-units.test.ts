@@ -6,6 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { excludedFiles } from '../src/dockerfile/dockerignore.js';
+import { inspectDockerfile } from '../src/dockerfile/index.js';
+import { detect } from '../src/detect.js';
+import { plan } from '../src/plan.js';
 import { checkEntrypoint, expand, familyOfImage, readDockerfile } from '../src/dockerfile/parse.js';
 import { applyBlocks, findBlocks, withoutBlocks } from '../src/dockerfile/owned.js';
 import { cleanupTemps, hashTree, projectWith, ROOT, runCli } from './helpers.js';
@@ -67,6 +70,14 @@ describe('checkEntrypoint on forms beyond the corpus', () => {
   it('WORKDIR from a build argument without a value is unknown, and the block then finds entrypoint.sh through a shell', () => {
     const facts = readDockerfile('FROM debian:12\nARG APP\nWORKDIR $APP\n');
     expect(facts.workdir).toBeUndefined();
+  });
+});
+
+describe('what cannot be extended is an error, never a silent replacement', () => {
+  it('an escape directive other than \\ (the block continues lines with \\)', () => {
+    const dir = projectWith({ Dockerfile: '# escape=`\nFROM debian:12\nRUN echo a `\n  b\n' });
+    const project = { ...detect(dir), dockerfileInfo: inspectDockerfile(dir) };
+    expect(() => plan({ dir, strategy: 'bash', processes: ['a=x', 'b=y'], yes: true }, project)).toThrow(/Dockerfile: its escape directive \(# escape=`\)/);
   });
 });
 

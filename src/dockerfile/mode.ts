@@ -39,6 +39,15 @@ export interface DockerfileInfo {
   dockerignore?: { file: string; text: string };
 }
 
+/**
+ * An earlier run created this Dockerfile: fly-multiproc.json has its hash and it has no blocks of
+ * ours. It then stays ours (mode create: regenerated when unedited, a conflict when edited), as it
+ * was before this tool learned to keep Dockerfiles.
+ */
+export function createdBefore(recorded: Readonly<Record<string, string>> | undefined, info: DockerfileInfo | undefined): boolean {
+  return Boolean(recorded?.[info?.file ?? 'Dockerfile'] && info && !info.blocks.final && !info.blocks.stages);
+}
+
 /** What the extend templates know about the user's Dockerfile (`userDockerfile` in templates). */
 export interface UserDockerfile {
   /** The final stage's USER as written, when it is not root: the block installs as root and switches back to it. */
@@ -95,7 +104,9 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
     return 'create';
   }
   if (!strategy) return 'keep'; // an invalid --strategy is reported already
-  if (!info) throw new Error('internal: the Dockerfile was not inspected before planning (call inspectDockerfile)');
+  // Not inspected (a caller of plan() that skipped inspectDockerfile; the CLI never does): the file is
+  // then treated as before this tool kept Dockerfiles: a generated one, a conflict if it differs.
+  if (!info) return given === 'replace' ? 'replace' : 'create';
   const mode: DockerfileMode = (given as DockerfileMode | undefined) ?? (strategy === 'process-groups' ? 'keep' : 'extend');
   const how = given === undefined ? ` (the default for the ${strategy ?? 'process-groups'} strategy with a Dockerfile of your own)` : '';
   if (mode === 'extend') {
@@ -108,6 +119,10 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
       return mode;
     }
     const facts = info.facts;
+    if (facts.escape !== '\\') {
+      problems.push(`${info.file}: its escape directive (# escape=${facts.escape}) changes how lines continue, and the block is written with \\ continuations: remove the directive, or pass --dockerfile replace for a generated Dockerfile`);
+      return mode;
+    }
     if (facts.family === 'none') {
       problems.push(
         `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${strategy === 'process-groups' ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,

@@ -58,6 +58,8 @@ export interface DockerfileFacts {
   cmd?: CommandForm;
   /** The file uses CRLF line endings. */
   crlf: boolean;
+  /** The escape character (`# escape=` directive; `\\` by default). */
+  escape: string;
 }
 
 export class DockerfileError extends Error {}
@@ -254,6 +256,7 @@ export function readDockerfile(text: string): DockerfileFacts {
     ...(last.entrypoint ? { entrypoint: last.entrypoint } : {}),
     ...(last.cmd ? { cmd: last.cmd } : {}),
     crlf: /\r\n/.test(text),
+    escape: dockerfile.getEscapeCharacter(),
   };
 }
 
