@@ -5,8 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DockerfileParser } from 'dockerfile-ast';
-import { checkEntrypoint, describeDockerfile, DockerfileError, readDockerfile } from './parse.js';
+import { checkEntrypoint, describeDockerfile, DockerfileError, parseDockerfile, readDockerfile } from './parse.js';
 import { blocksOf, findBlocks, splitLines, withoutBlocks } from './owned.js';
 import type { DockerfileInfo } from './mode.js';
 
@@ -32,7 +31,7 @@ function projectFileReader(dir: string): (rel: string) => string | undefined {
 
 /** Where a new build-stages block goes: before the final FROM and the comment lines right above it. */
 function stagesInsertionLine(text: string): number {
-  const froms = DockerfileParser.parse(text).getFROMs();
+  const froms = parseDockerfile(text).getFROMs();
   const last = froms.at(-1);
   if (!last) return 0;
   const lines = splitLines(text);
@@ -50,9 +49,10 @@ export function inspectDockerfileText(text: string, dir: string, file = DOCKERFI
   try {
     const facts = readDockerfile(userText);
     info.facts = facts;
-    info.stagesAt = stagesInsertionLine(text);
     info.entrypoint = checkEntrypoint(facts, file, projectFileReader(dir));
     info.loses = describeDockerfile(facts, userText);
+    // After the readers of userText: without blocks of ours it is the same text, parsed once.
+    if (!info.blocks.stages) info.stagesAt = stagesInsertionLine(text);
   } catch (error) {
     if (!(error instanceof DockerfileError)) throw error;
     info.error = `${file}: ${error.message}`;

@@ -64,6 +64,13 @@ export interface DockerfileFacts {
 
 export class DockerfileError extends Error {}
 
+/** dockerfile-ast takes ~100 ms per parse of a fly launch Dockerfile here: one parse per text, shared by the readers below. */
+let lastParse: { text: string; parsed: ReturnType<typeof DockerfileParser.parse> } | undefined;
+export function parseDockerfile(text: string): ReturnType<typeof DockerfileParser.parse> {
+  if (lastParse?.text !== text) lastParse = { text, parsed: DockerfileParser.parse(text) };
+  return lastParse.parsed;
+}
+
 /** $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:+x} as the Dockerfile frontend expands them; undefined when a variable is unknown. */
 export function expand(text: string, vars: ReadonlyMap<string, string>): string | undefined {
   let unknown = false;
@@ -129,7 +136,7 @@ function commandForm(instruction: Instruction, lines: string[]): CommandForm {
 
 /** Read a Dockerfile's text. Throws DockerfileError when it has no FROM. */
 export function readDockerfile(text: string): DockerfileFacts {
-  const dockerfile = DockerfileParser.parse(text);
+  const dockerfile = parseDockerfile(text);
   const lines = text.split(/\r?\n/);
   const globals = new Map<string, string>();
   for (const arg of dockerfile.getInitialARGs() as Arg[]) {
@@ -344,7 +351,7 @@ export function checkEntrypoint(facts: DockerfileFacts, file: string, readProjec
 
 /** What `--dockerfile replace` would throw away, in a few words (for the wizard and messages). */
 export function describeDockerfile(facts: DockerfileFacts, text: string): string[] {
-  const dockerfile = DockerfileParser.parse(text);
+  const dockerfile = parseDockerfile(text);
   const packages = new Set<string>();
   const steps: string[] = [];
   for (const instruction of dockerfile.getInstructions()) {
