@@ -10,7 +10,6 @@ import { render } from '../src/render.js';
 import type { Answers } from '../src/types.js';
 import { resolveConflicts } from '../src/conflicts.js';
 import { decide, writeFiles } from '../src/write.js';
-import { inspectDockerfile } from '../src/dockerfile/index.js';
 import { createdBefore } from '../src/dockerfile/mode.js';
 import { recordedHashes } from '../src/state.js';
 
@@ -56,7 +55,8 @@ const generated = new Map<string, Record<string, string>>();
 export async function generate(dir: string, answers: Omit<Answers, 'dir'>): Promise<void> {
   const project = detect(dir);
   const recorded = generated.get(path.resolve(dir));
-  if (project.dockerfile) project.dockerfileInfo = inspectDockerfile(dir);
+  // As in the CLI: the parser loads only for a project with a Dockerfile.
+  if (project.dockerfile) project.dockerfileInfo = (await import('../src/dockerfile/index.js')).inspectDockerfile(dir);
   const ours = answers.dockerfile === undefined && createdBefore(recorded, project.dockerfileInfo);
   const p = plan({ dir, ...answers, ...(ours ? { dockerfile: 'create' } : {}) }, project);
   const statuses = await resolveConflicts(await decide(p.dir, render(p, project), recorded ? { state: { answers: {}, files: recorded } } : {}), { interactive: false, policy: 'force' });
