@@ -65,6 +65,20 @@ const checkApart = {
   },
 };
 
+/**
+ * The Dockerfile parser (dockerfile-ast and the language-server types it needs) is as big as the rest
+ * of the bundle and only a project with a Dockerfile of its own needs it: src/dockerfile/index.ts goes
+ * into dist/dockerfile.cjs, which cli.ts loads (`await import('./dockerfile/index.js')`) only then.
+ */
+const dockerfileApart = {
+  name: 'dockerfile-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/dockerfile\/index\.js$/ }, () => ({ path: 'dockerfile', namespace: 'dockerfile-apart' }));
+    b.onResolve({ filter: /^\.\/dockerfile\.cjs$/ }, () => ({ path: './dockerfile.cjs', external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'dockerfile-apart' }, () => ({ contents: "module.exports = require('./dockerfile.cjs');", loader: 'js' }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -82,7 +96,8 @@ await build({
   outfile: 'dist/index.cjs',
   define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__cfmImportMetaUrl' },
   banner: { js: "const __cfmImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyBuiltins, promptsApart, checkApart],
+  plugins: [lazyBuiltins, promptsApart, checkApart, dockerfileApart],
 });
 await build({ ...common, entryPoints: ['src/check/main.ts'], outfile: 'dist/check.cjs' });
+await build({ ...common, entryPoints: ['src/dockerfile/index.ts'], outfile: 'dist/dockerfile.cjs' });
 await build({ ...common, entryPoints: ['prompts'], outfile: 'dist/prompts.cjs' });

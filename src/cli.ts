@@ -15,6 +15,7 @@ import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './wr
 import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
 import { answersToRemember, explainRemembered, lastOutput, mergeAnswers, PENDING_FILE, readState, recordedHashes, STATE_FILE, stateStatus } from './state.js';
 import type { Plan } from './types.js';
+import { createdBefore } from './dockerfile/mode.js';
 
 export async function main(argv: string[]): Promise<number> {
   const cmd = program();
@@ -54,6 +55,14 @@ export async function main(argv: string[]): Promise<number> {
     const project = detect(dirArg, { procfile: answers.fromProcfile });
     // Templates are code: ones named by the checkout (not on this command line) are announced before they run.
     if (memory.fromState.includes('--templates')) process.stderr.write(`note: using templates from ${printable(answers.templates ?? '')}, remembered in ${STATE_FILE}: templates are code and run with your permissions (pass --templates to choose others)\n`);
+    // A Dockerfile an earlier run created (its hash recorded, no blocks of ours in it) stays ours.
+    let generatedBefore = false;
+    if (project.dockerfile) {
+      // The parser loads only for a project with a Dockerfile of its own.
+      project.dockerfileInfo = (await import('./dockerfile/index.js')).inspectDockerfile(project.dir);
+      generatedBefore = createdBefore(state?.files, project.dockerfileInfo);
+      if (answers.dockerfile === undefined && generatedBefore) answers = { ...answers, dockerfile: 'create' };
+    }
     const templateDirs = templateDirsFor(answers.templates);
     const interactive = canPrompt(flags);
     // The wizard (and prompts) load only when there is someone to ask: scripts start faster.
@@ -73,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     // Per file: create, identical, regenerate (unedited since our last run), merge (fly.toml) or conflict.
     const dryRun = Boolean(flags.dryRun);
     const policy: ConflictPolicy = flags.force ? 'force' : flags.skip ? 'skip' : 'ask';
-    const last = state ? lastOutput(state, project.dir, (a) => render(makePlan(a, project), project, templateDirsFor(a.templates))) : undefined;
+    const last = state ? lastOutput(state, project.dir, (a) => render(makePlan(generatedBefore && a.dockerfile === undefined ? { ...a, dockerfile: 'create' } : a, project), project, templateDirsFor(a.templates))) : undefined;
     // The base of a conflict's diffs: our exact last output. fly.toml merges against the rebuilt one
     // even when values imported from it (an edited kill_timeout) make its hash differ.
     const base = new Map(last?.verified);

@@ -61,7 +61,7 @@ export async function resolveConflicts(statuses: FileStatus[], options: ResolveO
           name: 'choice',
           message: `${status.path}: what should happen to it?`,
           choices: [
-            ...(status.unmergeable ? [] : [{ title: 'overwrite', value: 'overwrite', description: status.path === 'fly.toml' && status.content !== status.generated ? 'update the keys this tool owns, keep the rest of your file' : 'replace your file with the new one' }]),
+            ...(status.unmergeable ? [] : [{ title: 'overwrite', value: 'overwrite', description: status.owned !== undefined ? 'rewrite the create-fly-multiproc block, keep your lines' : status.path === 'fly.toml' && status.content !== status.generated ? 'update the keys this tool owns, keep the rest of your file' : 'replace your file with the new one' }]),
             { title: 'skip', value: 'skip', description: 'keep your file as it is' },
             { title: 'show diff', value: 'diff', description: 'what you changed, and what this run would change' },
             ...(status.unmergeable ? [] : [{ title: 'overwrite all', value: 'all', description: remaining ? `this file and the ${remaining} other conflicting file${remaining === 1 ? '' : 's'}` : 'this file (it is the last one)' }]),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { DOCKERFILE_MODES } from './dockerfile/mode.js';
 import { KILL_SIGNALS, PROCFILE_MANAGERS, RUNTIMES, STRATEGY_NAMES, type Answers } from './types.js';
 
 declare const __VERSION__: string | undefined;
@@ -60,6 +61,7 @@ export interface Flags {
   /** --example / --no-example: undefined when neither is given (a remembered value then applies). */
   example?: boolean;
   prune?: boolean;
+  dockerfile?: string;
 }
 
 /** Every wizard question is also a flag. */
@@ -78,6 +80,7 @@ export function program(): Command {
     .option('--kill-timeout <seconds>', 'seconds Fly waits after kill_signal (default 5, max 300)')
     .option('--base-image <image>', 'base image of the final stage (default fits the runtime)')
     .addOption(new Option('--runtime <name>', 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)').choices(RUNTIMES as unknown as string[]))
+    .addOption(new Option('--dockerfile <mode>', 'your existing Dockerfile: keep it (default for process-groups), extend it with a marked block (default for the others), or replace it with a generated one').choices(DOCKERFILE_MODES as unknown as string[]))
     .option('--from-procfile <path>', 'take the processes from this Procfile, relative to the project directory (default: Procfile.prod or Procfile in the project, if any)')
     .option('--procfile-manager <name>', `${PROCFILE_MANAGERS.join(' or ')} (default overmind)`)
     .option('--example', 'write the built-in example program and its two processes (default with --yes in an empty directory; remembered)')
@@ -120,6 +123,7 @@ export function answersFromFlags(flags: Flags, dir: string): Answers {
     yes: flags.yes,
     templates: flags.templates,
     example: flags.example,
+    dockerfile: flags.dockerfile,
   };
 }
 

@@ -6,6 +6,8 @@ import { listening, withProjectDefaults } from './import.js';
 import { parseGoDuration } from './flytoml-rules.js';
 import { shellJoin } from './escape.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
+import { chooseDockerfileMode } from './dockerfile/mode.js';
+import { excludedFiles } from './dockerfile/dockerignore.js';
 import {
   KILL_SIGNALS,
   PROCFILE_MANAGERS,
@@ -77,6 +79,7 @@ export function plan(given: Answers, project: Project): Plan {
     ['--kill-timeout', answers.killTimeout],
     ['--base-image', answers.baseImage],
     ['--procfile-manager', answers.procfileManager],
+    ['--dockerfile', answers.dockerfile],
     ...(answers.processes ?? []).map((v): [string, string] => ['--process', v]),
     ...(answers.ports ?? []).map((v): [string, string] => ['--port', v]),
   ];
@@ -286,6 +289,8 @@ export function plan(given: Answers, project: Project): Plan {
     notes.push(`--base-image ${baseImage}: pin a tag (such as :bookworm-slim) so builds are repeatable`);
   }
 
+  const dockerfile = chooseDockerfileMode({ given: answers.dockerfile, strategy: strategyName, dir: project.dir, dockerfile: project.dockerfileInfo, exists: Boolean(project.dockerfile) }, problems, notes);
+
   if (problems.length || !strategyName) throw new UsageError(problems);
 
   // PORT: with process groups, fly.toml's [env] for the web process (each group has its own
@@ -322,9 +327,15 @@ export function plan(given: Answers, project: Project): Plan {
     runtime,
     build,
     example,
+    dockerfile,
     notes,
   };
   // The final stage of a compiled runtime copies these instead of the source.
   build.runFiles = STRATEGIES[strategyName].files(result).map((f) => f.path);
+  const ignore = dockerfile === 'extend' ? project.dockerfileInfo?.dockerignore : undefined;
+  const ignored = ignore ? excludedFiles(ignore.text, build.runFiles) : [];
+  if (ignore && ignored.length) {
+    throw new UsageError(`${ignore.file} leaves ${ignored.join(', ')} out of the build context, and the block added to your Dockerfile copies ${ignored.length === 1 ? 'it' : 'them'}: add ${ignored.map((f) => `!${f}`).join(' and ')} at the end of ${ignore.file}, then run again`);
+  }
   return result;
 }

@@ -8,6 +8,7 @@ import { readRegular } from './fs-safe.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { GeneratedFile } from './strategies/index.js';
 import { templateContext, type TemplateContext } from './template-context.js';
+import { applyBlocks, serializeBlocks } from './dockerfile/owned.js';
 import { STRATEGY_NAMES, type Plan, type Project } from './types.js';
 
 export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
@@ -27,15 +28,26 @@ export interface RenderedFile {
   template?: string;
   /** A user template (the file's own, or a partial it included) took part in it. */
   custom?: boolean;
+  /** Only part of the file is ours (the blocks in a user's Dockerfile): that part, which is what fly-multiproc.json hashes. */
+  owned?: string;
+  /** The user asked for this file to replace theirs (--dockerfile replace): no conflict. */
+  replaces?: boolean;
 }
+
+/** The blocks added to a user's own Dockerfile (--dockerfile extend). */
+const EXTEND_FINAL = 'partials/extend-final.ejs';
+const EXTEND_STAGES = 'partials/extend-stages.ejs';
 
 /** The files every strategy writes, then the strategy's own, then the example program. */
 export function filesFor(plan: Plan): GeneratedFile[] {
+  // The user's own Dockerfile (keep, extend) builds from their own build context: no .dockerignore
+  // of ours; kept as it is, process groups run without entrypoint.sh.
+  const own = plan.dockerfile === 'keep' || plan.dockerfile === 'extend';
   const files: GeneratedFile[] = [
-    { path: 'Dockerfile', template: 'Dockerfile.ejs' },
-    { path: '.dockerignore', template: 'dockerignore.ejs' },
+    ...(plan.dockerfile === 'keep' ? [] : [{ path: 'Dockerfile', template: plan.dockerfile === 'extend' ? EXTEND_FINAL : 'Dockerfile.ejs' }]),
+    ...(own ? [] : [{ path: '.dockerignore', template: 'dockerignore.ejs' }]),
     { path: 'fly.toml', template: 'fly.toml.ejs' },
-    ...STRATEGIES[plan.strategy].files(plan),
+    ...(plan.dockerfile === 'keep' && plan.strategy === 'process-groups' ? [] : STRATEGIES[plan.strategy].files(plan)),
   ];
   if (plan.example) files.push({ path: 'server.js', template: 'example/server.js.ejs' });
   return files;
@@ -316,7 +328,14 @@ export function render(plan: Plan, project: Project, templateDirs: readonly stri
   try {
     return files.map((f) => {
       const { content, file, custom } = renderer.renderFile(f.template);
-      return { path: f.path, content, executable: f.executable ?? false, template: file, custom };
+      if (f.template === EXTEND_FINAL && project.dockerfileInfo) {
+        // The user's Dockerfile with our blocks in it; `owned` is what we generated (hashed, compared on a re-run).
+        const stages = renderer.renderFile(EXTEND_STAGES);
+        const blocks = { ...(stages.content.trim() ? { stages: stages.content.trimEnd() } : {}), final: content.trimEnd() };
+        const info = project.dockerfileInfo;
+        return { path: f.path, content: applyBlocks(info.text, blocks, info.stagesAt), owned: serializeBlocks(blocks), executable: false, template: file, custom: custom || stages.custom };
+      }
+      return { path: f.path, content, executable: f.executable ?? false, template: file, custom, ...(f.path === 'Dockerfile' && plan.dockerfile === 'replace' ? { replaces: true } : {}) };
     });
   } catch (error) {
     if (error instanceof TemplateError) {

@@ -3,6 +3,7 @@ import { printable, shellWordForDisplay } from './escape.js';
 import { DEFAULT_KILL_TIMEOUT } from './plan.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Answers, Plan } from './types.js';
+import { DOCKERFILE_MODE_SUMMARY } from './dockerfile/mode.js';
 import type { FileStatus } from './write.js';
 
 /** What to do after the files are written, for this strategy. */
@@ -56,7 +57,7 @@ export function fileWarnings(statuses: FileStatus[]): string[] {
 }
 
 /** What the user gave (flags, wizard, remembered answers): a value given is repeated even when it equals the default, so the state file matches too. */
-export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | 'http' | 'killSignal' | 'killTimeout' | 'strategy' | 'procfileManager'>;
+export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | 'http' | 'killSignal' | 'killTimeout' | 'strategy' | 'procfileManager' | 'dockerfile'>;
 
 /** The command line that gives the same files (and the same remembered answers) without a single question. */
 export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
@@ -79,6 +80,7 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
   if (given.runtime) args.push('--runtime', plan.runtime);
   if (given.baseImage) args.push('--base-image', plan.baseImage);
   if (given.templates) args.push('--templates', given.templates);
+  if (given.dockerfile === 'keep' || given.dockerfile === 'extend') args.push('--dockerfile', given.dockerfile);
   args.push('--yes');
   return args.map((a, i) => (i < 2 ? a : shellWordForDisplay(a))).join(' ');
 }
@@ -106,6 +108,7 @@ export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRu
   });
   const unreachable = noPublicProcess(plan);
   if (unreachable) lines.push('', `${pc.yellow('!')} ${pc.yellow(printable(unreachable))}`);
+  lines.push('', `Dockerfile: ${pc.cyan(plan.dockerfile)} ${pc.dim(`(${DOCKERFILE_MODE_SUMMARY[plan.dockerfile]})`)}`);
   lines.push('', options.dryRun ? 'Files (would be):' : 'Files:');
   for (const s of statuses) lines.push(`  ${colourAction(s.action)} ${printable(s.path)}${actionNote(s)}`);
   if (plan.notes.length) {

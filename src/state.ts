@@ -33,6 +33,7 @@ export const REMEMBERED = [
   'procfileManager',
   'templates',
   'example',
+  'dockerfile',
 ] as const;
 export type RememberedKey = (typeof REMEMBERED)[number];
 export type RememberedAnswers = Partial<Pick<Answers, RememberedKey>>;
@@ -53,6 +54,7 @@ export const FLAG_OF: Record<RememberedKey, string> = {
   runtime: '--runtime',
   templates: '--templates',
   fromProcfile: '--from-procfile',
+  dockerfile: '--dockerfile',
 };
 const LISTS = new Set<RememberedKey>(['processes', 'ports']);
 /** Paths: given relative to the working directory, remembered relative to the project, so a re-run from anywhere finds them. (--from-procfile is relative to the project already.) */
@@ -252,6 +254,9 @@ export function answersToRemember(answers: Answers, plan: Plan, inert: Remembere
     (out as Record<string, unknown>)[key] = value;
   }
   out.app = plan.app;
+  // A Dockerfile we generated (or replaced) is known by its hash and stays ours on a re-run (cli.ts):
+  // replace must not be repeated over later edits, and create needs no remembering.
+  if (out.dockerfile === 'create' || out.dockerfile === 'replace') delete out.dockerfile;
   if (plan.example) {
     out.example = true;
   } else delete out.example;
@@ -280,7 +285,7 @@ export function lastOutput(state: State, projectDir: string, renderAnswers: (ans
   }
   for (const f of files) {
     candidate.set(f.path, f.content);
-    if (ourHash(state, f.path, sha256(f.content))) verified.set(f.path, f.content);
+    if (ourHash(state, f.path, sha256(f.owned ?? f.content))) verified.set(f.path, f.content);
   }
   return { verified, candidate };
 }

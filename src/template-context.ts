@@ -6,7 +6,8 @@
 import { escape, type Escape } from './escape.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { GeneratedFile } from './strategies/index.js';
-import type { Plan, PlannedProcess, Project, StrategyName } from './types.js';
+import type { Plan, PlannedProcess, Project, ProjectFacts, StrategyName } from './types.js';
+import { userDockerfileContext, type UserDockerfile } from './dockerfile/mode.js';
 
 /** What a template knows about the strategy itself. */
 export interface StrategyInfo {
@@ -48,7 +49,7 @@ export interface TemplateContext {
   /** The validated plan: what the user asked for, normalised. */
   plan: Plan;
   /** What was found in the target directory. */
-  project: Project;
+  project: ProjectFacts;
   /** The processes in the order given (same as plan.processes). */
   processes: PlannedProcess[];
   strategy: StrategyInfo;
@@ -68,6 +69,8 @@ export interface TemplateContext {
   packages: string[];
   /** Generated files that must be executable, relative to the project directory. */
   executables: string[];
+  /** With --dockerfile extend: what the user's own Dockerfile has (USER, WORKDIR, ENTRYPOINT, base family); undefined otherwise. */
+  userDockerfile: UserDockerfile | undefined;
   /** Escaping helpers, one per target format. */
   esc: Escape;
 }
@@ -76,9 +79,11 @@ export interface TemplateContext {
 export function templateContext(plan: Plan, project: Project, files: readonly GeneratedFile[]): TemplateContext {
   const strategy = STRATEGIES[plan.strategy];
   const httpProcess = plan.processes.find((p) => p.name === plan.http);
-  const alpine = /(^|[/:_-])alpine/.test(plan.baseImage);
+  // Extending the user's Dockerfile: the family of their final stage's base image decides apk vs apt-get.
+  const userDockerfile = plan.dockerfile === 'extend' && project.dockerfileInfo ? userDockerfileContext(project.dockerfileInfo) : undefined;
+  const alpine = userDockerfile ? userDockerfile.family === 'alpine' : /(^|[/:_-])alpine/.test(plan.baseImage);
   const packages = strategy.aptPackages(plan);
-  if (plan.strategy !== 'process-groups' && alpine) packages.unshift('bash');
+  if ((plan.strategy !== 'process-groups' || userDockerfile) && alpine) packages.unshift('bash');
   return {
     plan,
     project,
@@ -94,5 +99,6 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
     packages,
     executables: files.filter((f) => f.executable).map((f) => f.path),
     esc: escape,
+    userDockerfile,
   };
 }

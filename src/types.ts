@@ -1,5 +1,6 @@
 import type { FlyTomlImport, ProcfileImport } from './import.js';
 import type { Build, RuntimeFacts } from './runtimes.js';
+import type { DockerfileInfo, DockerfileMode } from './dockerfile/mode.js';
 
 export const STRATEGY_NAMES = ['process-groups', 'bash', 'supervisord', 'procfile'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -40,10 +41,12 @@ export interface Answers {
   example?: boolean;
   /** --templates: a directory of templates that replace or add to the built-in ones (as given, relative to the working directory). */
   templates?: string;
+  /** --dockerfile: keep, extend, create or replace the project's Dockerfile. */
+  dockerfile?: string;
 }
 
-/** What detect() learned about the target directory. */
-export interface Project {
+/** What detect() learned about the target directory (what templates see as `project`). */
+export interface ProjectFacts {
   dir: string;
   exists: boolean;
   /** No entries other than .git and editor/OS litter. */
@@ -60,8 +63,14 @@ export interface Project {
   procfile?: ProcfileImport;
   /** An existing fly.toml: app, region, stop settings and [processes] to keep as defaults. */
   flyToml?: FlyTomlImport;
-  /** A Dockerfile exists already (replaced only with --force). */
+  /** A Dockerfile exists already. */
   dockerfile?: boolean;
+}
+
+/** The project as the pipeline sees it: detect()'s facts, and the project's own Dockerfile once inspected. */
+export interface Project extends ProjectFacts {
+  /** That Dockerfile, read by inspectDockerfile (src/dockerfile) before planning: only when it exists. */
+  dockerfileInfo?: DockerfileInfo;
 }
 
 export interface PlannedProcess {
@@ -116,6 +125,8 @@ export interface Plan {
   build: Build;
   /** Scaffold the built-in example program too. */
   example: boolean;
+  /** What happens to the Dockerfile: keep or extend the user's, create one, or replace the user's (asked for by name). */
+  dockerfile: DockerfileMode;
   /** Things the user should know about the plan (shown in the summary). */
   notes: string[];
 }

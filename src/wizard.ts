@@ -111,7 +111,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   const facts = [exampleOpen ? 'an empty directory' : runtimeFact(answers.example)];
   if (project.procfile) facts.push(path.basename(project.procfile.file));
   if (project.flyToml) facts.push(`fly.toml${project.flyToml.app ? ` (app ${project.flyToml.app})` : ''}`);
-  if (project.dockerfile) facts.push('a Dockerfile (kept unless you choose to overwrite it)');
+  if (project.dockerfile) facts.push('a Dockerfile (kept or extended; replaced only if you choose so)');
   if (detected.length) facts.push(`processes found: ${detected.map((p) => p.name).join(', ')}`);
   out.write(pc.dim(`${wizardLine(`Detected in ${project.dir}: ${facts.join('; ')}`)}\n\n`));
 
@@ -242,6 +242,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
     );
     if (region.trim()) answers.region = region.trim();
   }
+  if (project.dockerfileInfo && answers.dockerfile === undefined) answers.dockerfile = await askDockerfile(answers.strategy, project, out);
   if (answers.strategy === 'procfile' && answers.procfileManager === undefined) {
     answers.procfileManager = await ask<string>(
       {
@@ -258,6 +259,37 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
     );
   }
   return answers;
+}
+
+/** What to do with the project's own Dockerfile; replace says what it would lose. */
+async function askDockerfile(strategy: string | undefined, project: Project, out: WizardOutput): Promise<string> {
+  const info = project.dockerfileInfo!;
+  const groups = strategy === 'process-groups';
+  const noShell = info.facts?.family === 'none';
+  const lost = info.loses.length ? info.loses.join('; ') : 'whatever it does that the generated one does not';
+  const choices = [
+    {
+      title: 'keep',
+      value: 'keep',
+      description: groups
+        ? `unchanged: Fly runs each group's command through your ENTRYPOINT${info.entrypoint && info.entrypoint.verdict !== 'none' && info.entrypoint.verdict !== 'passes' ? ` (check it: ${info.entrypoint.message})` : ''}`
+        : 'unchanged: you wire entrypoint.sh in yourself',
+    },
+    ...(noShell ? [] : [{ title: 'extend', value: 'extend', description: `every line of yours kept; a marked block at the end of the final stage installs what ${strategy} needs and makes entrypoint.sh the ENTRYPOINT` }]),
+    { title: 'replace', value: 'replace', description: `a generated Dockerfile instead of yours, which loses: ${lost}` },
+  ];
+  const recommended = groups || noShell ? 'keep' : 'extend';
+  out.write(pc.dim(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.\n`));
+  return ask<string>(
+    {
+      type: 'select',
+      message: `Your Dockerfile (${info.file}): what should happen to it?`,
+      hint: `recommended: ${recommended}`,
+      choices: choices.map((c) => ({ ...c, title: c.value === recommended ? `${c.title} ${pc.green('(recommended)')}` : c.title })),
+      initial: choices.findIndex((c) => c.value === recommended),
+    },
+    out,
+  );
 }
 
 /** Ask before writing: yes to write, no (or Ctrl-C) to cancel. */

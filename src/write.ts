@@ -8,6 +8,7 @@ import path from 'node:path';
 import { FileError, fileErrorOf, isErrno, UsageError } from './errors.js';
 import { kindOf, leftoverTemps, lstatInside, makeParentDirs, osCall, readProjectFile, readRegular, removeCreatedDirs, removeQuietly, shownPath, writeTemp } from './fs-safe.js';
 import type { RenderedFile } from './render.js';
+import { decideOwnedBlocks } from './dockerfile/merge.js';
 import { ourHash, PENDING_FILE, pendingJournal, sha256, STATE_FILE, type State } from './state.js';
 
 /**
@@ -89,7 +90,7 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
   const statuses: FileStatus[] = [];
   for (const file of files) {
     const found = readExisting(dir, file.path);
-    const status: FileStatus = { ...file, generated: file.content, action: 'create' };
+    const status: FileStatus = { ...file, generated: file.owned ?? file.content, action: 'create' };
     statuses.push(status);
     if (!found) continue;
     status.existing = found.text;
@@ -107,6 +108,8 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
     } else if (found.text === file.content) {
       status.action = modeOk ? 'identical' : 'update';
       if (!modeOk) status.reason = 'restores the executable bit';
+    } else if (file.owned !== undefined) {
+      decideOwnedBlocks(status, found.text, recorded[file.path]); // the user's Dockerfile, extended
     } else if (ours(file.path, found.text)) {
       status.action = 'update';
       status.reason = 'unchanged since the last run: regenerated';
@@ -117,6 +120,10 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
       status.reason = recorded[file.path]
         ? 'was edited since create-fly-multiproc last wrote it'
         : 'exists and differs from what would be generated';
+    }
+    if (file.replaces && status.action === 'conflict') {
+      status.action = 'overwrite';
+      status.reason = 'replaced, as --dockerfile replace asks';
     }
     if (file.path === 'fly.toml') await checkFlyToml(status, found.text);
   }

@@ -120,19 +120,39 @@ describe('the built CLI', () => {
 
   it('an existing file that differs stops the run before anything is written', async () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+    writeFileSync(path.join(dir, 'entrypoint.sh'), '#!/bin/sh\nexec "$@"\n');
     const before = hashTree(dir);
     const args = [dir, '--strategy', 'bash', '--process', 'a=x', '--process', 'b=y'];
     const r = await runCli(args);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('Dockerfile exists and differs from what would be generated');
+    expect(r.stderr).toContain('entrypoint.sh exists and differs from what would be generated');
     expect(r.stderr).toContain('pass --force to overwrite');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(hashTree(dir)).toBe(before);
 
     const forced = await runCli([...args, '--force']);
     expect(forced.exitCode).toBe(0);
-    expect(forced.stdout).toMatch(/overwrite Dockerfile/);
+    expect(forced.stdout).toMatch(/overwrite entrypoint\.sh/);
+    expect(readFileSync(path.join(dir, 'entrypoint.sh'), 'utf8')).toMatch(/^#!\/usr\/bin\/env bash/);
+  });
+
+  it('a Dockerfile of your own is never replaced by --force: a base without a shell stops the run (file:line); --dockerfile replace replaces it', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY app /app\n');
+    const before = hashTree(dir);
+    const args = [dir, '--strategy', 'bash', '--process', 'a=x', '--process', 'b=y'];
+    for (const extra of [[], ['--force']]) {
+      const r = await runCli([...args, ...extra]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain('Dockerfile:1: the final stage runs on scratch, which has no shell or package manager');
+      expect(r.stderr).toContain('--dockerfile replace');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(hashTree(dir)).toBe(before);
+    }
+    const replaced = await runCli([...args, '--dockerfile', 'replace']);
+    expect(replaced.exitCode).toBe(0);
+    expect(replaced.stdout).toMatch(/overwrite Dockerfile/);
+    expect(replaced.stdout).toContain('Dockerfile: replace');
     expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toMatch(/^# syntax=docker\/dockerfile:1/);
   });
 

@@ -91,7 +91,9 @@ export function lintDockerfile(text: string): string[] {
       case 'CMD':
       case 'ENTRYPOINT': {
         const json = instruction as JSONInstruction;
-        if (json.getOpeningBracket() === null || json.getJSONStrings().length === 0) problems.push(`line ${line}: ${keyword} ${args}: shell form (use the exec form ["..."])`);
+        // `CMD []` (an empty exec form) is allowed: it clears a CMD set earlier in the stage.
+        const emptyExec = keyword === 'CMD' && json.getOpeningBracket() !== null && json.getClosingBracket() !== null;
+        if (json.getOpeningBracket() === null || (json.getJSONStrings().length === 0 && !emptyExec)) problems.push(`line ${line}: ${keyword} ${args}: shell form (use the exec form ["..."])`);
         if (keyword === 'ENTRYPOINT') lastEntrypoint = index;
         break;
       }

@@ -10,6 +10,8 @@ import { render } from '../src/render.js';
 import type { Answers } from '../src/types.js';
 import { resolveConflicts } from '../src/conflicts.js';
 import { decide, writeFiles } from '../src/write.js';
+import { createdBefore } from '../src/dockerfile/mode.js';
+import { recordedHashes } from '../src/state.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'create-fly-multiproc.cjs');
@@ -46,12 +48,20 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
   });
 }
 
-/** Generate a project in-process (plan -> render -> write) into dir. */
+/** What generate() wrote per directory: the file hashes the CLI keeps in fly-multiproc.json (not written here). */
+const generated = new Map<string, Record<string, string>>();
+
+/** Generate a project in-process (plan -> render -> write) into dir; a second call for the same dir is a re-run, as with the CLI. */
 export async function generate(dir: string, answers: Omit<Answers, 'dir'>): Promise<void> {
   const project = detect(dir);
-  const p = plan({ dir, ...answers }, project);
-  const statuses = await resolveConflicts(await decide(p.dir, render(p, project)), { interactive: false, policy: 'force' });
+  const recorded = generated.get(path.resolve(dir));
+  // As in the CLI: the parser loads only for a project with a Dockerfile.
+  if (project.dockerfile) project.dockerfileInfo = (await import('../src/dockerfile/index.js')).inspectDockerfile(dir);
+  const ours = answers.dockerfile === undefined && createdBefore(recorded, project.dockerfileInfo);
+  const p = plan({ dir, ...answers, ...(ours ? { dockerfile: 'create' } : {}) }, project);
+  const statuses = await resolveConflicts(await decide(p.dir, render(p, project), recorded ? { state: { answers: {}, files: recorded } } : {}), { interactive: false, policy: 'force' });
   await writeFiles(p.dir, statuses);
+  generated.set(path.resolve(dir), recordedHashes(statuses, undefined));
 }
 
 /** sha256 over every file's relative path, mode and content: "did anything on disk change?" */

@@ -329,9 +329,12 @@ describe('the built CLI with a Procfile and fly.toml', () => {
   it('an existing Dockerfile is never replaced silently, even when the runtime is detected', async () => {
     const dir = projectWith({ 'go.mod': 'module x\n', Dockerfile: 'FROM scratch\n', Procfile: 'web: /app/bin/x\n' });
     const r = await runCli([dir, '--yes']);
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('Dockerfile');
+    // process-groups needs no change to it: kept byte for byte, the rest written.
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Dockerfile: keep');
+    expect(r.stdout).toContain('Dockerfile: kept (the default for the process-groups strategy');
     expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toBe('FROM scratch\n');
-    expect(existsSync(path.join(dir, 'fly.toml'))).toBe(false);
+    expect(existsSync(path.join(dir, 'fly.toml'))).toBe(true);
+    expect(existsSync(path.join(dir, 'entrypoint.sh'))).toBe(false);
   });
 });
