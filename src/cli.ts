@@ -57,10 +57,10 @@ export async function main(argv: string[]): Promise<number> {
     if (memory.fromState.includes('--templates')) process.stderr.write(`note: using templates from ${printable(answers.templates ?? '')}, remembered in ${STATE_FILE}: templates are code and run with your permissions (pass --templates to choose others)\n`);
     // A Dockerfile an earlier run created (its hash recorded, no blocks of ours in it) stays ours.
     let generatedBefore = false;
-    if (project.dockerfile) {
+    if (project.dockerfile && answers.dockerfile !== 'replace') {
       // The parser loads only for a project with a Dockerfile of its own.
       project.dockerfileInfo = (await import('./dockerfile/index.js')).inspectDockerfile(project.dir);
-      generatedBefore = createdBefore(state?.files, project.dockerfileInfo);
+      generatedBefore = createdBefore({ ...state?.pending, ...state?.files }, project.dockerfileInfo); // a killed run's journal counts too
       if (answers.dockerfile === undefined && generatedBefore) answers = { ...answers, dockerfile: 'create' };
     }
     const templateDirs = templateDirsFor(answers.templates);

@@ -1,6 +1,11 @@
 /** An error caused by what the user asked for: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
   readonly problems: string[];
+  /** Recognised across bundle files too (dist/dockerfile.cjs has its own copy of this class). */
+  readonly kind = 'UsageError';
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'UsageError';
+  }
   constructor(problems: string | string[], readonly hint?: string) {
     const list = Array.isArray(problems) ? problems : [problems];
     super(list.join('\n'));
@@ -21,6 +26,11 @@ export class CancelledError extends Error {
  * when the environment is (permissions, a full disk, a read-only file system).
  */
 export class FileError extends Error {
+  /** Recognised across bundle files too (dist/dockerfile.cjs has its own copy of this class). */
+  readonly kind = 'FileError';
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'FileError';
+  }
   constructor(
     readonly file: string,
     readonly reason: string,

@@ -3,7 +3,7 @@
  * the Dockerfile parser (dockerfile-ast): cli.ts imports it with `await import()` and only when the
  * project has a Dockerfile, so runs without one start as fast as before.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readProjectFile } from '../fs-safe.js';
 import path from 'node:path';
 import { checkEntrypoint, describeDockerfile, DockerfileError, parseDockerfile, readDockerfile } from './parse.js';
 import { blocksOf, findBlocks, splitLines, withoutBlocks } from './owned.js';
@@ -19,10 +19,10 @@ function projectFileReader(dir: string): (rel: string) => string | undefined {
   const root = path.resolve(dir);
   return (rel) => {
     const full = path.resolve(root, rel);
-    if (full !== root && !full.startsWith(root + path.sep)) return undefined;
+    if (full === root || !full.startsWith(root + path.sep)) return undefined;
     try {
-      if (!statSync(full).isFile()) return undefined;
-      return readFileSync(full, 'utf8');
+      // Regular files inside the project only: no link out, no FIFO, no huge file.
+      return readProjectFile(root, path.relative(root, full));
     } catch {
       return undefined;
     }
@@ -62,20 +62,16 @@ export function inspectDockerfileText(text: string, dir: string, file = DOCKERFI
 
 /** The project's Dockerfile, read and understood; undefined when there is none. */
 export function inspectDockerfile(dir: string): DockerfileInfo | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path.join(dir, DOCKERFILE), 'utf8');
-  } catch {
-    return undefined;
-  }
+  // Read like every project file: a regular file inside the project, never through a link that
+  // leads outside (that is an error naming the link; `--dockerfile replace` does not read it).
+  const text = readProjectFile(dir, DOCKERFILE);
+  if (text === undefined) return undefined;
   const info = inspectDockerfileText(text, dir);
   for (const file of [`${DOCKERFILE}.dockerignore`, '.dockerignore']) {
-    try {
-      info.dockerignore = { file, text: readFileSync(path.join(dir, file), 'utf8') };
-      break;
-    } catch {
-      // none by this name
-    }
+    const ignore = readProjectFile(dir, file);
+    if (ignore === undefined) continue; // none by this name
+    info.dockerignore = { file, text: ignore };
+    break;
   }
   return info;
 }

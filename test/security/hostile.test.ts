@@ -46,9 +46,9 @@ const cases: Case[] = [
     mentions: /Dockerfile[\s\S]*symlink/,
   },
   {
-    name: 'Dockerfile is a symlink to outside, --force: the link is replaced by a file, outside untouched',
+    name: 'Dockerfile is a symlink to outside, --dockerfile replace --force: the link is replaced by a file, outside untouched',
     setup: ({ project, outside }) => symlinkSync(path.join(outside, 'target.txt'), path.join(project, 'Dockerfile')),
-    args: () => [...BASE, '--force'],
+    args: () => [...BASE, '--dockerfile', 'replace', '--force'],
     expect: 'ok',
     after: ({ project }, r) => {
       expect(snapshot(project).Dockerfile).toMatch(/^file 644/);
