@@ -315,6 +315,7 @@ export function plan(given: Answers, project: Project): Plan {
     dir: project.dir,
     strategy: strategyName,
     app,
+    ...(imported.origin.processes?.endsWith('[processes]') ? { processesFromFlyToml: true as const } : {}),
     ...(answers.region !== undefined ? { region: answers.region } : {}),
     processes,
     ...(http !== undefined ? { http } : {}),

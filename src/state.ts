@@ -254,6 +254,13 @@ export function answersToRemember(answers: Answers, plan: Plan, inert: Remembere
     (out as Record<string, unknown>)[key] = value;
   }
   out.app = plan.app;
+  // Processes taken from fly.toml's [processes] leave it with a one-Machine strategy (they now live
+  // in the generated files): remembered, or the next run would have none.
+  if (plan.processesFromFlyToml && plan.strategy !== 'process-groups' && answers.processes === undefined) {
+    out.processes = plan.processes.map((p) => `${p.name}=${p.command}`);
+    const ports = plan.processes.filter((p) => p.port !== undefined).map((p) => `${p.name}=${p.port}`);
+    if (ports.length && answers.ports === undefined) out.ports = ports;
+  }
   // A Dockerfile we generated (or replaced) is known by its hash and stays ours on a re-run (cli.ts):
   // replace must not be repeated over later edits, and create needs no remembering.
   if (out.dockerfile === 'create' || out.dockerfile === 'replace') delete out.dockerfile;

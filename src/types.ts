@@ -108,6 +108,8 @@ export interface Plan {
   dir: string;
   strategy: StrategyName;
   app: string;
+  /** The processes were taken from fly.toml's [processes] (which a one-Machine strategy then removes). */
+  processesFromFlyToml?: true;
   region?: string;
   processes: PlannedProcess[];
   /** Name of the process that gets Fly's [http_service], if any process has a port. */
