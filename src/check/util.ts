@@ -55,27 +55,8 @@ export function shlexSplit(input: string): { words: string[] } | { error: string
   return { words };
 }
 
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration, in seconds; undefined when Go would fail ("5" has no unit). */
-export function parseGoDuration(text: string): number | undefined {
-  let s = text;
-  let sign = 1;
-  if (s.startsWith('-') || s.startsWith('+')) {
-    if (s[0] === '-') sign = -1;
-    s = s.slice(1);
-  }
-  if (s === '0') return 0;
-  if (!s) return undefined;
-  let total = 0;
-  while (s) {
-    const m = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNIT_NS[m[2]!]!;
-    s = s.slice(m[0].length);
-  }
-  return (sign * total) / 1e9;
-}
+/** Go's time.ParseDuration in seconds: the same reader the fly.toml merge uses. */
+export { parseGoDuration } from '../flytoml-rules.js';
 
 /**
  * Line numbers of TOML tables and keys, by path: "kill_timeout", "http_service",
