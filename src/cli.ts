@@ -131,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** At most this many problems are listed (a binary Procfile has one per line), each cut at LONGEST characters. */
 const MOST_PROBLEMS = 20;
-const LONGEST = 400;
+const LONGEST = 2000; // a fly.toml conflict lists every owned key it would change: keep it whole
 
 const clip = (text: string) => printable(text.length > LONGEST ? `${text.slice(0, LONGEST)}... (${text.length - LONGEST} more characters)` : text);
 
