@@ -6,7 +6,7 @@ import { listening, withProjectDefaults } from './import.js';
 import { parseGoDuration } from './flytoml-rules.js';
 import { shellJoin } from './escape.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
-import { chooseDockerfileMode } from './dockerfile/mode.js';
+import { chooseDockerfileMode, userDockerfileContext } from './dockerfile/mode.js';
 import { excludedFiles } from './dockerfile/dockerignore.js';
 import {
   KILL_SIGNALS,
@@ -316,6 +316,7 @@ export function plan(given: Answers, project: Project): Plan {
     strategy: strategyName,
     app,
     ...(imported.origin.processes?.endsWith('[processes]') ? { processesFromFlyToml: true as const } : {}),
+    ...appDirOf(dockerfile, project),
     ...(answers.region !== undefined ? { region: answers.region } : {}),
     processes,
     ...(http !== undefined ? { http } : {}),
@@ -339,4 +340,10 @@ export function plan(given: Answers, project: Project): Plan {
     throw new UsageError(`${ignore.file} leaves ${ignored.join(', ')} out of the build context, and the block added to your Dockerfile copies ${ignored.length === 1 ? 'it' : 'them'}: add ${ignored.map((f) => `!${f}`).join(' and ')} at the end of ${ignore.file}, then run again`);
   }
   return result;
+}
+
+/** The image directory of the generated files, when your extended Dockerfile's WORKDIR puts them elsewhere than /app. */
+function appDirOf(mode: string, project: Project): { appDir?: string } {
+  const workdir = mode === 'extend' && project.dockerfileInfo ? userDockerfileContext(project.dockerfileInfo)?.workdir : undefined;
+  return workdir && workdir !== '/app' ? { appDir: workdir } : {};
 }

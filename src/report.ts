@@ -20,7 +20,9 @@ export function nextSteps(plan: Plan, dirArg: string): string[] {
   }
   steps.push('fly deploy');
   steps.push('fly logs');
-  if (plan.strategy === 'supervisord') steps.push('fly ssh console -C "supervisorctl -c /app/supervisor.conf status"');
+  // The files are in /app, or in your extended Dockerfile's WORKDIR (said only when it is a plain path).
+  const appDir = (plan.appDir ?? '/app').replace(/\/+$/, '');
+  if (plan.strategy === 'supervisord' && /^\/[\w./-]*$/.test(appDir)) steps.push(`fly ssh console -C "supervisorctl -c ${appDir}/supervisor.conf status"`);
   return steps;
 }
 

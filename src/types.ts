@@ -108,6 +108,8 @@ export interface Plan {
   dir: string;
   strategy: StrategyName;
   app: string;
+  /** Where the generated files live in the image when they are not in /app (your Dockerfile's WORKDIR, extended). */
+  appDir?: string;
   /** The processes were taken from fly.toml's [processes] (which a one-Machine strategy then removes). */
   processesFromFlyToml?: true;
   region?: string;
