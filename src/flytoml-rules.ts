@@ -112,46 +112,59 @@ export function defaultGroup(groups: string[]): string {
  * a trailing backslash): flyctl rejects such a command.
  */
 export function shlexSplit(command: string): string[] | undefined {
+  const split = shlexParse(command);
+  return 'words' in split ? split.words : undefined;
+}
+
+/** google/shlex Split: whitespace separates, '...' literal, "..." with \ escaping any character, \ outside escapes, a word starting with # starts a comment. */
+export function shlexParse(input: string): { words: string[] } | { error: string } {
   const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  for (let i = 0; i < command.length; i++) {
-    const c = command[i]!;
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else if (c === '#' && !inWord) {
-      while (i < command.length && command[i] !== '\n') i++;
-    } else if (c === '\\') {
-      if (i + 1 >= command.length) return undefined;
-      word += command[++i];
-      inWord = true;
-    } else if (c === "'") {
-      const close = command.indexOf("'", i + 1);
-      if (close < 0) return undefined;
-      word += command.slice(i + 1, close);
-      i = close;
-      inWord = true;
-    } else if (c === '"') {
-      let j = i + 1;
-      for (; j < command.length && command[j] !== '"'; j++) {
-        if (command[j] === '\\') {
-          if (j + 1 >= command.length) return undefined;
-          j++;
-        }
-        word += command[j];
-      }
-      if (j >= command.length) return undefined;
-      i = j;
-      inWord = true;
-    } else {
-      word += c;
-      inWord = true;
+  let i = 0;
+  const n = input.length;
+  const space = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  while (i < n) {
+    while (i < n && space(input[i]!)) i++;
+    if (i >= n) break;
+    if (input[i] === '#') {
+      while (i < n && input[i] !== '\n') i++;
+      continue;
     }
+    let word = '';
+    while (i < n && !space(input[i]!)) {
+      const c = input[i]!;
+      if (c === "'") {
+        const end = input.indexOf("'", i + 1);
+        if (end < 0) return { error: 'EOF found when expecting closing quote' };
+        word += input.slice(i + 1, end);
+        i = end + 1;
+      } else if (c === '"') {
+        i++;
+        for (;;) {
+          if (i >= n) return { error: 'EOF found when expecting closing quote' };
+          const d = input[i]!;
+          if (d === '"') break;
+          if (d === '\\') {
+            if (i + 1 >= n) return { error: 'EOF found after escape character' };
+            word += input[i + 1];
+            i += 2;
+            continue;
+          }
+          word += d;
+          i++;
+        }
+        i++;
+      } else if (c === '\\') {
+        if (i + 1 >= n) return { error: 'EOF found after escape character' };
+        word += input[i + 1];
+        i += 2;
+      } else {
+        word += c;
+        i++;
+      }
+    }
+    words.push(word);
   }
-  if (inWord) words.push(word);
-  return words;
+  return { words };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,56 +4,8 @@
  * (smol-toml gives values, not positions).
  */
 
-/** google/shlex Split: whitespace separates, '...' literal, "..." with \ escaping any character, \ outside escapes, a word starting with # starts a comment. */
-export function shlexSplit(input: string): { words: string[] } | { error: string } {
-  const words: string[] = [];
-  let i = 0;
-  const n = input.length;
-  const space = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
-  while (i < n) {
-    while (i < n && space(input[i]!)) i++;
-    if (i >= n) break;
-    if (input[i] === '#') {
-      while (i < n && input[i] !== '\n') i++;
-      continue;
-    }
-    let word = '';
-    while (i < n && !space(input[i]!)) {
-      const c = input[i]!;
-      if (c === "'") {
-        const end = input.indexOf("'", i + 1);
-        if (end < 0) return { error: 'EOF found when expecting closing quote' };
-        word += input.slice(i + 1, end);
-        i = end + 1;
-      } else if (c === '"') {
-        i++;
-        for (;;) {
-          if (i >= n) return { error: 'EOF found when expecting closing quote' };
-          const d = input[i]!;
-          if (d === '"') break;
-          if (d === '\\') {
-            if (i + 1 >= n) return { error: 'EOF found after escape character' };
-            word += input[i + 1];
-            i += 2;
-            continue;
-          }
-          word += d;
-          i++;
-        }
-        i++;
-      } else if (c === '\\') {
-        if (i + 1 >= n) return { error: 'EOF found after escape character' };
-        word += input[i + 1];
-        i += 2;
-      } else {
-        word += c;
-        i++;
-      }
-    }
-    words.push(word);
-  }
-  return { words };
-}
+/** google/shlex Split with its error messages: the same splitter the fly.toml merge uses. */
+export { shlexParse as shlexSplit } from '../flytoml-rules.js';
 
 /** Go's time.ParseDuration in seconds: the same reader the fly.toml merge uses. */
 export { parseGoDuration } from '../flytoml-rules.js';
