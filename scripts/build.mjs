@@ -79,6 +79,20 @@ const dockerfileApart = {
   },
 };
 
+/**
+ * The fly.toml editor (src/flytoml/) is only needed when the project has a fly.toml of its own to
+ * merge into: src/flytoml.ts goes into dist/flytoml.cjs, which write.ts loads
+ * (`await import('./flytoml.js')`) only then.
+ */
+const flytomlApart = {
+  name: 'flytoml-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/flytoml\.js$/ }, () => ({ path: 'flytoml', namespace: 'flytoml-apart' }));
+    b.onResolve({ filter: /^\.\/flytoml\.cjs$/ }, () => ({ path: './flytoml.cjs', external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'flytoml-apart' }, () => ({ contents: "module.exports = require('./flytoml.cjs');", loader: 'js' }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -96,8 +110,9 @@ await build({
   outfile: 'dist/index.cjs',
   define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__cfmImportMetaUrl' },
   banner: { js: "const __cfmImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyBuiltins, promptsApart, checkApart, dockerfileApart],
+  plugins: [lazyBuiltins, promptsApart, checkApart, dockerfileApart, flytomlApart],
 });
 await build({ ...common, entryPoints: ['src/check/main.ts'], outfile: 'dist/check.cjs' });
 await build({ ...common, entryPoints: ['src/dockerfile/index.ts'], outfile: 'dist/dockerfile.cjs' });
+await build({ ...common, entryPoints: ['src/flytoml.ts'], outfile: 'dist/flytoml.cjs' });
 await build({ ...common, entryPoints: ['prompts'], outfile: 'dist/prompts.cjs' });

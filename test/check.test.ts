@@ -334,4 +334,14 @@ describe('check: the command', () => {
     expect(main).not.toContain('fly-toml/service-no-filter');
     expect(main).toContain('./check.cjs');
   });
+
+  it('a run without a fly.toml of its own does not load the fly.toml editor: it lives in its own bundle file', () => {
+    const main = readFileSync(path.join(ROOT, 'dist', 'index.cjs'), 'utf8');
+    const apart = readFileSync(path.join(ROOT, 'dist', 'flytoml.cjs'), 'utf8');
+    // A message only the three-way merge writes.
+    const marker = 'could not update the keys it owns without touching others of yours';
+    expect(apart).toContain(marker);
+    expect(main).not.toContain(marker);
+    expect(main).toContain('./flytoml.cjs');
+  });
 });

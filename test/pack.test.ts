@@ -69,7 +69,7 @@ describe('the first five minutes, from the README', () => {
     expect(existsSync(path.join(clone, 'dist'))).toBe(false);
     const run = await sh(command(first!).replace(/^npm ci && /, ''), clone);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(readdirSync(path.join(clone, 'dist')).sort()).toEqual(['check.cjs', 'check.cjs.LEGAL.txt', 'dockerfile.cjs', 'index.cjs', 'index.cjs.LEGAL.txt', 'prompts.cjs']);
+    expect(readdirSync(path.join(clone, 'dist')).sort()).toEqual(['check.cjs', 'check.cjs.LEGAL.txt', 'dockerfile.cjs', 'flytoml.cjs', 'flytoml.cjs.LEGAL.txt', 'index.cjs', 'index.cjs.LEGAL.txt', 'prompts.cjs']);
     expect(readdirSync(path.join(clone, 'example-app')).sort()).toEqual(['.dockerignore', 'Dockerfile', 'entrypoint.sh', 'fly-multiproc.json', 'fly.toml', 'server.js']);
     expect(run.stderr).toBe('create-fly-multiproc: building dist/ (first run from a clone; `npm run build` after changing src/)');
   }, 60_000);
@@ -98,7 +98,7 @@ describe('the first five minutes, from the README', () => {
 
     // What the tarball holds: the build, the templates, the LICENSE; no sources or tests.
     const files = (await execa('tar', ['-tzf', tgz])).stdout.split('\n');
-    for (const f of ['dist/index.cjs', 'dist/prompts.cjs', 'dist/check.cjs', 'dist/dockerfile.cjs', 'bin/create-fly-multiproc.cjs', 'templates/bash/entrypoint.sh.ejs', 'templates/partials/go/build.ejs', 'LICENSE', 'README.md', 'package.json']) {
+    for (const f of ['dist/index.cjs', 'dist/prompts.cjs', 'dist/check.cjs', 'dist/dockerfile.cjs', 'dist/flytoml.cjs', 'bin/create-fly-multiproc.cjs', 'templates/bash/entrypoint.sh.ejs', 'templates/partials/go/build.ejs', 'LICENSE', 'README.md', 'package.json']) {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => /^package\/(src|test|scripts)\//.test(f))).toEqual([]);
