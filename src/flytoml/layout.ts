@@ -53,10 +53,8 @@ export const OWNED: {
 export const TABLES = ['processes', 'http_service'] as const;
 export const ARRAYS = ['services', 'restart'] as const;
 
-export function layout(text: string, doc: Doc, naming: Naming): Layout {
-  const stmts = scan(text);
-  const firstHeader = stmts.findIndex((s) => s.kind === 'header');
-  const preamble = firstHeader < 0 ? stmts : stmts.slice(0, firstHeader);
+/** The top-level tables of a scanned text, each with its sub-tables and the comments above it. */
+function groupsOf(stmts: Stmt[]): Group[] {
   const groups: Group[] = [];
   for (let h = 0; h < stmts.length; h++) {
     const header = stmts[h]!;
@@ -79,6 +77,11 @@ export function layout(text: string, doc: Doc, naming: Naming): Layout {
     for (let k = h - 1; k >= 0 && stmts[k]!.kind === 'comment'; k--) start = stmts[k]!.start;
     groups.push({ header, own, start, end: lastKey });
   }
+  return groups;
+}
+
+/** The owned tables and arrays of tables; Unsupported when one is written in a form this editor does not change. */
+function ownedGroups(doc: Doc, groups: Group[]): { tables: Map<string, Group>; arrays: Map<string, Group[]> } {
   const tables = new Map<string, Group>();
   const arrays = new Map<string, Group[]>();
   for (const name of TABLES) {
@@ -98,7 +101,15 @@ export function layout(text: string, doc: Doc, naming: Naming): Layout {
     }
     arrays.set(name, found);
   }
-  // Owned keys must be plain `key = value` lines where we look for them.
+  for (const name of Object.keys(OWNED.tables)) {
+    const found = groups.filter((g) => g.header.path[0] === name && !g.header.array);
+    if (found.length === 1) tables.set(name, found[0]!);
+  }
+  return { tables, arrays };
+}
+
+/** Owned keys must be plain `key = value` lines where we look for them. */
+function checkOwnedKeys(doc: Doc, preamble: Stmt[], tables: Map<string, Group>): void {
   for (const key of OWNED.top) {
     if (doc[key] !== undefined && !preamble.some((s) => s.kind === 'kv' && s.path.length === 1 && s.path[0] === key)) {
       throw new Unsupported(`${key} is not written as a top-level "${key} = ..." line`);
@@ -111,10 +122,14 @@ export function layout(text: string, doc: Doc, naming: Naming): Layout {
       throw new Unsupported('[processes] uses dotted keys or sub-tables, and this tool edits only "name = command" lines there');
     }
   }
-  for (const name of Object.keys(OWNED.tables)) {
-    const found = groups.filter((g) => g.header.path[0] === name && !g.header.array);
-    if (found.length === 1) tables.set(name, found[0]!);
-  }
+}
+
+export function layout(text: string, doc: Doc, naming: Naming): Layout {
+  const stmts = scan(text);
+  const firstHeader = stmts.findIndex((s) => s.kind === 'header');
+  const preamble = firstHeader < 0 ? stmts : stmts.slice(0, firstHeader);
+  const { tables, arrays } = ownedGroups(doc, groupsOf(stmts));
+  checkOwnedKeys(doc, preamble, tables);
   const services = new Map<string, Group>();
   const svcGroups = serviceList(doc).map((s) => (s.kind === 'http_service' ? tables.get('http_service') : arrays.get('services')![s.index]));
   for (const [index, id] of naming(doc)) {
