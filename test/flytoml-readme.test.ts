@@ -26,6 +26,12 @@ describe('README: what fly.toml keys this tool owns', () => {
     expect(bullet).toContain('only where a one-Machine strategy needs it `"off"`');
   });
 
+  it('the [[statics]] keys listed are the owned ones', () => {
+    const bullet = section.slice(section.indexOf('- each `[[statics]]` entry'), section.indexOf('Your own `[http_service]`'));
+    expect(codes(bullet).filter((c) => (OWNED.statics as readonly string[]).includes(c))).toEqual([...OWNED.statics]);
+    expect(bullet).toContain('known by its `url_prefix`');
+  });
+
   it('says what --force does and does not do', () => {
     expect(section).toContain('*overwrite*\n(`--force`) takes this run\'s value for those keys only');
     expect(section).toContain('`--force` never replaces the whole file');

@@ -1,5 +1,5 @@
 import { type Group, type Layout } from './layout.js';
-import { type Ref, restartIds } from './owned.js';
+import { type Ref, restartIds, staticsIds } from './owned.js';
 import { type Stmt } from './scan.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -17,6 +17,10 @@ export function findGroup(l: Layout, ref: Ref): Group | undefined {
   if (ref.table === 'processes') return l.tables.get('processes');
   if (ref.table === 'svc') return l.services.get(ref.id!);
   if (ref.table === 'tbl') return l.tables.get(ref.id!);
+  if (ref.table === 'statics') {
+    const at = staticsIds(l.doc).indexOf(ref.id!);
+    return at < 0 ? undefined : l.arrays.get('statics')?.[at];
+  }
   const index = restartIds(l.doc).indexOf(ref.id!);
   return index < 0 ? undefined : l.arrays.get('restart')![index];
 }

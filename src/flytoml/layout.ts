@@ -42,16 +42,19 @@ export const OWNED: {
   top: readonly string[];
   service: readonly string[];
   restart: readonly string[];
+  /** Keys of each [[statics]] entry this tool writes (known by its url_prefix). */
+  statics: readonly string[];
   tables: Readonly<Record<string, readonly string[]>>;
 } = {
   top: ['app', 'primary_region', 'kill_signal', 'kill_timeout'],
   service: ['internal_port', 'processes', 'auto_stop_machines'],
   restart: ['policy'],
+  statics: ['guest_path'],
   tables: { deploy: ['release_command'], env: ['PORT'] },
 };
 
 export const TABLES = ['processes', 'http_service'] as const;
-export const ARRAYS = ['services', 'restart'] as const;
+export const ARRAYS = ['services', 'restart', 'statics'] as const;
 
 /** The top-level tables of a scanned text, each with its sub-tables and the comments above it. */
 function groupsOf(stmts: Stmt[]): Group[] {
@@ -81,7 +84,7 @@ function groupsOf(stmts: Stmt[]): Group[] {
 }
 
 /** The owned tables and arrays of tables; Unsupported when one is written in a form this editor does not change. */
-function ownedGroups(doc: Doc, groups: Group[]): { tables: Map<string, Group>; arrays: Map<string, Group[]> } {
+function ownedGroups(doc: Doc, groups: Group[], ownsStatics: boolean): { tables: Map<string, Group>; arrays: Map<string, Group[]> } {
   const tables = new Map<string, Group>();
   const arrays = new Map<string, Group[]>();
   for (const name of TABLES) {
@@ -95,8 +98,10 @@ function ownedGroups(doc: Doc, groups: Group[]): { tables: Map<string, Group>; a
   for (const name of ARRAYS) {
     const found = groups.filter((g) => g.header.path[0] === name && g.header.array);
     const value = doc[name];
-    // `services = []` (older fly launch files) is an empty list: nothing to edit.
-    if (value !== undefined && (!Array.isArray(value) || value.length !== found.length)) {
+    // `services = []` (older fly launch files) is an empty list: nothing to edit. [[statics]] matter
+    // only when this tool writes some.
+    const owned = name !== 'statics' || ownsStatics;
+    if (owned && value !== undefined && (!Array.isArray(value) || value.length !== found.length)) {
       throw new Unsupported(`${name} is written as an inline array (${name} = [...]), and this tool edits only [[${name}]] sections: rewrite each entry as a [[${name}]] section`);
     }
     arrays.set(name, found);
@@ -124,11 +129,11 @@ function checkOwnedKeys(doc: Doc, preamble: Stmt[], tables: Map<string, Group>):
   }
 }
 
-export function layout(text: string, doc: Doc, naming: Naming): Layout {
+export function layout(text: string, doc: Doc, naming: Naming, ownsStatics = false): Layout {
   const stmts = scan(text);
   const firstHeader = stmts.findIndex((s) => s.kind === 'header');
   const preamble = firstHeader < 0 ? stmts : stmts.slice(0, firstHeader);
-  const { tables, arrays } = ownedGroups(doc, groupsOf(stmts));
+  const { tables, arrays } = ownedGroups(doc, groupsOf(stmts), ownsStatics);
   checkOwnedKeys(doc, preamble, tables);
   const services = new Map<string, Group>();
   const svcGroups = serviceList(doc).map((s) => (s.kind === 'http_service' ? tables.get('http_service') : arrays.get('services')![s.index]));

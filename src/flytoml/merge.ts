@@ -19,7 +19,7 @@ import {
   removal,
 } from './edits.js';
 import { type Group, type Layout, OWNED, layout } from './layout.js';
-import { type Ref, type Unit, ownedUnits, refKey, restartIds, tableLabel, unowned } from './owned.js';
+import { type Ref, type Unit, ownedUnits, refKey, restartIds, staticsIds, staticsSet, tableLabel, unowned } from './owned.js';
 import { BOM, type Doc, Unsupported, parseCached } from './scan.js';
 import { type Candidate, type Naming, candidatesOf, describeSvc, matchServices, portOf, serviceList } from './services.js';
 import { same } from './values.js';
@@ -105,6 +105,8 @@ interface Run {
   /** The merge result's service names are computed again for it: forget its cache entry. */
   forget(doc: Doc): void;
   groupsAfter: boolean;
+  /** The [[statics]] url_prefixes this tool owns: those of our rendered file and of our last output. */
+  statics: Set<string>;
   T: Map<string, Unit>;
   O: Map<string, Unit>;
   B: Map<string, Unit> | undefined;
@@ -153,19 +155,21 @@ function prepare(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseD
   const newline = theirs.includes('\r\n') ? '\r\n' : '\n';
   const { naming, forget } = namingFor(ourDoc, baseDoc);
   const groupsAfter = processMap(ourDoc) !== undefined;
+  const statics = new Set([...staticsSet(ourDoc), ...staticsSet(baseDoc)]);
   const run: Run = {
     theirs,
     theirDoc,
     ourDoc,
     baseDoc,
-    their: layout(theirs, theirDoc, naming),
-    our: layout(ours.replace(/\r?\n/g, newline), ourDoc, naming),
+    their: layout(theirs, theirDoc, naming, statics.size > 0),
+    our: layout(ours.replace(/\r?\n/g, newline), ourDoc, naming, statics.size > 0),
     naming,
     forget,
     groupsAfter,
-    T: ownedUnits(theirDoc, naming, groupsAfter),
-    O: ownedUnits(ourDoc, naming, groupsAfter),
-    B: baseDoc ? ownedUnits(baseDoc, naming, groupsAfter) : undefined,
+    statics,
+    T: ownedUnits(theirDoc, naming, groupsAfter, statics),
+    O: ownedUnits(ourDoc, naming, groupsAfter, statics),
+    B: baseDoc ? ownedUnits(baseDoc, naming, groupsAfter, statics) : undefined,
   };
   // auto_stop_machines is ours only where the strategy needs it "off" (now, or in our last output).
   for (const [k, unit] of [...run.T, ...run.O, ...(run.B ?? [])]) {
@@ -310,6 +314,13 @@ function removeTables(pass: TablePass): void {
     const bi = baseDoc ? restartIds(baseDoc).indexOf(id) : -1;
     removeGroup(pass, their.arrays.get('restart')![index]!, { table: 'restart', id }, restarts[index], bi < 0 ? undefined : baseRestarts[bi]);
   });
+  const statics = Array.isArray(theirDoc.statics) ? (theirDoc.statics as unknown[]) : [];
+  const baseStatics = Array.isArray(baseDoc?.statics) ? (baseDoc!.statics as unknown[]) : [];
+  staticsIds(theirDoc).forEach((id, index) => {
+    if (id === undefined || !run.statics.has(id) || has({ table: 'statics', id })) return;
+    const bi = baseDoc ? staticsIds(baseDoc).indexOf(id) : -1;
+    removeGroup(pass, their.arrays.get('statics')![index]!, { table: 'statics', id }, statics[index], bi < 0 ? undefined : baseStatics[bi]);
+  });
 }
 
 /** Where new tables go: after the last kept group of the first of `names` the user's file has. */
@@ -317,7 +328,7 @@ function lastOf(pass: TablePass, ...names: string[]): number | undefined {
   const { their } = pass.run;
   const kept = (g: Group | undefined) => (g && !pass.removed.has(g) ? g : undefined);
   for (const name of names) {
-    if (name === 'services' || name === 'restart') {
+    if (name === 'services' || name === 'restart' || name === 'statics') {
       const group = [...their.arrays.get(name)!].reverse().find(kept);
       if (group) return group.end;
     } else if (name === 'processes' || name === 'http_service') {
@@ -352,6 +363,12 @@ function addTables(pass: TablePass, legacyKept: boolean): void {
     if (id !== 'all' || !target.has(refKey({ table: 'restart', id })) || restartIds(theirDoc).includes(id)) return;
     edits.push(insertion(theirs, undefined, groupText(our, our.arrays.get('restart')![index]!)));
     pass.changedTables.add(refKey({ table: 'restart', id }));
+  });
+  const theirStatics = staticsIds(theirDoc);
+  staticsIds(run.ourDoc).forEach((id, index) => {
+    if (id === undefined || !target.has(refKey({ table: 'statics', id })) || theirStatics.includes(id)) return;
+    edits.push(insertion(theirs, lastOf(pass, 'statics'), groupText(our, our.arrays.get('statics')![index]!)));
+    pass.changedTables.add(refKey({ table: 'statics', id }));
   });
 }
 
@@ -391,8 +408,8 @@ function parseOrInternal(text: string, when: string): Doc {
 
 /** Pass 2: set, add and remove owned keys, table by table. */
 function keyEdits(run: Run, pass1: string, changedTables: Set<string>, target: Map<string, Unit>): { merged: string; changes: string[] } {
-  const middle = layout(pass1, parseOrInternal(pass1, 'after adding and removing tables'), run.naming);
-  const current = ownedUnits(middle.doc, run.naming, run.groupsAfter);
+  const middle = layout(pass1, parseOrInternal(pass1, 'after adding and removing tables'), run.naming, run.statics.size > 0);
+  const current = ownedUnits(middle.doc, run.naming, run.groupsAfter, run.statics);
   const edits: Edit[] = [];
   const changes: string[] = [];
   for (const k of new Set([...current.keys(), ...target.keys()])) {
@@ -432,13 +449,13 @@ function keyEdit(run: Run, middle: Layout, ref: Ref, want: Unit | undefined, now
 function verify(run: Run, merged: string, target: Map<string, Unit>, changedTables: Set<string>): void {
   const mergedDoc = parseOrInternal(merged, 'the edited file does not parse');
   run.forget(mergedDoc);
-  const result = ownedUnits(mergedDoc, run.naming, run.groupsAfter);
+  const result = ownedUnits(mergedDoc, run.naming, run.groupsAfter, run.statics);
   for (const k of [...result.keys()]) {
     if (result.get(k)!.ref.key === 'auto_stop_machines' && !target.has(k) && !run.O.has(k) && !run.B?.has(k)) result.delete(k);
   }
   const mismatch = [...new Set([...result.keys(), ...target.keys()])].find((k) => !same(result.get(k)?.value, target.get(k)?.value));
   if (mismatch) throw new Internal(`the merged file does not hold the intended ${(result.get(mismatch) ?? target.get(mismatch))!.label}`);
-  if (!same(unowned(run.theirDoc, run.naming, changedTables), unowned(mergedDoc, run.naming, changedTables))) {
+  if (!same(unowned(run.theirDoc, run.naming, changedTables, run.statics), unowned(mergedDoc, run.naming, changedTables, run.statics))) {
     throw new Internal('the edit would change keys this tool does not own');
   }
 }

@@ -1,7 +1,7 @@
 import { isTable, processMap, shlexSplit } from '../flytoml-rules.js';
 import { OWNED } from './layout.js';
 import { normal, same } from './values.js';
-import { type Doc } from './scan.js';
+import { type Doc, Unsupported } from './scan.js';
 import { type Naming, type Svc, describeSvc, serviceList } from './services.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -9,7 +9,7 @@ import { type Naming, type Svc, describeSvc, serviceList } from './services.js';
 
 /** Where an owned value lives: a table (an array entry or service by id) and a key (none: the table itself). */
 export interface Ref {
-  table: 'top' | 'processes' | 'svc' | 'restart' | 'tbl';
+  table: 'top' | 'processes' | 'svc' | 'restart' | 'tbl' | 'statics';
   id?: string;
   key?: string;
 }
@@ -33,6 +33,22 @@ export function restartIds(doc: Doc): string[] {
   });
 }
 
+/** How a [[statics]] url_prefix is known: flyctl serves "/static" and "/static/" alike. */
+export function staticsId(prefix: string): string {
+  return prefix.length > 1 ? prefix.replace(/\/+$/, '') || '/' : prefix;
+}
+
+/** Each [[statics]] entry's id (its url_prefix), undefined for an entry without one. */
+export function staticsIds(doc: Doc): (string | undefined)[] {
+  const list = Array.isArray(doc.statics) ? (doc.statics as unknown[]) : [];
+  return list.map((entry) => (isTable(entry) && typeof entry.url_prefix === 'string' ? staticsId(entry.url_prefix) : undefined));
+}
+
+/** The [[statics]] ids a document declares (ours and our last output's are the owned ones). */
+export function staticsSet(doc: Doc | undefined): Set<string> {
+  return new Set(doc ? staticsIds(doc).filter((id): id is string => id !== undefined) : []);
+}
+
 export function refKey(ref: Ref): string {
   return JSON.stringify([ref.table, ref.id ?? null, ref.key ?? null]);
 }
@@ -41,10 +57,15 @@ export function tableLabel(ref: Ref): string {
   if (ref.table === 'svc') return describeSvc(ref.id ?? '');
   if (ref.table === 'restart') return '[[restart]] without a processes filter';
   if (ref.table === 'tbl') return `[${ref.id}]`;
+  if (ref.table === 'statics') return `[[statics]] for url_prefix "${ref.id}"`;
   return ref.table === 'top' ? 'top level' : '[processes]';
 }
 
-export function ownedUnits(doc: Doc, naming: Naming, groups: boolean): Map<string, Unit> {
+/**
+ * The owned values of a document. `statics`: the [[statics]] url_prefixes this tool owns (those of
+ * its rendered file and of its last output); the user's other entries are theirs.
+ */
+export function ownedUnits(doc: Doc, naming: Naming, groups: boolean, statics: ReadonlySet<string> = new Set()): Map<string, Unit> {
   const units = new Map<string, Unit>();
   const add = (ref: Ref, label: string, raw: unknown) => {
     // [processes] commands are compared as flyctl splits them: quoting is spelling, not a change.
@@ -76,11 +97,21 @@ export function ownedUnits(doc: Doc, naming: Naming, groups: boolean): Map<strin
     add({ table: 'restart', id }, '[[restart]]', true);
     for (const key of OWNED.restart) add({ table: 'restart', id, key }, `[[restart]] ${key}`, entry[key]);
   });
+  const entries = Array.isArray(doc.statics) ? (doc.statics as unknown[]) : [];
+  staticsIds(doc).forEach((id, index) => {
+    if (id === undefined || !statics.has(id)) return;
+    if (units.has(refKey({ table: 'statics', id }))) {
+      throw new Unsupported(`[[statics]] has two entries for url_prefix "${id}": flyctl serves only one; remove the other`);
+    }
+    const entry = entries[index] as Doc;
+    add({ table: 'statics', id }, `[[statics]] "${id}"`, true);
+    for (const key of OWNED.statics) add({ table: 'statics', id, key }, `[[statics]] "${id}" ${key}`, entry[key]);
+  });
   return units;
 }
 
 /** The document without what we own, to check that a merge changed nothing else. */
-export function unowned(doc: Doc, naming: Naming, changedTables: Set<string>): Doc {
+export function unowned(doc: Doc, naming: Naming, changedTables: Set<string>, statics: ReadonlySet<string> = new Set()): Doc {
   const copy: Doc = { ...doc };
   for (const key of OWNED.top) delete copy[key];
   delete copy.processes;
@@ -126,6 +157,20 @@ export function unowned(doc: Doc, naming: Naming, changedTables: Set<string>): D
       });
     if (kept.length) copy.restart = kept;
     else delete copy.restart;
+  }
+  if (Array.isArray(copy.statics)) {
+    const sids = staticsIds(doc);
+    const kept = (copy.statics as Doc[])
+      .map((entry, index) => ({ entry, id: sids[index] }))
+      .filter(({ id }) => id === undefined || !statics.has(id) || !changedTables.has(refKey({ table: 'statics', id })))
+      .map(({ entry, id }) => {
+        if (id === undefined || !statics.has(id)) return entry;
+        const e = { ...entry };
+        for (const key of OWNED.statics) delete e[key];
+        return e;
+      });
+    if (kept.length) copy.statics = kept;
+    else delete copy.statics;
   }
   return copy;
 }
