@@ -130,7 +130,7 @@ export function plan(given: Answers, project: Project): Plan {
       p.argv = shellArgv(command, split);
       notes.push(`${name}: the command uses ${split.needsShell}; Fly and supervisord run no shell, so it runs as: sh -c ${JSON.stringify(p.argv[2])}`);
       if (split.compound && strategyName === 'process-groups') {
-        notes.push(`${name}: with shell operators the Machine's main process is sh, which does not pass Fly's kill_signal on; wrap the command in a script that ends with exec for a graceful stop`);
+        notes.push(`${name}: with shell operators the Machine's main process is sh (${split.keepsShell ?? 'a compound command'} cannot end in exec), which does not pass Fly's kill_signal on; wrap the command in a script that ends with exec for a graceful stop`);
       }
     }
     processes.push(p);
