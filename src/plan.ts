@@ -6,7 +6,7 @@ import { listening, withProjectDefaults } from './import.js';
 import { parseGoDuration } from './flytoml-rules.js';
 import { shellJoin } from './escape.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
-import { chooseDockerfileMode, userDockerfileContext } from './dockerfile/mode.js';
+import { chooseDockerfileMode, entrypointFileFor, userDockerfileContext } from './dockerfile/mode.js';
 import { excludedFiles } from './dockerfile/dockerignore.js';
 import {
   KILL_SIGNALS,
@@ -317,6 +317,7 @@ export function plan(given: Answers, project: Project): Plan {
     app,
     ...(imported.origin.processes?.endsWith('[processes]') ? { processesFromFlyToml: true as const } : {}),
     ...appDirOf(dockerfile, project),
+    ...entrypointFileFor(dockerfile, project.dockerfileInfo),
     ...(answers.region !== undefined ? { region: answers.region } : {}),
     processes,
     ...(http !== undefined ? { http } : {}),

@@ -37,6 +37,19 @@ export interface DockerfileInfo {
   loses: string[];
   /** The build context's ignore file (Dockerfile.dockerignore, else .dockerignore), if there is one. */
   dockerignore?: { file: string; text: string };
+  /**
+   * The project has an entrypoint.sh of its own (not one this tool generated): the generated
+   * entrypoint gets another name (entrypointFile) and theirs stays as it is.
+   */
+  ownEntrypoint?: { file: string; usedAt?: number };
+  /** The name of the generated entrypoint when the Dockerfile is kept or extended. */
+  entrypointFile: string;
+}
+
+/** The generated entrypoint's name, for a Plan: only when it is not entrypoint.sh (the user's own Dockerfile keeps their entrypoint.sh). */
+export function entrypointFileFor(mode: DockerfileMode, info: DockerfileInfo | undefined): { entrypointFile?: string } {
+  if ((mode !== 'keep' && mode !== 'extend') || !info || info.entrypointFile === 'entrypoint.sh') return {};
+  return { entrypointFile: info.entrypointFile };
 }
 
 /**
@@ -68,7 +81,8 @@ export function userDockerfileContext(info: DockerfileInfo): UserDockerfile | un
   const chained = info.entrypoint?.verdict === 'passes' && facts.entrypoint?.form === 'exec' ? facts.entrypoint.argv : [];
   const workdir = facts.workdir;
   // exec form takes no variables: with an unknown WORKDIR, a shell finds entrypoint.sh in it at run time.
-  const ours = workdir !== undefined ? [`${workdir === '/' ? '' : workdir}/entrypoint.sh`] : ['/bin/sh', '-c', 'exec ./entrypoint.sh "$@"', 'entrypoint.sh'];
+  const name = info.entrypointFile;
+  const ours = workdir !== undefined ? [`${workdir === '/' ? '' : workdir}/${name}`] : ['/bin/sh', '-c', `exec ./${name} "$@"`, name];
   return {
     ...(facts.nonRootUser && facts.user ? { user: facts.user.raw } : {}),
     ...(workdir !== undefined ? { workdir } : {}),
@@ -76,6 +90,13 @@ export function userDockerfileContext(info: DockerfileInfo): UserDockerfile | un
     chained,
     family: facts.family,
   };
+}
+
+/** Your entrypoint.sh stays yours: ours is written beside it under another name. */
+function ownEntrypointNote(info: DockerfileInfo): string {
+  const own = info.ownEntrypoint!;
+  const used = own.usedAt !== undefined ? ` (${info.file}:${own.usedAt} uses it)` : '';
+  return `${own.file} is your own${used}: it is kept as it is, and the generated entrypoint is written as ${info.entrypointFile}`;
 }
 
 interface ModeInput {
@@ -131,9 +152,11 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
     }
     notes.push(`${info.file}: extended${how}: your lines are kept as they are; a marked block at the end of the final stage (FROM ${facts.final.image}, line ${facts.final.fromLine}) installs what ${strategy} needs with ${facts.family === 'alpine' ? 'apk' : 'apt-get'} (base family from ${facts.familyEvidence}), copies the generated files into ${facts.workdir ?? facts.workdirText} and sets ENTRYPOINT${facts.nonRootUser ? `; it installs as root and switches back to USER ${facts.user!.raw}` : ''}`);
     const ep = info.entrypoint;
+    const ours = info.entrypointFile;
+    if (info.ownEntrypoint) notes.push(ownEntrypointNote(info));
     if (facts.entrypoint && ep) {
-      if (ep.verdict === 'passes') notes.push(`${info.file}:${facts.entrypoint.line}: your ENTRYPOINT stays the first step: it runs, then execs entrypoint.sh`);
-      else notes.push(`${ep.message}; entrypoint.sh replaces it as the ENTRYPOINT`);
+      if (ep.verdict === 'passes') notes.push(`${info.file}:${facts.entrypoint.line}: your ENTRYPOINT stays the first step: it runs, then execs ${ours}`);
+      else notes.push(`${ep.message}; ${ours} replaces it as the ENTRYPOINT`);
     }
     if (facts.cmd) {
       notes.push(`${info.file}:${facts.cmd.line}: your CMD (${facts.cmd.text.replace(/^CMD\s+/i, '')}) no longer runs on its own: the block resets CMD so that entrypoint.sh starts the processes you gave; make it one of them if it should still run`);
@@ -148,7 +171,8 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
         notes.push(`${info.file}: kept${how}: process groups need no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`);
       }
     } else {
-      notes.push(`${info.file}: kept (--dockerfile keep): it does not run the generated entrypoint.sh; copy the generated files into the image and make entrypoint.sh the ENTRYPOINT yourself, or run again with --dockerfile extend`);
+      if (info.ownEntrypoint) notes.push(ownEntrypointNote(info));
+      notes.push(`${info.file}: kept (--dockerfile keep): it does not run the generated ${info.entrypointFile}; copy the generated files into the image and make ${info.entrypointFile} the ENTRYPOINT yourself, or run again with --dockerfile extend`);
     }
   } else if (mode === 'replace') {
     notes.push(`${info.file}: replaced (--dockerfile replace) by a generated one; yours had ${info.loses.join('; ') || 'content of its own'}, which the generated one does not carry over`);
