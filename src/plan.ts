@@ -7,6 +7,7 @@ import { parseGoDuration } from './flytoml-rules.js';
 import { shellJoin } from './escape.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
 import { chooseDockerfileMode, entrypointFileFor, userDockerfileContext } from './dockerfile/mode.js';
+import { railsPrepareNotes } from './dockerfile/rails-prepare.js';
 import { excludedFiles } from './dockerfile/dockerignore.js';
 import {
   KILL_SIGNALS,
@@ -290,6 +291,7 @@ export function plan(given: Answers, project: Project): Plan {
   }
 
   const dockerfile = chooseDockerfileMode({ given: answers.dockerfile, strategy: strategyName, dir: project.dir, dockerfile: project.dockerfileInfo, exists: Boolean(project.dockerfile) }, problems, notes);
+  if (strategyName) notes.push(...railsPrepareNotes({ mode: dockerfile, strategy: strategyName, info: project.dockerfileInfo, processes, release }));
 
   if (problems.length || !strategyName) throw new UsageError(problems);
 

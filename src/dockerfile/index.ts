@@ -8,6 +8,7 @@ import path from 'node:path';
 import { checkEntrypoint, describeDockerfile, DockerfileError, parseDockerfile, readDockerfile } from './parse.js';
 import { blocksOf, findBlocks, splitLines, withoutBlocks } from './owned.js';
 import type { DockerfileInfo } from './mode.js';
+import { findPrepareGate } from './rails-prepare.js';
 
 export { checkEntrypoint, describeDockerfile, expand, familyOfImage, readDockerfile, DockerfileError } from './parse.js';
 export type { BaseFamily, CommandForm, DockerfileFacts, EntrypointCheck, EntrypointVerdict, StageFacts } from './parse.js';
@@ -87,6 +88,9 @@ export function inspectDockerfileText(text: string, dir: string, file = DOCKERFI
     const facts = readDockerfile(userText);
     info.facts = facts;
     info.entrypoint = checkEntrypoint(facts, file, read);
+    const script = info.entrypoint.script;
+    const gate = script !== undefined ? findPrepareGate(script, read(script) ?? '') : undefined;
+    if (gate) info.prepareGate = gate;
     info.loses = describeDockerfile(facts, userText);
     // After the readers of userText: without blocks of ours it is the same text, parsed once.
     if (!info.blocks.stages) info.stagesAt = stagesInsertionLine(text);

@@ -5,6 +5,7 @@
  */
 import type { DockerfileFacts, EntrypointCheck } from './parse.js';
 import type { Blocks } from './owned.js';
+import type { PrepareGate } from './rails-prepare.js';
 import type { StrategyName } from '../types.js';
 
 export const DOCKERFILE_MODES = ['keep', 'extend', 'create', 'replace'] as const;
@@ -44,6 +45,8 @@ export interface DockerfileInfo {
   ownEntrypoint?: { file: string; usedAt?: number };
   /** The name of the generated entrypoint when the Dockerfile is kept or extended. */
   entrypointFile: string;
+  /** The ENTRYPOINT script's database step and the arguments it needs (Rails' bin/docker-entrypoint). */
+  prepareGate?: PrepareGate;
 }
 
 /** The generated entrypoint's name, for a Plan: only when it is not entrypoint.sh (the user's own Dockerfile keeps their entrypoint.sh). */
