@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { statSync } from 'node:fs';
-import { checkDockerfile, finalUser, installs, baseImage } from './dockerfile.js';
+import { checkDockerfile, installs, baseImage } from './dockerfile.js';
 import { checkFlyToml, type FlyFacts } from './fly-toml.js';
 import { checkProcfile, type ProcfileManager } from './procfile.js';
 import { RULE_BY_ID, RULES } from './rules.js';
@@ -12,6 +12,7 @@ import { analyseScript, checkScript, normSignal, type ScriptFacts } from './scri
 import { loadSetup, resolveImagePath, runInstructions, SetupInputError, wordsOf, type LoadOptions, type Setup } from './setup.js';
 import { analyseSupervisor, checkSupervisor } from './supervisor.js';
 import type { Finding, Reporter, Severity } from './types.js';
+import { checkUser } from './user.js';
 import { lineOf } from './util.js';
 
 export { RULES };
@@ -187,19 +188,8 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
     for (const s of scripts) {
       if (s.bash && !installs(d, 'bash')) out.report('dockerfile/bash-missing', d.path, d.stages.at(-1)?.line, `${s.file.path} needs bash; FROM ${baseImage(d)} has none and nothing installs it`);
     }
-    const u = finalUser(d);
-    if (u.user && !/^(root|0)(:.*)?$/.test(u.user)) {
-      for (const o of u.ownerOnly) {
-        const target = resolveImagePath(setup, o.path);
-        if (target && scripts.some((s) => s.file.path === target)) out.report('dockerfile/user-cannot-run', d.path, o.line, `${o.path} is executable by its owner (root) only, but USER ${u.user} (line ${u.line}) runs it`);
-      }
-      for (const sv of supervisors) {
-        for (const s of sv.sections) for (const key of ['pidfile', 'file', 'logfile']) {
-          const v = s.keys.get(key);
-          if (v && /^\/(var\/run|run|var\/log)\//.test(v.value) && !/chown[^\n]*\/(var\/run|run|var\/log)/.test(d.text)) out.report('dockerfile/user-cannot-run', sv.file.path, v.line, `${key}=${v.value}: USER ${u.user} (Dockerfile line ${u.line}) cannot write there`);
-        }
-      }
-    }
+    const env = `${allRunText}\n${d.text}\n${Object.entries(fly?.env ?? {}).map(([k, v]) => `${k}=${v}`).join('\n')}`;
+    checkUser({ setup, d, scripts, supervisors, overmind: managers.has('overmind'), env }, out);
   }
 
   // The entrypoint and what it does with arguments and with kill_signal.
