@@ -40,6 +40,8 @@ export interface FlyFacts {
   lines: Map<string, number>;
   /** [build] keys that make fly deploy skip the Dockerfile. */
   notDockerfile: { key: string; line?: number; value: unknown }[];
+  /** [[statics]] entries with an absolute guest_path, for the image check. */
+  statics: { guestPath: string; urlPrefix?: string; line?: number }[];
 }
 
 export const API_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGTERM'];
@@ -340,6 +342,7 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
       out.report('fly-toml/statics', f, at(`${key}.url_prefix`) ?? line, `url_prefix = ${JSON.stringify(entry.url_prefix)}: a path starting with / is needed`);
       return;
     }
+    if (/[\s?#*]|(^|\/)\.\.(\/|$)/.test(entry.url_prefix)) out.report('fly-toml/statics', f, at(`${key}.url_prefix`) ?? line, `url_prefix = ${JSON.stringify(entry.url_prefix)}: Fly matches it literally against the request path, so a space, ?, #, * or .. in it never matches`);
     const norm = entry.url_prefix.replace(/\/+$/, '') || '/';
     const clash = prefixes.find((p) => p.prefix === norm || norm.startsWith(p.prefix === '/' ? '/' : `${p.prefix}/`) || p.prefix.startsWith(norm === '/' ? '/' : `${norm}/`));
     if (clash) out.report('fly-toml/statics', f, at(`${key}.url_prefix`) ?? line, `url_prefix "${entry.url_prefix}" overlaps "${statics[clash.index]!.url_prefix}" (entry ${clash.index + 1})`);
@@ -360,8 +363,16 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
   const env: Record<string, string> = {};
   if (isTable(doc.env)) for (const [k, v] of Object.entries(doc.env)) env[k] = String(v);
 
+  const staticEntries = statics.flatMap((entry, i) => {
+    const key = Array.isArray(doc.statics) ? `statics[${i}]` : 'statics';
+    if (typeof entry.guest_path !== 'string' || !entry.guest_path.startsWith('/')) return [];
+    const line = at(`${key}.guest_path`) ?? at(key);
+    return [{ guestPath: entry.guest_path, ...(typeof entry.url_prefix === 'string' ? { urlPrefix: entry.url_prefix } : {}), ...(line !== undefined ? { line } : {}) }];
+  });
+
   return {
     notDockerfile,
+    statics: staticEntries,
     file: f,
     groups,
     hasProcesses,

@@ -13,6 +13,7 @@ import { loadSetup, resolveImagePath, runInstructions, SetupInputError, wordsOf,
 import { analyseSupervisor, checkSupervisor } from './supervisor.js';
 import type { Finding, Reporter, Severity } from './types.js';
 import { checkUser } from './user.js';
+import { checkStaticsInImage } from './statics.js';
 import { lineOf } from './util.js';
 
 export { RULES };
@@ -119,6 +120,7 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
   const d = setup.dockerfile;
   const allGroupsHaveCommands = Boolean(fly?.hasProcesses && fly.groups.every((g) => fly.commands.get(g)?.trim()));
   if (d) checkDockerfile(d, out, { groupCommands, cmdReplaced: allGroupsHaveCommands });
+  if (fly && d) checkStaticsInImage(fly, setup, d, out);
   if (fly && d && !options.dockerfile) for (const b of fly.notDockerfile) out.report('fly-toml/build-not-dockerfile', fly.file, b.line, `[build] ${b.key} = ${JSON.stringify(b.value)}: fly deploy does not build ${d.path}`);
   for (const s of scripts) checkScript(s, out, { shellcheck: options.shellcheck ?? true });
   const managers = managersOf(setup, scripts, fly);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { finalInstructions, finalUser } from './dockerfile.js';
 import { resolveImagePath, runInstructions, type Dockerfile, type Instruction, type Setup } from './setup.js';
 import type { ScriptFacts } from './script.js';
+import { unquote } from './statics.js';
 import type { SupervisorFacts } from './supervisor.js';
 import type { Reporter } from './types.js';
 
@@ -37,7 +38,7 @@ function copyOf(d: Dockerfile, rel: string): Copied | undefined {
   let workdir = '/';
   let found: Copied | undefined;
   for (const ins of d.stages.at(-1)?.instructions ?? []) {
-    if (ins.keyword === 'WORKDIR') workdir = path.posix.resolve(workdir, ins.args[0] ?? '/');
+    if (ins.keyword === 'WORKDIR') workdir = path.posix.resolve(workdir, unquote(ins.args[0] ?? '/'));
     if ((ins.keyword !== 'COPY' && ins.keyword !== 'ADD') || ins.flags.from !== undefined) continue;
     const parts = (ins.exec ?? ins.args).filter((p) => !p.startsWith('--'));
     const dest = parts.at(-1) ?? '.';
@@ -114,7 +115,7 @@ function workdirOf(d: Dockerfile): { path: string; line: number; handedOver: boo
   for (const ins of finalInstructions(d)) {
     if (ins.keyword === 'USER') userSeen = true;
     if (ins.keyword === 'WORKDIR') {
-      workdir = { path: path.posix.resolve(workdir?.path ?? '/', ins.args[0] ?? '/'), line: ins.line };
+      workdir = { path: path.posix.resolve(workdir?.path ?? '/', unquote(ins.args[0] ?? '/')), line: ins.line };
       afterUser = userSeen; // created while a USER was set: who owns it depends on the builder, claim nothing
     }
   }
