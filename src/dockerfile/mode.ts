@@ -111,6 +111,54 @@ interface ModeInput {
   exists: boolean;
 }
 
+/** Why the user's Dockerfile cannot be extended, if it cannot. */
+function extendProblem(info: DockerfileInfo, strategy: StrategyName): string[] {
+  if (info.blockProblems.length) return info.blockProblems.map((p) => `${p}: restore the marker line, or delete the whole block, then run again`);
+  if (info.error || !info.facts) return [`${info.error ?? `${info.file}: cannot be read`}; fix it, or pass --dockerfile replace for a generated Dockerfile`];
+  const facts = info.facts;
+  if (facts.escape !== '\\') {
+    return [`${info.file}: its escape directive (# escape=${facts.escape}) changes how lines continue, and the block is written with \\ continuations: remove the directive, or pass --dockerfile replace for a generated Dockerfile`];
+  }
+  if (facts.family === 'none') {
+    return [
+      `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${strategy === 'process-groups' ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,
+    ];
+  }
+  return [];
+}
+
+/** What extending does to the user's Dockerfile: the block, their ENTRYPOINT and CMD. */
+function extendNotes(info: DockerfileInfo, facts: DockerfileFacts, strategy: StrategyName, how: string): string[] {
+  const notes = [
+    `${info.file}: extended${how}: your lines are kept as they are; a marked block at the end of the final stage (FROM ${facts.final.image}, line ${facts.final.fromLine}) installs what ${strategy} needs with ${facts.family === 'alpine' ? 'apk' : 'apt-get'} (base family from ${facts.familyEvidence}), copies the generated files into ${facts.workdir ?? facts.workdirText} and sets ENTRYPOINT${facts.nonRootUser ? `; it installs as root and switches back to USER ${facts.user!.raw}` : ''}`,
+  ];
+  const ep = info.entrypoint;
+  const ours = info.entrypointFile;
+  if (info.ownEntrypoint) notes.push(ownEntrypointNote(info));
+  if (facts.entrypoint && ep) {
+    if (ep.verdict === 'passes') notes.push(`${info.file}:${facts.entrypoint.line}: your ENTRYPOINT stays the first step: it runs, then execs ${ours}`);
+    else notes.push(`${ep.message}; ${ours} replaces it as the ENTRYPOINT`);
+  }
+  if (facts.cmd) {
+    notes.push(`${info.file}:${facts.cmd.line}: your CMD (${facts.cmd.text.replace(/^CMD\s+/i, '')}) no longer runs on its own: the block resets CMD so that entrypoint.sh starts the processes you gave; make it one of them if it should still run`);
+  }
+  return notes;
+}
+
+/** What keeping the user's Dockerfile means for this strategy. */
+function keepNotes(info: DockerfileInfo, strategy: StrategyName, how: string): string[] {
+  if (strategy !== 'process-groups') {
+    return [
+      ...(info.ownEntrypoint ? [ownEntrypointNote(info)] : []),
+      `${info.file}: kept (--dockerfile keep): it does not run the generated ${info.entrypointFile}; copy the generated files into the image and make ${info.entrypointFile} the ENTRYPOINT yourself, or run again with --dockerfile extend`,
+    ];
+  }
+  const ep = info.entrypoint;
+  if (info.error) return [`${info.error}; it is kept as it is`];
+  if (ep && (ep.verdict === 'fails' || ep.verdict === 'unknown')) return [`${info.file}: kept${how}, but: ${ep.message}. Fix: ${ep.fix}`];
+  return [`${info.file}: kept${how}: process groups need no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`];
+}
+
 /**
  * The mode for this run, and what the user should know about it. Problems (exit 2) when the mode
  * cannot work: keep/extend without a Dockerfile, extend on a base without a shell, broken markers.
@@ -132,51 +180,13 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
   // then treated as before this tool kept Dockerfiles: a generated one, a conflict if it differs.
   if (!info) return given === 'replace' ? 'replace' : 'create';
   const mode: DockerfileMode = (given as DockerfileMode | undefined) ?? (strategy === 'process-groups' ? 'keep' : 'extend');
-  const how = given === undefined ? ` (the default for the ${strategy ?? 'process-groups'} strategy with a Dockerfile of your own)` : '';
+  const how = given === undefined ? ` (the default for the ${strategy} strategy with a Dockerfile of your own)` : '';
   if (mode === 'extend') {
-    if (info.blockProblems.length) {
-      problems.push(...info.blockProblems.map((p) => `${p}: restore the marker line, or delete the whole block, then run again`));
-      return mode;
-    }
-    if (info.error || !info.facts) {
-      problems.push(`${info.error ?? `${info.file}: cannot be read`}; fix it, or pass --dockerfile replace for a generated Dockerfile`);
-      return mode;
-    }
-    const facts = info.facts;
-    if (facts.escape !== '\\') {
-      problems.push(`${info.file}: its escape directive (# escape=${facts.escape}) changes how lines continue, and the block is written with \\ continuations: remove the directive, or pass --dockerfile replace for a generated Dockerfile`);
-      return mode;
-    }
-    if (facts.family === 'none') {
-      problems.push(
-        `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${strategy === 'process-groups' ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,
-      );
-      return mode;
-    }
-    notes.push(`${info.file}: extended${how}: your lines are kept as they are; a marked block at the end of the final stage (FROM ${facts.final.image}, line ${facts.final.fromLine}) installs what ${strategy} needs with ${facts.family === 'alpine' ? 'apk' : 'apt-get'} (base family from ${facts.familyEvidence}), copies the generated files into ${facts.workdir ?? facts.workdirText} and sets ENTRYPOINT${facts.nonRootUser ? `; it installs as root and switches back to USER ${facts.user!.raw}` : ''}`);
-    const ep = info.entrypoint;
-    const ours = info.entrypointFile;
-    if (info.ownEntrypoint) notes.push(ownEntrypointNote(info));
-    if (facts.entrypoint && ep) {
-      if (ep.verdict === 'passes') notes.push(`${info.file}:${facts.entrypoint.line}: your ENTRYPOINT stays the first step: it runs, then execs ${ours}`);
-      else notes.push(`${ep.message}; ${ours} replaces it as the ENTRYPOINT`);
-    }
-    if (facts.cmd) {
-      notes.push(`${info.file}:${facts.cmd.line}: your CMD (${facts.cmd.text.replace(/^CMD\s+/i, '')}) no longer runs on its own: the block resets CMD so that entrypoint.sh starts the processes you gave; make it one of them if it should still run`);
-    }
+    const cannot = extendProblem(info, strategy);
+    if (cannot.length) problems.push(...cannot);
+    else notes.push(...extendNotes(info, info.facts!, strategy, how));
   } else if (mode === 'keep') {
-    if (strategy === 'process-groups') {
-      const ep = info.entrypoint;
-      if (info.error) notes.push(`${info.error}; it is kept as it is`);
-      else if (ep && (ep.verdict === 'fails' || ep.verdict === 'unknown')) {
-        notes.push(`${info.file}: kept${how}, but: ${ep.message}. Fix: ${ep.fix}`);
-      } else {
-        notes.push(`${info.file}: kept${how}: process groups need no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`);
-      }
-    } else {
-      if (info.ownEntrypoint) notes.push(ownEntrypointNote(info));
-      notes.push(`${info.file}: kept (--dockerfile keep): it does not run the generated ${info.entrypointFile}; copy the generated files into the image and make ${info.entrypointFile} the ENTRYPOINT yourself, or run again with --dockerfile extend`);
-    }
+    notes.push(...keepNotes(info, strategy, how));
   } else if (mode === 'replace') {
     notes.push(`${info.file}: replaced (--dockerfile replace) by a generated one; yours had ${info.loses.join('; ') || 'content of its own'}, which the generated one does not carry over`);
   }
