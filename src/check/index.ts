@@ -14,6 +14,7 @@ import { analyseSupervisor, checkSupervisor, type SupervisorFacts } from './supe
 import type { Finding, Reporter, Severity } from './types.js';
 import { checkUser } from './user.js';
 import { checkStaticsInImage } from './statics.js';
+import { checkRailsGate } from './rails.js';
 import { lineOf } from './util.js';
 
 export { RULES };
@@ -330,6 +331,7 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
   const allGroupsHaveCommands = Boolean(fly?.hasProcesses && fly.groups.every((g) => fly.commands.get(g)?.trim()));
   if (d) checkDockerfile(d, out, { groupCommands, cmdReplaced: allGroupsHaveCommands });
   if (fly && d) checkStaticsInImage(fly, setup, d, out);
+  if (fly && d) checkRailsGate(setup, d, fly, scripts, out);
   if (fly && d && !options.dockerfile) for (const b of fly.notDockerfile) out.report('fly-toml/build-not-dockerfile', fly.file, b.line, `[build] ${b.key} = ${JSON.stringify(b.value)}: fly deploy does not build ${d.path}`);
   for (const s of scripts) checkScript(s, out, { shellcheck: options.shellcheck ?? true });
   const managers = managersOf(setup, scripts, fly);
