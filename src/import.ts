@@ -213,28 +213,18 @@ function lineOf(text: string, key: string, after?: RegExp): number | undefined {
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
-/**
- * Read an existing fly.toml: app, primary_region, kill_signal, kill_timeout and [processes], with
- * ports from [http_service] and [[services]] where they name one group (or there is only one).
- */
-export function parseFlyToml(text: string, file: string): FlyTomlImport {
-  const result: FlyTomlImport = { file, processes: [], problems: [], processProblems: [], notes: [] };
-  let doc: Table;
-  try {
-    doc = parse(text.startsWith('\uFEFF') ? text.slice(1) : text) as Table; // a byte-order mark, as some Windows editors write
-  } catch (error) {
-    if (!(error instanceof TomlError)) throw error;
-    const reason = error.message.replace(/^Invalid TOML document: /, '').split('\n')[0];
-    const shown = text.split(/\r?\n/)[error.line - 1]?.trim();
-    result.problems.push(
-      `${file}:${error.line}:${error.column}: not valid TOML: ${reason}${shown ? ` (${JSON.stringify(shown)})` : ''}; fix it, or move it away to start from a new fly.toml`,
-    );
-    return result;
-  }
-  const at = (key: string, after?: RegExp) => {
-    const line = lineOf(text, key, after);
-    return line ? `${file}:${line}` : file;
-  };
+/** A parsed fly.toml, where its keys are, and the import being filled in. */
+interface TomlSource {
+  doc: Table;
+  file: string;
+  result: FlyTomlImport;
+  /** "fly.toml:LINE" of a key (after the line matching `after`), else the file name. */
+  at: (key: string, after?: RegExp) => string;
+}
+
+/** app, primary_region, kill_signal and kill_timeout. */
+function readTopLevel(src: TomlSource): void {
+  const { doc, result, at } = src;
   const str = (key: string): string | undefined => {
     const value = doc[key];
     if (value === undefined) return undefined;
@@ -255,7 +245,11 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
     else if (!Number.isInteger(n)) result.problems.push(`${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a whole number of seconds, which the generated entrypoints need: write whole seconds (such as "2s")`);
     else result.killTimeout = String(n);
   }
+}
 
+/** [deploy] release_command, and [env] PORT when it is a port number. */
+function readReleaseAndEnv(src: TomlSource): void {
+  const { doc, file, result, at } = src;
   const deploy = doc.deploy;
   if (isTable(deploy) && deploy.release_command !== undefined) {
     const release = deploy.release_command;
@@ -268,7 +262,11 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
     const port = Number(env.PORT);
     if (Number.isInteger(port) && port >= 1 && port <= 65535) result.envPort = port;
   }
+}
 
+/** [processes], split as flyctl splits the commands. */
+function readProcessGroups(src: TomlSource): void {
+  const { doc, file, result, at } = src;
   // The legacy forms flyctl still reads: `processes = []` (none) and [[processes]] name/command entries.
   const groups = Array.isArray(doc.processes) ? (processMap(doc) ?? {}) : doc.processes;
   if (groups !== undefined) {
@@ -298,8 +296,11 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
       }
     }
   }
+}
 
-  // Ports: a service restricted to one group, or any service when there is a single group.
+/** Ports: a service restricted to one group, or any service when there is a single group. */
+function assignServicePorts(src: TomlSource): void {
+  const { doc, result } = src;
   const names = result.processes.map((p) => p.name);
   const groupOf = (service: Table): string | undefined => {
     const filter = service.processes;
@@ -318,6 +319,35 @@ export function parseFlyToml(text: string, file: string): FlyTomlImport {
   };
   assign(doc.http_service, true);
   if (Array.isArray(doc.services)) for (const s of doc.services) assign(s, false);
+}
+
+/**
+ * Read an existing fly.toml: app, primary_region, kill_signal, kill_timeout and [processes], with
+ * ports from [http_service] and [[services]] where they name one group (or there is only one).
+ */
+export function parseFlyToml(text: string, file: string): FlyTomlImport {
+  const result: FlyTomlImport = { file, processes: [], problems: [], processProblems: [], notes: [] };
+  let doc: Table;
+  try {
+    doc = parse(text.startsWith('\uFEFF') ? text.slice(1) : text) as Table; // a byte-order mark, as some Windows editors write
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const reason = error.message.replace(/^Invalid TOML document: /, '').split('\n')[0];
+    const shown = text.split(/\r?\n/)[error.line - 1]?.trim();
+    result.problems.push(
+      `${file}:${error.line}:${error.column}: not valid TOML: ${reason}${shown ? ` (${JSON.stringify(shown)})` : ''}; fix it, or move it away to start from a new fly.toml`,
+    );
+    return result;
+  }
+  const at = (key: string, after?: RegExp) => {
+    const line = lineOf(text, key, after);
+    return line ? `${file}:${line}` : file;
+  };
+  const src: TomlSource = { doc, file, result, at };
+  readTopLevel(src);
+  readReleaseAndEnv(src);
+  readProcessGroups(src);
+  assignServicePorts(src);
   dedupePorts(result.processes, result.notes);
   return result;
 }

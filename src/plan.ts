@@ -6,7 +6,8 @@ import { listening, withProjectDefaults } from './import.js';
 import { parseGoDuration } from './flytoml-rules.js';
 import { shellJoin } from './escape.js';
 import { chooseBuild, copiesSource, exampleFlags } from './runtimes.js';
-import { chooseDockerfileMode, userDockerfileContext } from './dockerfile/mode.js';
+import { chooseDockerfileMode, entrypointFileFor, userDockerfileContext } from './dockerfile/mode.js';
+import { railsPrepareNotes } from './dockerfile/rails-prepare.js';
 import { excludedFiles } from './dockerfile/dockerignore.js';
 import {
   KILL_SIGNALS,
@@ -130,7 +131,7 @@ export function plan(given: Answers, project: Project): Plan {
       p.argv = shellArgv(command, split);
       notes.push(`${name}: the command uses ${split.needsShell}; Fly and supervisord run no shell, so it runs as: sh -c ${JSON.stringify(p.argv[2])}`);
       if (split.compound && strategyName === 'process-groups') {
-        notes.push(`${name}: with shell operators the Machine's main process is sh, which does not pass Fly's kill_signal on; wrap the command in a script that ends with exec for a graceful stop`);
+        notes.push(`${name}: with shell operators the Machine's main process is sh (${split.keepsShell ?? 'a compound command'} cannot end in exec), which does not pass Fly's kill_signal on; wrap the command in a script that ends with exec for a graceful stop`);
       }
     }
     processes.push(p);
@@ -290,6 +291,7 @@ export function plan(given: Answers, project: Project): Plan {
   }
 
   const dockerfile = chooseDockerfileMode({ given: answers.dockerfile, strategy: strategyName, dir: project.dir, dockerfile: project.dockerfileInfo, exists: Boolean(project.dockerfile) }, problems, notes);
+  if (strategyName) notes.push(...railsPrepareNotes({ mode: dockerfile, strategy: strategyName, info: project.dockerfileInfo, processes, release }));
 
   if (problems.length || !strategyName) throw new UsageError(problems);
 
@@ -317,6 +319,7 @@ export function plan(given: Answers, project: Project): Plan {
     app,
     ...(imported.origin.processes?.endsWith('[processes]') ? { processesFromFlyToml: true as const } : {}),
     ...appDirOf(dockerfile, project),
+    ...entrypointFileFor(dockerfile, project.dockerfileInfo),
     ...(answers.region !== undefined ? { region: answers.region } : {}),
     processes,
     ...(http !== undefined ? { http } : {}),

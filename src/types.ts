@@ -110,6 +110,8 @@ export interface Plan {
   app: string;
   /** Where the generated files live in the image when they are not in /app (your Dockerfile's WORKDIR, extended). */
   appDir?: string;
+  /** The generated entrypoint's file name when the project has an entrypoint.sh of its own (extend/keep): fly-entrypoint.sh. */
+  entrypointFile?: string;
   /** The processes were taken from fly.toml's [processes] (which a one-Machine strategy then removes). */
   processesFromFlyToml?: true;
   region?: string;

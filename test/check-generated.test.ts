@@ -4,7 +4,7 @@
  * runs (when installed) on the golden cases. The only finding allowed is one the generated fly.toml silences on purpose
  * (a public port other than 80/443, explained in a comment above it and in the next steps).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { check } from '../src/check/index.js';
@@ -13,7 +13,7 @@ import { render } from '../src/render.js';
 import { UsageError } from '../src/errors.js';
 import { KILL_SIGNALS, type Answers } from '../src/types.js';
 import { BASE_PROJECT, CASES, renderCase } from './cases.js';
-import { cleanupTemps, tempDir } from './helpers.js';
+import { cleanupTemps, generate, ROOT, tempDir } from './helpers.js';
 
 afterAll(cleanupTemps);
 
@@ -81,4 +81,33 @@ describe('every generated setup passes check --strict', () => {
     expect(checked).toBeGreaterThanOrEqual(70);
     expect(rejected).toBeLessThan(checked);
   }, 300_000);
+});
+
+describe('extended real Dockerfiles with a non-root USER pass check --strict', () => {
+  // fly launch (dockerfile-rails) and Rails 8 generator outputs: the block installs as root and
+  // switches back; the generated files must stay readable and runnable by that USER, and the
+  // managers must not write into the root-owned WORKDIR.
+  const CORPUS = path.join(ROOT, 'test/corpus/dockerfiles');
+  for (const name of ['rails-mysql', 'rails-8-thruster', 'r-base-nonroot']) {
+    for (const answers of [{ strategy: 'bash' }, { strategy: 'supervisord' }, { strategy: 'procfile', procfileManager: 'overmind' }] as Partial<Answers>[]) {
+      it(`${name}, ${answers.strategy}${answers.procfileManager ? ` (${answers.procfileManager})` : ''}`, async () => {
+        const dir = tempDir('cfm-check-ext-');
+        cpSync(path.join(CORPUS, name), dir, { recursive: true });
+        // Behind the generated entrypoint the Rails 8 bin/docker-entrypoint never meets its db:prepare
+        // condition: the plan says so and check reports it, until a release command takes its place.
+        const gated = name === 'rails-8-thruster';
+        const base = { ...answers, processes: ['web=bin/server --port 8080', 'worker=bin/worker'], ports: ['web=8080'], yes: true };
+        if (gated) {
+          const bare = tempDir('cfm-check-ext-');
+          cpSync(path.join(CORPUS, name), bare, { recursive: true });
+          await generate(bare, base as Omit<Answers, 'dir'>);
+          const found = (await check(bare, { shellcheck: false })).findings.filter((f) => f.severity !== 'advice');
+          expect(found.map((f) => `${f.file}:${f.line} ${f.rule}`)).toEqual(['bin/docker-entrypoint:4 consistency/rails-prepare-skipped']);
+        }
+        await generate(dir, { ...base, ...(gated ? { release: './bin/rails db:prepare' } : {}) } as Omit<Answers, 'dir'>);
+        const result = await expectClean(dir, `${name} ${answers.strategy}`, false);
+        expect(result.files).toContain('Dockerfile');
+      });
+    }
+  }
 });

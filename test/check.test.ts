@@ -3,7 +3,7 @@
  * file and line it must report; then the readers it relies on and the CLI (exit codes, --json,
  * --strict, bad input).
  */
-import { readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { check } from '../src/check/index.js';
@@ -18,8 +18,15 @@ const EP = '#!/usr/bin/env bash\nif [ "$#" -gt 0 ]; then exec "$@"; fi\nexec /ap
 const DOCKERFILE = 'FROM debian:bookworm-slim\nWORKDIR /app\nCOPY . .\nENTRYPOINT ["/app/entrypoint.sh"]\n';
 const GROUPS = 'app = "x"\nkill_timeout = 10\n[processes]\n  web = "/app/server"\n  worker = "/app/worker"\n';
 
+/** A project of these files; scripts (a #! line) are 0755, as git checks them out. */
+function setupWith(files: Record<string, string>): string {
+  const dir = projectWith(files);
+  for (const [name, text] of Object.entries(files)) if (text.startsWith('#!')) chmodSync(path.join(dir, name), 0o755);
+  return dir;
+}
+
 async function findings(files: Record<string, string>, options: { config?: string; dockerfile?: string } = {}) {
-  const r = await check(projectWith(files), { shellcheck: false, ...options });
+  const r = await check(setupWith(files), { shellcheck: false, ...options });
   return r.findings.map((f) => ({ rule: f.rule, file: f.file, line: f.line, severity: f.severity, message: f.message }));
 }
 const rules = async (files: Record<string, string>) => (await findings(files)).map((f) => f.rule);
@@ -86,7 +93,7 @@ describe('check: fly.toml rules', () => {
   it('a public port other than 80/443 asks for a dedicated IPv4; a check: ignore comment silences it and says so', async () => {
     const toml = 'app = "x"\n[[services]]\n  internal_port = 5432\n  [[services.ports]]\n    port = 5432\n';
     expect(await rules({ 'fly.toml': toml, Dockerfile: 'FROM x\nCMD ["/s"]\n' })).toEqual(['fly-toml/dedicated-ipv4']);
-    const r = await check(projectWith({ 'fly.toml': toml.replace('[[services]]', '# check: ignore fly-toml/dedicated-ipv4 (IPs allocated by hand)\n[[services]]'), Dockerfile: 'FROM x\nCMD ["/s"]\n' }), { shellcheck: false });
+    const r = await check(setupWith({ 'fly.toml': toml.replace('[[services]]', '# check: ignore fly-toml/dedicated-ipv4 (IPs allocated by hand)\n[[services]]'), Dockerfile: 'FROM x\nCMD ["/s"]\n' }), { shellcheck: false });
     expect(r.findings).toEqual([]);
     expect(r.suppressed.map((f) => f.rule)).toEqual(['fly-toml/dedicated-ipv4']);
   });
@@ -165,7 +172,7 @@ describe('check: entrypoint script rules', () => {
   });
 
   it.runIf(requireTool('shellcheck', 'shellcheck'))('shellcheck findings when shellcheck is installed', async () => {
-    const r = await check(projectWith({ Dockerfile: df, 'start.sh': '#!/bin/sh\nif [ -n $X ]; then echo; fi\nexec /app/server\n' }));
+    const r = await check(setupWith({ Dockerfile: df, 'start.sh': '#!/bin/sh\nif [ -n $X ]; then echo; fi\nexec /app/server\n' }));
     expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'script/shellcheck', line: 2, severity: 'warning' }));
     expect(r.findings.find((f) => f.rule === 'script/shellcheck')!.message).toMatch(/^SC2070/);
   });
@@ -284,7 +291,7 @@ describe('check: the command', () => {
   const warn = { 'fly.toml': 'app = "x"\nkill_timeout = 10\n', Dockerfile: 'FROM x\nCMD node s.js\n' };
 
   it('exit 1 on an error, with file:line, why and fix; nothing on disk changes', async () => {
-    const dir = projectWith(bad);
+    const dir = setupWith(bad);
     const before = hashTree(dir);
     const r = await runCli(['check', dir]);
     expect(r.exitCode).toBe(1);
@@ -295,7 +302,7 @@ describe('check: the command', () => {
   });
 
   it('warnings pass, --strict makes them fail; --json carries the same findings', async () => {
-    const dir = projectWith(warn);
+    const dir = setupWith(warn);
     expect((await runCli(['check', dir])).exitCode).toBe(0);
     const strict = await runCli(['check', dir, '--strict', '--json']);
     expect(strict.exitCode).toBe(1);
@@ -310,17 +317,17 @@ describe('check: the command', () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/no such directory/);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
-    const empty = await runCli(['check', projectWith({ 'README.md': 'hi\n' })]);
+    const empty = await runCli(['check', setupWith({ 'README.md': 'hi\n' })]);
     expect(empty.exitCode).toBe(2);
     expect(empty.stderr).toContain('nothing to check');
-    const config = await runCli(['check', projectWith(warn), '--config', '../fly.toml']);
+    const config = await runCli(['check', setupWith(warn), '--config', '../fly.toml']);
     expect(config.exitCode).toBe(2);
     expect(config.stderr).toContain('--config ../fly.toml: no such file inside');
   });
 
   it('never reads outside the directory, not even through a symlink', async () => {
-    const outside = projectWith({ 'fly.toml': 'app = "x"\n[processes]\n  web = "a"\n  worker = "b"\n[http_service]\n  internal_port = 1\n' });
-    const dir = projectWith({ Dockerfile: 'FROM x\nCMD ["/s"]\n' });
+    const outside = setupWith({ 'fly.toml': 'app = "x"\n[processes]\n  web = "a"\n  worker = "b"\n[http_service]\n  internal_port = 1\n' });
+    const dir = setupWith({ Dockerfile: 'FROM x\nCMD ["/s"]\n' });
     symlinkSync(path.join(outside, 'fly.toml'), path.join(dir, 'fly.toml'));
     const r = await check(dir, { shellcheck: false });
     expect(r.files).toEqual(['Dockerfile']);

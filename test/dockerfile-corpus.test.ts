@@ -150,14 +150,16 @@ describe.each(NAMES)('%s', (name) => {
     }
     const first = await run(dir, ANSWERS(strategy));
     expect(first.plan.dockerfile).toBe('extend');
-    const own = Object.keys(entry.companions ?? {}).filter((f) => first.files.some((g) => g.path === f));
-    if (own.length) {
-      // The project has a file of its own where a generated one goes (the classic Rails entrypoint.sh):
-      // a conflict, nothing written; never overwritten without --force.
-      expect(first.pending.map((s) => s.path)).toEqual(own);
-      expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toBe(original);
-      return;
+    // The project's own entrypoint.sh (the classic Rails one) stays as it is: ours is fly-entrypoint.sh.
+    const ownEntrypoint = Object.keys(entry.companions ?? {}).includes('entrypoint.sh');
+    const ourEntrypoint = ownEntrypoint ? 'fly-entrypoint.sh' : 'entrypoint.sh';
+    expect(first.pending).toEqual([]);
+    expect(first.files.some((g) => g.path === ourEntrypoint)).toBe(true);
+    for (const [file] of Object.entries(entry.companions ?? {})) {
+      expect(readFileSync(path.join(dir, file), 'utf8')).toBe(readFileSync(path.join(CORPUS, name, file), 'utf8'));
+      expect(first.files.some((g) => g.path === file)).toBe(false);
     }
+    if (ownEntrypoint) expect(first.plan.notes.join('\n')).toMatch(/entrypoint\.sh is your own \(Dockerfile:\d+ uses it\): it is kept as it is, and the generated entrypoint is written as fly-entrypoint\.sh/);
     expect(statusOf(first.statuses, 'Dockerfile')?.action).toBe('merge');
     expect(first.files.some((f) => f.path === '.dockerignore')).toBe(false);
     const result = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
@@ -186,7 +188,7 @@ describe.each(NAMES)('%s', (name) => {
     else expect(stages).toBeUndefined();
     expect(final.end).toBe(result.split(/\r?\n/).length - 2); // the end of the file: the end of the final stage
     expect(facts.entrypoint?.form).toBe('exec');
-    expect(facts.entrypoint!.argv.at(-1)).toBe(`${origFacts.workdir === '/' ? '' : origFacts.workdir}/entrypoint.sh`);
+    expect(facts.entrypoint!.argv.at(-1)).toBe(`${origFacts.workdir === '/' ? '' : origFacts.workdir}/${ourEntrypoint}`);
     expect(facts.cmd?.argv).toEqual([]);
     if (entry.expect.entrypoint === 'passes') expect(facts.entrypoint!.argv.slice(0, -1)).toEqual(origFacts.entrypoint!.argv);
     else expect(facts.entrypoint!.argv).toHaveLength(1);

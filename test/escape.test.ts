@@ -36,11 +36,12 @@ describe('splitWords', () => {
     ['echo $HOME', /`\$` expansion/, false],
     ['echo "$HOME"', /`\$` expansion/, false],
     ['a | b', /operator `\|`/, true],
-    ['a && b', /operator `&`/, true],
-    ['a > log', /operator `>`/, true],
+    ['a && b', /operator `&&`/, false],
+    ['a > log', /operator `>`/, false],
     ['ls *.txt', /glob/, false],
     ['FOO=1 bin/x', /environment prefix/, false],
-    ['x #comment', /comment/, true],
+    ['x #comment', /comment/, false],
+    ['a || b', /operator `\|\|`/, true],
   ])('%s needs a shell', (command, reason, compound) => {
     const split = splitWords(command);
     expect('words' in split && split.needsShell).toMatch(reason);

@@ -40,6 +40,8 @@ export interface FlyFacts {
   lines: Map<string, number>;
   /** [build] keys that make fly deploy skip the Dockerfile. */
   notDockerfile: { key: string; line?: number; value: unknown }[];
+  /** [[statics]] entries with an absolute guest_path, for the image check. */
+  statics: { guestPath: string; urlPrefix?: string; line?: number }[];
 }
 
 export const API_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGTERM'];
@@ -102,23 +104,20 @@ export function shlexDiffers(command: string): string | undefined {
   return undefined;
 }
 
-export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<FlyFacts | undefined> {
-  const { parse, TomlError } = await import('smol-toml');
-  let doc: Table;
-  try {
-    doc = parse(file.text) as Table;
-  } catch (error) {
-    if (error instanceof TomlError) {
-      out.report('fly-toml/syntax', file.path, error.line, error.message.split('\n')[0]!);
-      return undefined;
-    }
-    throw error;
-  }
-  const lines = tomlLines(file.text);
-  const at = (key: string) => lines.get(key);
-  const f = file.path;
+/** What the section readers below share: the document, where its keys are, and its process groups. */
+interface TomlContext {
+  doc: Table;
+  f: string;
+  at: (key: string) => number | undefined;
+  out: Reporter;
+  groups: string[];
+  known: Set<string>;
+  hasProcesses: boolean;
+  defaultGroup: string;
+}
 
-  // [processes]
+/** [processes] as flyctl reads it (the table, or the legacy [[processes]] array), and the groups it makes. */
+function readGroups(doc: Table, f: string, at: (key: string) => number | undefined, out: Reporter): { commands: Map<string, string>; groups: string[]; known: Set<string>; hasProcesses: boolean; defaultGroup: string } {
   const processesTable = isTable(doc.processes) ? doc.processes : undefined;
   const legacyProcesses = Array.isArray(doc.processes) ? entries(doc.processes) : [];
   const commands = new Map<string, string>();
@@ -136,7 +135,12 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
   const hasProcesses = commands.size > 0;
   const defaultGroup = groups.includes('app') ? 'app' : groups[0]!;
   const known = new Set(groups);
+  return { commands, groups, known, hasProcesses, defaultGroup };
+}
 
+/** Each command flyctl splits: reserved names, shlex, shell syntax. */
+function checkCommands(ctx: TomlContext, commands: Map<string, string>): void {
+  const { doc, f, at, out } = ctx;
   for (const [name, command] of commands) {
     const line = at(`processes.${name}`) ?? at('processes');
     if (name.startsWith('fly_app_')) out.report('fly-toml/reserved-group', f, line, `process group "${name}": names starting with fly_app_ belong to flyctl`);
@@ -150,7 +154,6 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
     const differs = shlexDiffers(command);
     if (differs) out.report('fly-toml/shlex-differs', f, line, `[processes] ${name}: ${differs}`);
   }
-
   const deploy = isTable(doc.deploy) ? doc.deploy : {};
   for (const [key, value, label] of [
     ['deploy.release_command', deploy.release_command, 'release_command'],
@@ -164,8 +167,11 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
       if (shell) out.report('fly-toml/command-needs-shell', f, at(key), `${label}: ${shell}`);
     }
   }
+}
 
-  // kill_signal, kill_timeout
+/** kill_signal and kill_timeout, read as flyctl and the Machines API read them. */
+function readKillSettings(ctx: TomlContext): { killSignal: string; killTimeout: number } {
+  const { doc, f, at, out } = ctx;
   let killSignal = 'SIGINT';
   if (doc.kill_signal !== undefined) {
     if (typeof doc.kill_signal !== 'string') out.report('fly-toml/type', f, at('kill_signal'), 'kill_signal must be a string such as "SIGTERM"');
@@ -184,8 +190,12 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
     else if (d.seconds! < 1) out.report('fly-toml/kill-timeout', f, at('kill_timeout'), `kill_timeout is ${d.seconds} s${typeof doc.kill_timeout === 'number' && !Number.isInteger(doc.kill_timeout) ? ' (flyctl truncates fractions)' : ''}: the processes get no time to stop`, { severity: 'warning' });
     if (d.seconds !== undefined && d.seconds >= 1) killTimeout = Math.min(d.seconds, 300);
   }
+  return { killSignal, killTimeout };
+}
 
-  // services
+/** [http_service] and [[services]]: types, filters, auto-stop and public ports. */
+function readServices(ctx: TomlContext): ServiceFacts[] {
+  const { doc, f, at, out, groups, known, hasProcesses } = ctx;
   const services: ServiceFacts[] = [];
   const all: { kind: 'http_service' | 'services'; index: number; table: Table; key: string }[] = [];
   if (doc.http_service !== undefined) {
@@ -234,7 +244,12 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
     }
     services.push({ kind, index, ...(line !== undefined ? { line } : {}), ...(internalPort !== undefined ? { internalPort } : {}), groups: reached, autoStop, publicPorts });
   }
-  // Same public port, different groups.
+  return services;
+}
+
+/** Same public port, different groups. */
+function checkSharedPorts(ctx: TomlContext, services: ServiceFacts[]): void {
+  const { f, out } = ctx;
   const byPort = new Map<number, ServiceFacts[]>();
   for (const s of services) for (const p of new Set(s.publicPorts)) byPort.set(p, [...(byPort.get(p) ?? []), s]);
   for (const [port, list] of byPort) {
@@ -243,8 +258,11 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
       out.report('fly-toml/shared-public-port', f, list[1]!.line, `public port ${port} is declared by services of groups ${[...groupSets].map((g) => `[${g}]`).join(' and ')}`);
     }
   }
+}
 
-  // [[restart]]
+/** [[restart]]: policy names and filters; the policy each group gets. */
+function readRestart(ctx: TomlContext): Map<string, string> {
+  const { doc, f, at, out, groups, known, defaultGroup } = ctx;
   const restart = new Map<string, string>(groups.map((g) => [g, 'on-failure']));
   entries(doc.restart).forEach((entry, i) => {
     const key = `restart[${i}]`;
@@ -262,8 +280,13 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
       if (typeof policy === 'string') restart.set(defaultGroup, policy);
     }
   });
+  return restart;
+}
 
-  // [deploy]
+/** [deploy] strategy. */
+function checkDeploy(ctx: TomlContext): void {
+  const { doc, f, at, out } = ctx;
+  const deploy = isTable(doc.deploy) ? doc.deploy : {};
   if (deploy.strategy !== undefined) {
     if (!(typeof deploy.strategy === 'string' && ['canary', 'rolling', 'immediate', 'bluegreen'].includes(deploy.strategy))) {
       out.report('fly-toml/deploy-strategy', f, at('deploy.strategy'), `strategy = ${JSON.stringify(deploy.strategy)}`);
@@ -274,8 +297,11 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
   if (typeof deploy.release_command === 'string') {
     // A process manager's Procfile "release" is not the same thing; nothing else to check here.
   }
+}
 
-  // Group-filtered sections that flyctl does not validate.
+/** Group-filtered sections that flyctl does not validate: [[vm]], [[mounts]], [[files]], [[metrics]]. */
+function checkFilteredSections(ctx: TomlContext): void {
+  const { doc, f, at, out, groups, known, defaultGroup } = ctx;
   const filtered: [string, string][] = [['vm', '[[vm]]'], ['mounts', '[[mounts]]'], ['files', '[[files]]'], ['metrics', '[[metrics]]']];
   const mountsPerGroup = new Map<string, number>();
   for (const [section, label] of filtered) {
@@ -300,8 +326,11 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
     });
   }
   for (const [g, n] of mountsPerGroup) if (n > 1) out.report('fly-toml/mounts-per-group', f, at('mounts[1]') ?? at('mounts'), `${n} [[mounts]] reach group "${g}"`);
+}
 
-  // [checks]
+/** [checks]: filters, ports, type, interval and timeout. */
+function checkChecks(ctx: TomlContext, services: ServiceFacts[]): void {
+  const { doc, f, at, out, groups, known, defaultGroup } = ctx;
   if (isTable(doc.checks)) {
     for (const [name, check] of Object.entries(doc.checks)) {
       if (!isTable(check)) continue;
@@ -326,8 +355,11 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
       if (timeout !== undefined && typeof check.timeout === 'string' && timeout > 60) out.report('fly-toml/check-invalid', f, at(`${key}.timeout`) ?? line, `timeout = ${JSON.stringify(check.timeout)} is over 60 s`);
     }
   }
+}
 
-  // [[statics]]
+/** [[statics]]: count, paths, prefixes; the entries with an absolute guest_path, for the image check. */
+function readStatics(ctx: TomlContext): FlyFacts['statics'] {
+  const { doc, f, at, out } = ctx;
   const statics = entries(doc.statics);
   if (statics.length > 10) out.report('fly-toml/statics', f, at('statics[10]') ?? at('statics'), `${statics.length} [[statics]] entries: Fly serves at most 10`);
   const prefixes: { prefix: string; index: number }[] = [];
@@ -340,13 +372,24 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
       out.report('fly-toml/statics', f, at(`${key}.url_prefix`) ?? line, `url_prefix = ${JSON.stringify(entry.url_prefix)}: a path starting with / is needed`);
       return;
     }
+    if (/[\s?#*]|(^|\/)\.\.(\/|$)/.test(entry.url_prefix)) out.report('fly-toml/statics', f, at(`${key}.url_prefix`) ?? line, `url_prefix = ${JSON.stringify(entry.url_prefix)}: Fly matches it literally against the request path, so a space, ?, #, * or .. in it never matches`);
     const norm = entry.url_prefix.replace(/\/+$/, '') || '/';
     const clash = prefixes.find((p) => p.prefix === norm || norm.startsWith(p.prefix === '/' ? '/' : `${p.prefix}/`) || p.prefix.startsWith(norm === '/' ? '/' : `${norm}/`));
     if (clash) out.report('fly-toml/statics', f, at(`${key}.url_prefix`) ?? line, `url_prefix "${entry.url_prefix}" overlaps "${statics[clash.index]!.url_prefix}" (entry ${clash.index + 1})`);
     prefixes.push({ prefix: norm, index: i });
   });
+  const staticEntries = statics.flatMap((entry, i) => {
+    const key = Array.isArray(doc.statics) ? `statics[${i}]` : 'statics';
+    if (typeof entry.guest_path !== 'string' || !entry.guest_path.startsWith('/')) return [];
+    const line = at(`${key}.guest_path`) ?? at(key);
+    return [{ guestPath: entry.guest_path, ...(typeof entry.url_prefix === 'string' ? { urlPrefix: entry.url_prefix } : {}), ...(line !== undefined ? { line } : {}) }];
+  });
+  return staticEntries;
+}
 
-  // [experimental], [build]
+/** [experimental] overrides, and [build] keys that make flyctl skip the Dockerfile. */
+function readBuild(ctx: TomlContext): FlyFacts['notDockerfile'] {
+  const { doc, f, at, out } = ctx;
   const experimental = isTable(doc.experimental) ? doc.experimental : {};
   for (const key of ['entrypoint', 'exec', 'cmd']) {
     if (experimental[key] !== undefined) out.report('fly-toml/experimental-entrypoint', f, at(`experimental.${key}`), `[experimental] ${key} = ${JSON.stringify(experimental[key])}`);
@@ -356,12 +399,43 @@ export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<Fly
   if (build.args !== undefined && isTable(build.args)) {
     for (const [k, v] of Object.entries(build.args)) if (typeof v !== 'string') out.report('fly-toml/type', f, at(`build.args.${k}`), `[build.args] ${k} must be a string`);
   }
+  return notDockerfile;
+}
 
+export async function checkFlyToml(file: SourceFile, out: Reporter): Promise<FlyFacts | undefined> {
+  const { parse, TomlError } = await import('smol-toml');
+  let doc: Table;
+  try {
+    doc = parse(file.text) as Table;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      out.report('fly-toml/syntax', file.path, error.line, error.message.split('\n')[0]!);
+      return undefined;
+    }
+    throw error;
+  }
+  const lines = tomlLines(file.text);
+  const at = (key: string) => lines.get(key);
+  const f = file.path;
+  const { commands, groups, known, hasProcesses, defaultGroup } = readGroups(doc, f, at, out);
+  const ctx: TomlContext = { doc, f, at, out, groups, known, hasProcesses, defaultGroup };
+  checkCommands(ctx, commands);
+  const { killSignal, killTimeout } = readKillSettings(ctx);
+  const services = readServices(ctx);
+  checkSharedPorts(ctx, services);
+  const restart = readRestart(ctx);
+  checkDeploy(ctx);
+  checkFilteredSections(ctx);
+  checkChecks(ctx, services);
+  const staticEntries = readStatics(ctx);
+  const notDockerfile = readBuild(ctx);
+  const deploy = isTable(doc.deploy) ? doc.deploy : {};
   const env: Record<string, string> = {};
   if (isTable(doc.env)) for (const [k, v] of Object.entries(doc.env)) env[k] = String(v);
 
   return {
     notDockerfile,
+    statics: staticEntries,
     file: f,
     groups,
     hasProcesses,

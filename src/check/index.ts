@@ -4,14 +4,17 @@
  */
 import path from 'node:path';
 import { statSync } from 'node:fs';
-import { checkDockerfile, finalUser, installs, baseImage } from './dockerfile.js';
+import { checkDockerfile, installs, baseImage } from './dockerfile.js';
 import { checkFlyToml, type FlyFacts } from './fly-toml.js';
 import { checkProcfile, type ProcfileManager } from './procfile.js';
 import { RULE_BY_ID, RULES } from './rules.js';
 import { analyseScript, checkScript, normSignal, type ScriptFacts } from './script.js';
-import { loadSetup, resolveImagePath, runInstructions, SetupInputError, wordsOf, type LoadOptions, type Setup } from './setup.js';
-import { analyseSupervisor, checkSupervisor } from './supervisor.js';
+import { loadSetup, resolveImagePath, runInstructions, SetupInputError, wordsOf, type Dockerfile, type LoadOptions, type Setup } from './setup.js';
+import { analyseSupervisor, checkSupervisor, type SupervisorFacts } from './supervisor.js';
 import type { Finding, Reporter, Severity } from './types.js';
+import { checkUser } from './user.js';
+import { checkStaticsInImage } from './statics.js';
+import { checkRailsGate } from './rails.js';
 import { lineOf } from './util.js';
 
 export { RULES };
@@ -68,7 +71,28 @@ function listenPorts(command: string): { port: number; host?: string }[] {
   return out;
 }
 
-export async function check(dirArg: string, options: { shellcheck?: boolean } & LoadOptions = {}): Promise<CheckResult> {
+/** What the rule groups below read: the parsed setup and what was worked out from it. */
+interface Ctx {
+  setup: Setup;
+  out: Reporter;
+  fly: FlyFacts | undefined;
+  d: Dockerfile | undefined;
+  scripts: ScriptFacts[];
+  supervisors: SupervisorFacts[];
+  managers: Map<Manager, { file: string; line?: number; text: string }>;
+  killTimeout: number;
+  /** ENTRYPOINT/CMD words, the scripts' commands and the [processes] commands, one per line. */
+  allRunText: string;
+  /** fly.toml gives the entrypoint arguments: [processes] commands or a release_command. */
+  groupCommands: boolean;
+}
+
+const MANAGER = /(^|[\s/"'])(supervisord|overmind|hivemind|foreman|honcho|nf)(\s|$|["'])/;
+const WORKER = /\b(worker|jobs?|queue|cron|sidekiq|celery|rq|scheduler|beat|consumer|tasks?|good_job|solid_queue|delayed_job|resque|que|litestream|oban)\b|:work\b/;
+const WEB = /web|http|api|server|front|admin|proxy|nginx|caddy|puma|unicorn|gunicorn|uvicorn|rails s|next start/;
+
+/** The project directory, read; a clear error when there is nothing to check. */
+async function openSetup(dirArg: string, options: LoadOptions): Promise<Setup> {
   const dir = path.resolve(dirArg);
   let isDir = false;
   try {
@@ -87,6 +111,11 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
   if (!setup.flyToml && !setup.dockerfile && !setup.scripts.length && !setup.supervisor.length) {
     throw new CheckInputError(`${dirArg}: no fly.toml, Dockerfile, entrypoint script or supervisord config found: nothing to check`);
   }
+  return setup;
+}
+
+/** The reporter the rules write to: one finding per rule, file, line and message; `check: ignore RULE` comments move a finding to suppressed. */
+function collector(setup: Setup): { out: Reporter; findings: Finding[]; suppressed: Finding[] } {
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
   const seen = new Set<string>();
@@ -110,22 +139,12 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
       (ignored(id, file, line) ? suppressed : findings).push({ rule: id, severity: override?.severity ?? rule.severity, file, ...(line !== undefined ? { line } : {}), message, why: rule.why, fix: override?.fix ?? rule.fix });
     },
   };
+  return { out, findings, suppressed };
+}
 
-  const fly = setup.flyToml ? await checkFlyToml(setup.flyToml, out) : undefined;
-  const killTimeout = fly?.killTimeout ?? 5;
-  const groupCommands = Boolean(fly && ([...fly.commands.values()].some((c) => c.trim()) || fly.releaseCommand));
-  const scripts = setup.scripts.map(analyseScript);
-  const d = setup.dockerfile;
-  const allGroupsHaveCommands = Boolean(fly?.hasProcesses && fly.groups.every((g) => fly.commands.get(g)?.trim()));
-  if (d) checkDockerfile(d, out, { groupCommands, cmdReplaced: allGroupsHaveCommands });
-  if (fly && d && !options.dockerfile) for (const b of fly.notDockerfile) out.report('fly-toml/build-not-dockerfile', fly.file, b.line, `[build] ${b.key} = ${JSON.stringify(b.value)}: fly deploy does not build ${d.path}`);
-  for (const s of scripts) checkScript(s, out, { shellcheck: options.shellcheck ?? true });
-  const managers = managersOf(setup, scripts, fly);
-
-  // supervisord
-  const allRunText = [d ? wordsOf(runInstructions(d).entrypoint).concat(wordsOf(runInstructions(d).cmd)).join(' ') : '', ...scripts.flatMap((s) => s.commands.map((c) => c.text)), ...(fly ? [...fly.commands.values()] : [])].join('\n');
+/** supervisord configs, and their stop timeouts against kill_timeout. */
+function checkSupervisors({ out, supervisors, killTimeout, allRunText }: Ctx): void {
   const nodaemonFlag = /supervisord\b[^\n]*\s(-n|--nodaemon)\b/.test(allRunText);
-  const supervisors = setup.supervisor.map(analyseSupervisor);
   const failFastAnywhere = supervisors.some((sv) => sv.failFast);
   const firstWithPrograms = supervisors.find((sv) => sv.programs.length);
   for (const sv of supervisors) {
@@ -136,8 +155,10 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
       }
     }
   }
+}
 
-  // Procfile managers
+/** Procfile managers: their environment, TTY use, stop timeouts and exit status. */
+function checkManagers({ setup, out, fly, d, killTimeout, allRunText, managers }: Ctx): void {
   for (const m of ['overmind', 'hivemind', 'foreman', 'honcho', 'nf'] as const) {
     const where = managers.get(m);
     if (!where) continue;
@@ -178,31 +199,23 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
       }
     }
   }
+}
 
-  if (d) {
-    for (const m of ['supervisord', 'overmind', 'hivemind', 'foreman', 'honcho'] as const) {
-      const where = managers.get(m);
-      if (where && !installs(d, m)) out.report('dockerfile/manager-missing', d.path, runInstructions(d).entrypoint?.line ?? runInstructions(d).cmd?.line ?? d.stages.at(-1)?.line, `${m} is run (${where.file}${where.line ? `:${where.line}` : ''}) but the final stage (FROM ${baseImage(d)}) does not install it`);
-    }
-    for (const s of scripts) {
-      if (s.bash && !installs(d, 'bash')) out.report('dockerfile/bash-missing', d.path, d.stages.at(-1)?.line, `${s.file.path} needs bash; FROM ${baseImage(d)} has none and nothing installs it`);
-    }
-    const u = finalUser(d);
-    if (u.user && !/^(root|0)(:.*)?$/.test(u.user)) {
-      for (const o of u.ownerOnly) {
-        const target = resolveImagePath(setup, o.path);
-        if (target && scripts.some((s) => s.file.path === target)) out.report('dockerfile/user-cannot-run', d.path, o.line, `${o.path} is executable by its owner (root) only, but USER ${u.user} (line ${u.line}) runs it`);
-      }
-      for (const sv of supervisors) {
-        for (const s of sv.sections) for (const key of ['pidfile', 'file', 'logfile']) {
-          const v = s.keys.get(key);
-          if (v && /^\/(var\/run|run|var\/log)\//.test(v.value) && !/chown[^\n]*\/(var\/run|run|var\/log)/.test(d.text)) out.report('dockerfile/user-cannot-run', sv.file.path, v.line, `${key}=${v.value}: USER ${u.user} (Dockerfile line ${u.line}) cannot write there`);
-        }
-      }
-    }
+/** What the final image installs, and what its USER can read, run and write. */
+function checkImage({ setup, out, fly, scripts, supervisors, managers, allRunText }: Ctx, d: Dockerfile): void {
+  for (const m of ['supervisord', 'overmind', 'hivemind', 'foreman', 'honcho'] as const) {
+    const where = managers.get(m);
+    if (where && !installs(d, m)) out.report('dockerfile/manager-missing', d.path, runInstructions(d).entrypoint?.line ?? runInstructions(d).cmd?.line ?? d.stages.at(-1)?.line, `${m} is run (${where.file}${where.line ? `:${where.line}` : ''}) but the final stage (FROM ${baseImage(d)}) does not install it`);
   }
+  for (const s of scripts) {
+    if (s.bash && !installs(d, 'bash')) out.report('dockerfile/bash-missing', d.path, d.stages.at(-1)?.line, `${s.file.path} needs bash; FROM ${baseImage(d)} has none and nothing installs it`);
+  }
+  const env = `${allRunText}\n${d.text}\n${Object.entries(fly?.env ?? {}).map(([k, v]) => `${k}=${v}`).join('\n')}`;
+  checkUser({ setup, d, scripts, supervisors, overmind: managers.has('overmind'), env }, out);
+}
 
-  // The entrypoint and what it does with arguments and with kill_signal.
+/** The entrypoint: does it run its arguments, and does it handle kill_signal? */
+function checkEntrypointAndSignal({ setup, out, fly, d, scripts, managers, killTimeout, groupCommands }: Ctx): void {
   const entryIns = d ? runInstructions(d).entrypoint : undefined;
   const entryScript = entryIns?.exec ? scripts.find((s) => entryIns.exec!.some((w) => resolveImagePath(setup, w) === s.file.path)) : undefined;
   if (entryScript && !entryScript.usesArgs) {
@@ -241,72 +254,101 @@ export async function check(dirArg: string, options: { shellcheck?: boolean } & 
       }
     }
   }
+}
 
-  // Services: ports and auto-stop.
-  if (fly) {
-    // The processes sharing one Machine (no [processes]), with what is known of their ports.
-    const machineProcs: { name: string; command: string }[] = [];
-    for (const sv of supervisors) for (const p of sv.programs) machineProcs.push({ name: p.name, command: p.command ?? '' });
-    if ([...managers.keys()].some((m) => m !== 'supervisord')) {
-      const pf = setup.procfiles.find((p) => /fly|prod/i.test(p.path)) ?? setup.procfiles[0];
-      for (const line of pf?.text.split('\n') ?? []) {
-        const m = /^([\w-]+):\s*(.+)$/.exec(line);
-        if (m) machineProcs.push({ name: m[1]!, command: m[2]! });
-      }
-    }
-    const MANAGER = /(^|[\s/"'])(supervisord|overmind|hivemind|foreman|honcho|nf)(\s|$|["'])/;
-    for (const s of scripts) {
-      for (const b of s.background) {
-        const command = s.commands.find((c) => c.line === b)?.text ?? '';
-        // A manager's programs are counted above; a job started from a variable ("$@" in a start
-        // function, as the generated bash entrypoint has) is one of the processes named elsewhere,
-        // and a `sleep` is a timer, not a worker.
-        if (MANAGER.test(command) || /^\s*("?\$[@\w{]|sleep\b)/.test(command)) continue;
-        machineProcs.push({ name: '', command });
-      }
-    }
-    const internalPorts = new Set(fly.services.map((s) => s.internalPort));
-    const WORKER = /\b(worker|jobs?|queue|cron|sidekiq|celery|rq|scheduler|beat|consumer|tasks?|good_job|solid_queue|delayed_job|resque|que|litestream|oban)\b|:work\b/;
-    const WEB = /web|http|api|server|front|admin|proxy|nginx|caddy|puma|unicorn|gunicorn|uvicorn|rails s|next start/;
-    const workers = machineProcs.filter(({ name, command }) => {
-      if (listenPorts(command).some((p) => internalPorts.has(p.port))) return false;
-      if (WORKER.test(name) || WORKER.test(command)) return true;
-      return !(WEB.test(name) || WEB.test(command)) && machineProcs.length > fly.services.length;
-    });
-    for (const svc of fly.services) {
-      if (svc.autoStop && ((!fly.hasProcesses && workers.length > 0) || svc.groups.length > 1)) {
-        const what = !fly.hasProcesses ? `the Machine also runs ${workers.map((w) => w.name || `\`${w.command.replace(/\s*&\s*$/, '')}\``).join(', ')}, which no request keeps alive` : `groups ${svc.groups.join(', ')} share this service`;
-        out.report('fly-toml/autostop-worker', fly.file, svc.line, `${svc.kind === 'http_service' ? '[http_service]' : `[[services]] #${svc.index + 1}`} stops Machines when idle and ${what}`);
-      }
-      if (svc.internalPort === undefined) continue;
-      const commands: string[] = [];
-      for (const g of svc.groups) if (fly.commands.get(g)) commands.push(fly.commands.get(g)!);
-      if (!fly.hasProcesses || commands.length === 0) {
-        for (const sv of supervisors) for (const p of sv.programs) if (p.command) commands.push(p.command);
-        for (const p of setup.procfiles) commands.push(...p.text.split('\n').map((l) => l.replace(/^[\w-]+:\s*/, '')));
-        for (const s of scripts) for (const b of s.background) commands.push(s.commands.find((c) => c.line === b)?.text ?? '');
-        if (d) commands.push(wordsOf(runInstructions(d).cmd).join(' '));
-      }
-      const ports = commands.flatMap(listenPorts);
-      const usesEnvPort = commands.some((c) => /\$\{?PORT\b/.test(c)) && fly.env.PORT !== undefined;
-      const loopback = ports.find((p) => p.port === svc.internalPort && p.host && /^(127\.0\.0\.1|localhost|\[::1\]|::1)$/.test(p.host));
-      if (loopback) out.report('consistency/listen-localhost', fly.file, fly.lines.get(svc.kind === 'http_service' ? 'http_service.internal_port' : `services[${svc.index}].internal_port`) ?? svc.line, `internal_port ${svc.internalPort}: a process binds ${loopback.host}:${loopback.port}`);
-      // On a shared Machine a web-like process whose port the command does not say may be the one
-      // listening there: then nothing can be concluded.
-      const unknownListener = !fly.hasProcesses && commands.some((c) => c.trim() && !/^\s*#/.test(c) && listenPorts(c).length === 0 && !WORKER.test(c) && !/^\s*("?\$[@\w{]|sleep\b)/.test(c));
-      if (ports.length && !unknownListener && !ports.some((p) => p.port === svc.internalPort) && !(usesEnvPort && Number(fly.env.PORT) === svc.internalPort)) {
-        out.report('consistency/port-mismatch', fly.file, fly.lines.get(svc.kind === 'http_service' ? 'http_service.internal_port' : `services[${svc.index}].internal_port`) ?? svc.line, `internal_port = ${svc.internalPort}, but the processes${svc.groups.length && fly.hasProcesses ? ` of ${svc.groups.join(', ')}` : ''} listen on ${[...new Set(ports.map((p) => p.port))].join(', ')}`);
-      }
-    }
-    if (!fly.killTimeoutSet && (managers.size > 0 || scripts.some((s) => s.background.length > 1))) {
-      out.report('fly-toml/kill-timeout-short', fly.file, undefined, 'several processes share the default 5 s');
+/** The processes sharing one Machine (no [processes]), with what is known of their ports. */
+function machineProcesses({ setup, supervisors, managers, scripts }: Ctx): { name: string; command: string }[] {
+  const machineProcs: { name: string; command: string }[] = [];
+  for (const sv of supervisors) for (const p of sv.programs) machineProcs.push({ name: p.name, command: p.command ?? '' });
+  if ([...managers.keys()].some((m) => m !== 'supervisord')) {
+    const pf = setup.procfiles.find((p) => /fly|prod/i.test(p.path)) ?? setup.procfiles[0];
+    for (const line of pf?.text.split('\n') ?? []) {
+      const m = /^([\w-]+):\s*(.+)$/.exec(line);
+      if (m) machineProcs.push({ name: m[1]!, command: m[2]! });
     }
   }
+  for (const s of scripts) {
+    for (const b of s.background) {
+      const command = s.commands.find((c) => c.line === b)?.text ?? '';
+      // A manager's programs are counted above; a job started from a variable ("$@" in a start
+      // function, as the generated bash entrypoint has) is one of the processes named elsewhere,
+      // and a `sleep` is a timer, not a worker.
+      if (MANAGER.test(command) || /^\s*("?\$[@\w{]|sleep\b)/.test(command)) continue;
+      machineProcs.push({ name: '', command });
+    }
+  }
+  return machineProcs;
+}
+
+/** Services: ports and auto-stop. */
+function checkServices(ctx: Ctx, fly: FlyFacts): void {
+  const { setup, out, supervisors, scripts, d, managers } = ctx;
+  const machineProcs = machineProcesses(ctx);
+  const internalPorts = new Set(fly.services.map((s) => s.internalPort));
+  const workers = machineProcs.filter(({ name, command }) => {
+    if (listenPorts(command).some((p) => internalPorts.has(p.port))) return false;
+    if (WORKER.test(name) || WORKER.test(command)) return true;
+    return !(WEB.test(name) || WEB.test(command)) && machineProcs.length > fly.services.length;
+  });
+  for (const svc of fly.services) {
+    if (svc.autoStop && ((!fly.hasProcesses && workers.length > 0) || svc.groups.length > 1)) {
+      const what = !fly.hasProcesses ? `the Machine also runs ${workers.map((w) => w.name || `\`${w.command.replace(/\s*&\s*$/, '')}\``).join(', ')}, which no request keeps alive` : `groups ${svc.groups.join(', ')} share this service`;
+      out.report('fly-toml/autostop-worker', fly.file, svc.line, `${svc.kind === 'http_service' ? '[http_service]' : `[[services]] #${svc.index + 1}`} stops Machines when idle and ${what}`);
+    }
+    if (svc.internalPort === undefined) continue;
+    const commands: string[] = [];
+    for (const g of svc.groups) if (fly.commands.get(g)) commands.push(fly.commands.get(g)!);
+    if (!fly.hasProcesses || commands.length === 0) {
+      for (const sv of supervisors) for (const p of sv.programs) if (p.command) commands.push(p.command);
+      for (const p of setup.procfiles) commands.push(...p.text.split('\n').map((l) => l.replace(/^[\w-]+:\s*/, '')));
+      for (const s of scripts) for (const b of s.background) commands.push(s.commands.find((c) => c.line === b)?.text ?? '');
+      if (d) commands.push(wordsOf(runInstructions(d).cmd).join(' '));
+    }
+    const ports = commands.flatMap(listenPorts);
+    const usesEnvPort = commands.some((c) => /\$\{?PORT\b/.test(c)) && fly.env.PORT !== undefined;
+    const loopback = ports.find((p) => p.port === svc.internalPort && p.host && /^(127\.0\.0\.1|localhost|\[::1\]|::1)$/.test(p.host));
+    if (loopback) out.report('consistency/listen-localhost', fly.file, fly.lines.get(svc.kind === 'http_service' ? 'http_service.internal_port' : `services[${svc.index}].internal_port`) ?? svc.line, `internal_port ${svc.internalPort}: a process binds ${loopback.host}:${loopback.port}`);
+    // On a shared Machine a web-like process whose port the command does not say may be the one
+    // listening there: then nothing can be concluded.
+    const unknownListener = !fly.hasProcesses && commands.some((c) => c.trim() && !/^\s*#/.test(c) && listenPorts(c).length === 0 && !WORKER.test(c) && !/^\s*("?\$[@\w{]|sleep\b)/.test(c));
+    if (ports.length && !unknownListener && !ports.some((p) => p.port === svc.internalPort) && !(usesEnvPort && Number(fly.env.PORT) === svc.internalPort)) {
+      out.report('consistency/port-mismatch', fly.file, fly.lines.get(svc.kind === 'http_service' ? 'http_service.internal_port' : `services[${svc.index}].internal_port`) ?? svc.line, `internal_port = ${svc.internalPort}, but the processes${svc.groups.length && fly.hasProcesses ? ` of ${svc.groups.join(', ')}` : ''} listen on ${[...new Set(ports.map((p) => p.port))].join(', ')}`);
+    }
+  }
+  if (!fly.killTimeoutSet && (managers.size > 0 || scripts.some((s) => s.background.length > 1))) {
+    out.report('fly-toml/kill-timeout-short', fly.file, undefined, 'several processes share the default 5 s');
+  }
+}
+
+export async function check(dirArg: string, options: { shellcheck?: boolean } & LoadOptions = {}): Promise<CheckResult> {
+  const setup = await openSetup(dirArg, options);
+  const { out, findings, suppressed } = collector(setup);
+  const fly = setup.flyToml ? await checkFlyToml(setup.flyToml, out) : undefined;
+  const killTimeout = fly?.killTimeout ?? 5;
+  const groupCommands = Boolean(fly && ([...fly.commands.values()].some((c) => c.trim()) || fly.releaseCommand));
+  const scripts = setup.scripts.map(analyseScript);
+  const d = setup.dockerfile;
+  const allGroupsHaveCommands = Boolean(fly?.hasProcesses && fly.groups.every((g) => fly.commands.get(g)?.trim()));
+  if (d) checkDockerfile(d, out, { groupCommands, cmdReplaced: allGroupsHaveCommands });
+  if (fly && d) checkStaticsInImage(fly, setup, d, out);
+  if (fly && d) checkRailsGate(setup, d, fly, scripts, out);
+  if (fly && d && !options.dockerfile) for (const b of fly.notDockerfile) out.report('fly-toml/build-not-dockerfile', fly.file, b.line, `[build] ${b.key} = ${JSON.stringify(b.value)}: fly deploy does not build ${d.path}`);
+  for (const s of scripts) checkScript(s, out, { shellcheck: options.shellcheck ?? true });
+  const managers = managersOf(setup, scripts, fly);
+  const allRunText = [d ? wordsOf(runInstructions(d).entrypoint).concat(wordsOf(runInstructions(d).cmd)).join(' ') : '', ...scripts.flatMap((s) => s.commands.map((c) => c.text)), ...(fly ? [...fly.commands.values()] : [])].join('\n');
+  const supervisors = setup.supervisor.map(analyseSupervisor);
+  const ctx: Ctx = { setup, out, fly, d, scripts, supervisors, managers, killTimeout, allRunText, groupCommands };
+  checkSupervisors(ctx);
+  checkManagers(ctx);
+  if (d) checkImage(ctx, d);
+  checkEntrypointAndSignal(ctx);
+  if (fly) checkServices(ctx, fly);
 
   findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.rule.localeCompare(b.rule));
   const files = [setup.flyToml?.path, setup.dockerfile?.path, ...setup.scripts.map((s) => s.path), ...setup.supervisor.map((s) => s.path), ...setup.procfiles.map((p) => p.path)].filter((x): x is string => Boolean(x));
-  return { dir, files, findings, suppressed };
+  return { dir: setup.dir, files, findings, suppressed };
 }
+
 
 function groupOf(where: { file: string; line?: number }, fly: FlyFacts | undefined): string {
   if (!fly) return 'app';

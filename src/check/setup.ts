@@ -180,6 +180,83 @@ export interface LoadOptions {
 
 export class SetupInputError extends Error {}
 
+/** Scripts: what ENTRYPOINT/CMD and fly.toml commands run, else well-known names. */
+function findScripts(setup: Setup, flyCommands: string[]): void {
+  const { dir, files } = setup;
+  const scriptPaths = new Set<string>();
+  const consider = (word: string) => {
+    if (!word || /^-/.test(word) || /[$=]/.test(word)) return;
+    const found = resolveImagePath(setup, word);
+    if (!found) return;
+    const file = read(dir, found);
+    if (file && (SCRIPT_NAME.test(found) || /^#!.*\b(ba|da|z|k)?sh\b/.test(file.text))) scriptPaths.add(found);
+  };
+  if (setup.dockerfile) {
+    const { entrypoint, cmd } = runInstructions(setup.dockerfile);
+    for (const ins of [entrypoint, cmd]) {
+      if (!ins) continue;
+      for (const w of ins.exec ?? ins.raw.split(/[\s;&|]+/)) consider(w);
+    }
+  }
+  for (const command of flyCommands) for (const w of command.split(/[\s;&|'"]+/)) consider(w);
+  if (!scriptPaths.size) {
+    for (const f of files) if (f.split('/').length <= 2 && /(^|\/)(docker-)?entrypoint(\.sh)?$|(^|\/)start\.sh$/.test(f)) scriptPaths.add(f);
+  }
+  for (const p of [...scriptPaths].sort()) {
+    const file = read(dir, p);
+    if (file) setup.scripts.push(file);
+  }
+}
+
+/**
+ * supervisord configs: files with a [supervisord] or [program:] section among those the scripts,
+ * the Dockerfile or the project name; by file name first.
+ */
+function findSupervisorConfigs(setup: Setup, texts: string): void {
+  const { dir, files } = setup;
+  const confCandidates = files.filter((f) => /\.(conf|ini)$/.test(f) && /supervisor|programs|process/i.test(f));
+  const named = new Set<string>();
+  for (const m of texts.matchAll(/(?:supervisord(?:\s+-\S+)*\s+-c\s+|--configuration[= ])["']?([^\s"']+)/g)) {
+    const found = resolveImagePath(setup, m[1]!.replace(/^\$\w+\/|^\$\{\w+\}\//, ''));
+    if (found) named.add(found);
+  }
+  // Files the final stage copies to a supervisor path (COPY worker.conf /etc/supervisor/conf.d/).
+  for (const ins of setup.dockerfile?.stages.at(-1)?.instructions ?? []) {
+    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.flags.from) {
+      const parts = ins.exec ?? ins.args;
+      if (/supervisor/i.test(parts.at(-1) ?? '')) for (const src of parts.slice(0, -1)) if (files.includes(src.replace(/^\.\//, ''))) named.add(src.replace(/^\.\//, ''));
+    }
+  }
+  for (const f of [...named, ...confCandidates]) {
+    if (setup.supervisor.some((s) => s.path === f)) continue;
+    const file = read(dir, f);
+    if (file && /^\s*\[(supervisord|program:[^\]]+)\]/m.test(file.text)) setup.supervisor.push(file);
+  }
+  // With a main config ([supervisord]) in hand, fragments count only when its [include] reaches them
+  // (matched on the glob's last two path parts, e.g. conf.d/*.conf).
+  const main = setup.supervisor.find((s) => /^\s*\[supervisord\]/m.test(s.text));
+  if (main) {
+    const include = /^\s*\[include\][^[]*?^\s*files\s*[=:]\s*([^\n;#]+)/m.exec(main.text)?.[1]?.trim().split(/\s+/) ?? [];
+    const globs = include.map((g) => new RegExp(`(^|/)${g.split('/').slice(-2).join('/').replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
+    setup.supervisor = setup.supervisor.filter((s) => s === main || /^\s*\[supervisord\]/m.test(s.text) || globs.some((g) => g.test(s.path)));
+  }
+}
+
+/** Procfiles: the one a manager is pointed at, else Procfile* at the top level. */
+function findProcfiles(setup: Setup, texts: string): void {
+  const { dir, files } = setup;
+  const procNames = new Set<string>();
+  for (const m of texts.matchAll(/(?:OVERMIND_PROCFILE|HIVEMIND_PROCFILE)=["']?(?:\$\w+\/|\$\{\w+\}\/|"\$here\/)?([^\s"']+)|(?:overmind|hivemind|foreman|honcho|nf)\b[^\n]*?\s(?:-f|--procfile)[= ]["']?([^\s"']+)/g)) {
+    const found = resolveImagePath(setup, (m[1] ?? m[2])!);
+    if (found) procNames.add(found);
+  }
+  for (const f of files) if (/^Procfile[\w.-]*$/.test(f)) procNames.add(f);
+  for (const f of [...procNames].sort()) {
+    const file = read(dir, f);
+    if (file) setup.procfiles.push(file);
+  }
+}
+
 export async function loadSetup(dir: string, options: LoadOptions = {}): Promise<Setup> {
   const files = walk(dir);
   const setup: Setup = { dir, files, scripts: [], supervisor: [], procfiles: [] };
@@ -211,72 +288,10 @@ export async function loadSetup(dir: string, options: LoadOptions = {}): Promise
   if (dockerfile) setup.dockerfile = await parseDockerfile(dockerfile);
   setup.dockerignore = read(dir, '.dockerignore')?.text;
 
-  // Scripts: what ENTRYPOINT/CMD and fly.toml commands run, else well-known names.
-  const scriptPaths = new Set<string>();
-  const consider = (word: string) => {
-    if (!word || /^-/.test(word) || /[$=]/.test(word)) return;
-    const found = resolveImagePath(setup, word);
-    if (!found) return;
-    const file = read(dir, found);
-    if (file && (SCRIPT_NAME.test(found) || /^#!.*\b(ba|da|z|k)?sh\b/.test(file.text))) scriptPaths.add(found);
-  };
-  if (setup.dockerfile) {
-    const { entrypoint, cmd } = runInstructions(setup.dockerfile);
-    for (const ins of [entrypoint, cmd]) {
-      if (!ins) continue;
-      for (const w of ins.exec ?? ins.raw.split(/[\s;&|]+/)) consider(w);
-    }
-  }
-  for (const command of flyCommands) for (const w of command.split(/[\s;&|'"]+/)) consider(w);
-  if (!scriptPaths.size) {
-    for (const f of files) if (f.split('/').length <= 2 && /(^|\/)(docker-)?entrypoint(\.sh)?$|(^|\/)start\.sh$/.test(f)) scriptPaths.add(f);
-  }
-  for (const p of [...scriptPaths].sort()) {
-    const file = read(dir, p);
-    if (file) setup.scripts.push(file);
-  }
-
-  // supervisord configs: files with a [supervisord] or [program:] section among those the scripts,
-  // the Dockerfile or the project name; by file name first.
-  const confCandidates = files.filter((f) => /\.(conf|ini)$/.test(f) && /supervisor|programs|process/i.test(f));
-  const named = new Set<string>();
+  findScripts(setup, flyCommands);
   const texts = [setup.dockerfile?.text ?? '', ...setup.scripts.map((s) => s.text)].join('\n');
-  for (const m of texts.matchAll(/(?:supervisord(?:\s+-\S+)*\s+-c\s+|--configuration[= ])["']?([^\s"']+)/g)) {
-    const found = resolveImagePath(setup, m[1]!.replace(/^\$\w+\/|^\$\{\w+\}\//, ''));
-    if (found) named.add(found);
-  }
-  // Files the final stage copies to a supervisor path (COPY worker.conf /etc/supervisor/conf.d/).
-  for (const ins of setup.dockerfile?.stages.at(-1)?.instructions ?? []) {
-    if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.flags.from) {
-      const parts = ins.exec ?? ins.args;
-      if (/supervisor/i.test(parts.at(-1) ?? '')) for (const src of parts.slice(0, -1)) if (files.includes(src.replace(/^\.\//, ''))) named.add(src.replace(/^\.\//, ''));
-    }
-  }
-  for (const f of [...named, ...confCandidates]) {
-    if (setup.supervisor.some((s) => s.path === f)) continue;
-    const file = read(dir, f);
-    if (file && /^\s*\[(supervisord|program:[^\]]+)\]/m.test(file.text)) setup.supervisor.push(file);
-  }
-  // With a main config ([supervisord]) in hand, fragments count only when its [include] reaches them
-  // (matched on the glob's last two path parts, e.g. conf.d/*.conf).
-  const main = setup.supervisor.find((s) => /^\s*\[supervisord\]/m.test(s.text));
-  if (main) {
-    const include = /^\s*\[include\][^[]*?^\s*files\s*[=:]\s*([^\n;#]+)/m.exec(main.text)?.[1]?.trim().split(/\s+/) ?? [];
-    const globs = include.map((g) => new RegExp(`(^|/)${g.split('/').slice(-2).join('/').replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
-    setup.supervisor = setup.supervisor.filter((s) => s === main || /^\s*\[supervisord\]/m.test(s.text) || globs.some((g) => g.test(s.path)));
-  }
-
-  // Procfiles: the one a manager is pointed at, else Procfile* at the top level.
-  const procNames = new Set<string>();
-  for (const m of texts.matchAll(/(?:OVERMIND_PROCFILE|HIVEMIND_PROCFILE)=["']?(?:\$\w+\/|\$\{\w+\}\/|"\$here\/)?([^\s"']+)|(?:overmind|hivemind|foreman|honcho|nf)\b[^\n]*?\s(?:-f|--procfile)[= ]["']?([^\s"']+)/g)) {
-    const found = resolveImagePath(setup, (m[1] ?? m[2])!);
-    if (found) procNames.add(found);
-  }
-  for (const f of files) if (/^Procfile[\w.-]*$/.test(f)) procNames.add(f);
-  for (const f of [...procNames].sort()) {
-    const file = read(dir, f);
-    if (file) setup.procfiles.push(file);
-  }
+  findSupervisorConfigs(setup, texts);
+  findProcfiles(setup, texts);
   return setup;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { DockerfileFacts, EntrypointCheck } from './parse.js';
 import type { Blocks } from './owned.js';
+import type { PrepareGate } from './rails-prepare.js';
 import type { StrategyName } from '../types.js';
 
 export const DOCKERFILE_MODES = ['keep', 'extend', 'create', 'replace'] as const;
@@ -37,6 +38,21 @@ export interface DockerfileInfo {
   loses: string[];
   /** The build context's ignore file (Dockerfile.dockerignore, else .dockerignore), if there is one. */
   dockerignore?: { file: string; text: string };
+  /**
+   * The project has an entrypoint.sh of its own (not one this tool generated): the generated
+   * entrypoint gets another name (entrypointFile) and theirs stays as it is.
+   */
+  ownEntrypoint?: { file: string; usedAt?: number };
+  /** The name of the generated entrypoint when the Dockerfile is kept or extended. */
+  entrypointFile: string;
+  /** The ENTRYPOINT script's database step and the arguments it needs (Rails' bin/docker-entrypoint). */
+  prepareGate?: PrepareGate;
+}
+
+/** The generated entrypoint's name, for a Plan: only when it is not entrypoint.sh (the user's own Dockerfile keeps their entrypoint.sh). */
+export function entrypointFileFor(mode: DockerfileMode, info: DockerfileInfo | undefined): { entrypointFile?: string } {
+  if ((mode !== 'keep' && mode !== 'extend') || !info || info.entrypointFile === 'entrypoint.sh') return {};
+  return { entrypointFile: info.entrypointFile };
 }
 
 /**
@@ -68,7 +84,8 @@ export function userDockerfileContext(info: DockerfileInfo): UserDockerfile | un
   const chained = info.entrypoint?.verdict === 'passes' && facts.entrypoint?.form === 'exec' ? facts.entrypoint.argv : [];
   const workdir = facts.workdir;
   // exec form takes no variables: with an unknown WORKDIR, a shell finds entrypoint.sh in it at run time.
-  const ours = workdir !== undefined ? [`${workdir === '/' ? '' : workdir}/entrypoint.sh`] : ['/bin/sh', '-c', 'exec ./entrypoint.sh "$@"', 'entrypoint.sh'];
+  const name = info.entrypointFile;
+  const ours = workdir !== undefined ? [`${workdir === '/' ? '' : workdir}/${name}`] : ['/bin/sh', '-c', `exec ./${name} "$@"`, name];
   return {
     ...(facts.nonRootUser && facts.user ? { user: facts.user.raw } : {}),
     ...(workdir !== undefined ? { workdir } : {}),
@@ -78,6 +95,13 @@ export function userDockerfileContext(info: DockerfileInfo): UserDockerfile | un
   };
 }
 
+/** Your entrypoint.sh stays yours: ours is written beside it under another name. */
+function ownEntrypointNote(info: DockerfileInfo): string {
+  const own = info.ownEntrypoint!;
+  const used = own.usedAt !== undefined ? ` (${info.file}:${own.usedAt} uses it)` : '';
+  return `${own.file} is your own${used}: it is kept as it is, and the generated entrypoint is written as ${info.entrypointFile}`;
+}
+
 interface ModeInput {
   given: string | undefined;
   strategy: StrategyName | undefined;
@@ -85,6 +109,54 @@ interface ModeInput {
   dockerfile: DockerfileInfo | undefined;
   /** A Dockerfile exists (detect saw it), even if it was not inspected. */
   exists: boolean;
+}
+
+/** Why the user's Dockerfile cannot be extended, if it cannot. */
+function extendProblem(info: DockerfileInfo, strategy: StrategyName): string[] {
+  if (info.blockProblems.length) return info.blockProblems.map((p) => `${p}: restore the marker line, or delete the whole block, then run again`);
+  if (info.error || !info.facts) return [`${info.error ?? `${info.file}: cannot be read`}; fix it, or pass --dockerfile replace for a generated Dockerfile`];
+  const facts = info.facts;
+  if (facts.escape !== '\\') {
+    return [`${info.file}: its escape directive (# escape=${facts.escape}) changes how lines continue, and the block is written with \\ continuations: remove the directive, or pass --dockerfile replace for a generated Dockerfile`];
+  }
+  if (facts.family === 'none') {
+    return [
+      `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${strategy === 'process-groups' ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,
+    ];
+  }
+  return [];
+}
+
+/** What extending does to the user's Dockerfile: the block, their ENTRYPOINT and CMD. */
+function extendNotes(info: DockerfileInfo, facts: DockerfileFacts, strategy: StrategyName, how: string): string[] {
+  const notes = [
+    `${info.file}: extended${how}: your lines are kept as they are; a marked block at the end of the final stage (FROM ${facts.final.image}, line ${facts.final.fromLine}) installs what ${strategy} needs with ${facts.family === 'alpine' ? 'apk' : 'apt-get'} (base family from ${facts.familyEvidence}), copies the generated files into ${facts.workdir ?? facts.workdirText} and sets ENTRYPOINT${facts.nonRootUser ? `; it installs as root and switches back to USER ${facts.user!.raw}` : ''}`,
+  ];
+  const ep = info.entrypoint;
+  const ours = info.entrypointFile;
+  if (info.ownEntrypoint) notes.push(ownEntrypointNote(info));
+  if (facts.entrypoint && ep) {
+    if (ep.verdict === 'passes') notes.push(`${info.file}:${facts.entrypoint.line}: your ENTRYPOINT stays the first step: it runs, then execs ${ours}`);
+    else notes.push(`${ep.message}; ${ours} replaces it as the ENTRYPOINT`);
+  }
+  if (facts.cmd) {
+    notes.push(`${info.file}:${facts.cmd.line}: your CMD (${facts.cmd.text.replace(/^CMD\s+/i, '')}) no longer runs on its own: the block resets CMD so that entrypoint.sh starts the processes you gave; make it one of them if it should still run`);
+  }
+  return notes;
+}
+
+/** What keeping the user's Dockerfile means for this strategy. */
+function keepNotes(info: DockerfileInfo, strategy: StrategyName, how: string): string[] {
+  if (strategy !== 'process-groups') {
+    return [
+      ...(info.ownEntrypoint ? [ownEntrypointNote(info)] : []),
+      `${info.file}: kept (--dockerfile keep): it does not run the generated ${info.entrypointFile}; copy the generated files into the image and make ${info.entrypointFile} the ENTRYPOINT yourself, or run again with --dockerfile extend`,
+    ];
+  }
+  const ep = info.entrypoint;
+  if (info.error) return [`${info.error}; it is kept as it is`];
+  if (ep && (ep.verdict === 'fails' || ep.verdict === 'unknown')) return [`${info.file}: kept${how}, but: ${ep.message}. Fix: ${ep.fix}`];
+  return [`${info.file}: kept${how}: process groups need no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`];
 }
 
 /**
@@ -108,48 +180,13 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
   // then treated as before this tool kept Dockerfiles: a generated one, a conflict if it differs.
   if (!info) return given === 'replace' ? 'replace' : 'create';
   const mode: DockerfileMode = (given as DockerfileMode | undefined) ?? (strategy === 'process-groups' ? 'keep' : 'extend');
-  const how = given === undefined ? ` (the default for the ${strategy ?? 'process-groups'} strategy with a Dockerfile of your own)` : '';
+  const how = given === undefined ? ` (the default for the ${strategy} strategy with a Dockerfile of your own)` : '';
   if (mode === 'extend') {
-    if (info.blockProblems.length) {
-      problems.push(...info.blockProblems.map((p) => `${p}: restore the marker line, or delete the whole block, then run again`));
-      return mode;
-    }
-    if (info.error || !info.facts) {
-      problems.push(`${info.error ?? `${info.file}: cannot be read`}; fix it, or pass --dockerfile replace for a generated Dockerfile`);
-      return mode;
-    }
-    const facts = info.facts;
-    if (facts.escape !== '\\') {
-      problems.push(`${info.file}: its escape directive (# escape=${facts.escape}) changes how lines continue, and the block is written with \\ continuations: remove the directive, or pass --dockerfile replace for a generated Dockerfile`);
-      return mode;
-    }
-    if (facts.family === 'none') {
-      problems.push(
-        `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${strategy === 'process-groups' ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,
-      );
-      return mode;
-    }
-    notes.push(`${info.file}: extended${how}: your lines are kept as they are; a marked block at the end of the final stage (FROM ${facts.final.image}, line ${facts.final.fromLine}) installs what ${strategy} needs with ${facts.family === 'alpine' ? 'apk' : 'apt-get'} (base family from ${facts.familyEvidence}), copies the generated files into ${facts.workdir ?? facts.workdirText} and sets ENTRYPOINT${facts.nonRootUser ? `; it installs as root and switches back to USER ${facts.user!.raw}` : ''}`);
-    const ep = info.entrypoint;
-    if (facts.entrypoint && ep) {
-      if (ep.verdict === 'passes') notes.push(`${info.file}:${facts.entrypoint.line}: your ENTRYPOINT stays the first step: it runs, then execs entrypoint.sh`);
-      else notes.push(`${ep.message}; entrypoint.sh replaces it as the ENTRYPOINT`);
-    }
-    if (facts.cmd) {
-      notes.push(`${info.file}:${facts.cmd.line}: your CMD (${facts.cmd.text.replace(/^CMD\s+/i, '')}) no longer runs on its own: the block resets CMD so that entrypoint.sh starts the processes you gave; make it one of them if it should still run`);
-    }
+    const cannot = extendProblem(info, strategy);
+    if (cannot.length) problems.push(...cannot);
+    else notes.push(...extendNotes(info, info.facts!, strategy, how));
   } else if (mode === 'keep') {
-    if (strategy === 'process-groups') {
-      const ep = info.entrypoint;
-      if (info.error) notes.push(`${info.error}; it is kept as it is`);
-      else if (ep && (ep.verdict === 'fails' || ep.verdict === 'unknown')) {
-        notes.push(`${info.file}: kept${how}, but: ${ep.message}. Fix: ${ep.fix}`);
-      } else {
-        notes.push(`${info.file}: kept${how}: process groups need no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`);
-      }
-    } else {
-      notes.push(`${info.file}: kept (--dockerfile keep): it does not run the generated entrypoint.sh; copy the generated files into the image and make entrypoint.sh the ENTRYPOINT yourself, or run again with --dockerfile extend`);
-    }
+    notes.push(...keepNotes(info, strategy, how));
   } else if (mode === 'replace') {
     notes.push(`${info.file}: replaced (--dockerfile replace) by a generated one; yours had ${info.loses.join('; ') || 'content of its own'}, which the generated one does not carry over`);
   }

@@ -134,6 +134,79 @@ function commandForm(instruction: Instruction, lines: string[]): CommandForm {
   return { form: 'shell', argv: [instruction.getArgumentsContent() ?? ''], text, line };
 }
 
+/** One instruction of a stage, applied to what that stage has so far (ARG, ENV, USER, WORKDIR, ENTRYPOINT, CMD, RUN). */
+function applyInstruction(state: StageState, instruction: Instruction, context: { lines: string[]; globals: ReadonlyMap<string, string>; stageFrom: number }): void {
+  const { lines, globals } = context;
+  const keyword = instruction.getKeyword();
+  const line = instruction.getRange().start.line + 1;
+  switch (keyword) {
+    case 'ARG': {
+      const property = (instruction as Arg).getProperty();
+      if (!property) break;
+      const value = property.getValue();
+      const name = property.getName();
+      if (value != null) state.vars.set(name, expand(value, state.vars) ?? value);
+      else if (globals.has(name) && !state.vars.has(name)) state.vars.set(name, globals.get(name)!);
+      break;
+    }
+    case 'ENV':
+      for (const property of (instruction as Env).getProperties()) {
+        const value = property.getValue();
+        if (value == null) continue;
+        const expanded = expand(value, state.vars);
+        if (expanded === undefined) state.vars.delete(property.getName());
+        else state.vars.set(property.getName(), expanded);
+      }
+      break;
+    case 'USER': {
+      const raw = (instruction.getArgumentsContent() ?? '').trim();
+      state.user = { value: expand(raw, state.vars) ?? raw, raw, line };
+      break;
+    }
+    case 'WORKDIR': {
+      const raw = unquote((instruction.getArgumentsContent() ?? '').trim());
+      const value = expand(raw, state.vars);
+      const previous = state.workdir;
+      state.workdirText = raw.startsWith('/') ? raw : `${state.workdirText.replace(/\/$/, '')}/${raw}`;
+      if (value === undefined || previous === undefined) state.workdir = value !== undefined && value.startsWith('/') ? value : undefined;
+      else state.workdir = value.startsWith('/') ? value : `${previous.replace(/\/$/, '')}/${value}`;
+      if (state.workdir) state.workdir = state.workdir.replace(/\/+$/, '') || '/';
+      break;
+    }
+    case 'ENTRYPOINT':
+      state.entrypoint = commandForm(instruction, lines);
+      // Docker resets an inherited CMD when a stage sets ENTRYPOINT (a CMD set in the same stage stays).
+      if (state.cmd && state.cmd.line < context.stageFrom) delete state.cmd;
+      break;
+    case 'CMD':
+      state.cmd = commandForm(instruction, lines);
+      break;
+    case 'RUN': {
+      const args = instruction.getArgumentsContent() ?? '';
+      if (/\bapk\s+(add|update|upgrade)\b/.test(args)) state.packageManager = 'apk';
+      else if (/\b(apt-get|apt)\s+(-\S+\s+)*(install|update)\b/.test(args)) state.packageManager = 'apt-get';
+      break;
+    }
+    default:
+  }
+}
+
+/** The OS family of the base image: from its name, else from the package manager the chain's RUN lines use, else a guess. */
+function familyOfChain(baseImage: string, chain: StageFacts[], states: StageState[]): { family: BaseFamily; familyEvidence: string } {
+  let family = familyOfImage(baseImage);
+  let familyEvidence = family ? `the image ${baseImage}` : '';
+  if (!family) {
+    const used = chain.map((s) => states[s.index]!.packageManager).filter(Boolean).at(-1);
+    if (used) {
+      family = used === 'apk' ? 'alpine' : 'debian';
+      familyEvidence = `its RUN lines use ${used}`;
+    } else {
+      family = 'debian';
+      familyEvidence = `a guess: nothing in ${baseImage} or its RUN lines tells; Debian and Ubuntu are the most common`;
+    }
+  }
+  return { family, familyEvidence };
+}
 /** Read a Dockerfile's text. Throws DockerfileError when it has no FROM. */
 export function readDockerfile(text: string): DockerfileFacts {
   const dockerfile = parseDockerfile(text);
@@ -176,56 +249,7 @@ export function readDockerfile(text: string): DockerfileFacts {
     if (!state) continue; // ARG before the first FROM (read above), or a stray instruction
     stages.at(-1)!.endLine = range.end.line + 1;
     lastLine = range.end.line + 1;
-    switch (keyword) {
-      case 'ARG': {
-        const property = (instruction as Arg).getProperty();
-        if (!property) break;
-        const value = property.getValue();
-        const name = property.getName();
-        if (value != null) state.vars.set(name, expand(value, state.vars) ?? value);
-        else if (globals.has(name) && !state.vars.has(name)) state.vars.set(name, globals.get(name)!);
-        break;
-      }
-      case 'ENV':
-        for (const property of (instruction as Env).getProperties()) {
-          const value = property.getValue();
-          if (value == null) continue;
-          const expanded = expand(value, state.vars);
-          if (expanded === undefined) state.vars.delete(property.getName());
-          else state.vars.set(property.getName(), expanded);
-        }
-        break;
-      case 'USER': {
-        const raw = (instruction.getArgumentsContent() ?? '').trim();
-        state.user = { value: expand(raw, state.vars) ?? raw, raw, line };
-        break;
-      }
-      case 'WORKDIR': {
-        const raw = unquote((instruction.getArgumentsContent() ?? '').trim());
-        const value = expand(raw, state.vars);
-        const previous = state.workdir;
-        state.workdirText = raw.startsWith('/') ? raw : `${state.workdirText.replace(/\/$/, '')}/${raw}`;
-        if (value === undefined || previous === undefined) state.workdir = value !== undefined && value.startsWith('/') ? value : undefined;
-        else state.workdir = value.startsWith('/') ? value : `${previous.replace(/\/$/, '')}/${value}`;
-        if (state.workdir) state.workdir = state.workdir.replace(/\/+$/, '') || '/';
-        break;
-      }
-      case 'ENTRYPOINT':
-        state.entrypoint = commandForm(instruction, lines);
-        // Docker resets an inherited CMD when a stage sets ENTRYPOINT (a CMD set in the same stage stays).
-        if (state.cmd && state.cmd.line < stages.at(-1)!.fromLine) delete state.cmd;
-        break;
-      case 'CMD':
-        state.cmd = commandForm(instruction, lines);
-        break;
-      case 'RUN': {
-        const args = instruction.getArgumentsContent() ?? '';
-        if (/\bapk\s+(add|update|upgrade)\b/.test(args)) state.packageManager = 'apk';
-        else if (/\b(apt-get|apt)\s+(-\S+\s+)*(install|update)\b/.test(args)) state.packageManager = 'apt-get';
-        break;
-      }
-      default:
-    }
+    applyInstruction(state, instruction, { lines, globals, stageFrom: stages.at(-1)!.fromLine });
   }
   void lastLine;
   if (!stages.length || !state) throw new DockerfileError('no FROM instruction: this is not a Dockerfile a build can use');
@@ -235,18 +259,7 @@ export function readDockerfile(text: string): DockerfileFacts {
   for (let s: StageFacts | undefined = final; s; s = s.parent !== undefined ? stages[s.parent] : undefined) chain.unshift(s);
   const root = chain[0]!;
   const baseImage = root.resolvedImage;
-  let family = familyOfImage(baseImage);
-  let familyEvidence = family ? `the image ${baseImage}` : '';
-  if (!family) {
-    const used = chain.map((s) => states[s.index]!.packageManager).filter(Boolean).at(-1);
-    if (used) {
-      family = used === 'apk' ? 'alpine' : 'debian';
-      familyEvidence = `its RUN lines use ${used}`;
-    } else {
-      family = 'debian';
-      familyEvidence = `a guess: nothing in ${baseImage} or its RUN lines tells; Debian and Ubuntu are the most common`;
-    }
-  }
+  const { family, familyEvidence } = familyOfChain(baseImage, chain, states);
   const last = states[final.index]!;
   const userValue = last.user?.value;
   const nonRootUser = userValue !== undefined && !/^(root|0)(:(root|0))?$/.test(userValue);

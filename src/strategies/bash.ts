@@ -8,7 +8,7 @@ export const bash: Strategy = {
   // The entrypoint needs ~0.5 s after its own grace period: STOP_TIMEOUT = kill_timeout - 1 >= 1.
   minKillTimeout: 2,
   killSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
-  files: () => [{ path: 'entrypoint.sh', template: 'bash/entrypoint.sh.ejs', executable: true }],
+  files: (plan) => [{ path: plan.entrypointFile ?? 'entrypoint.sh', template: 'bash/entrypoint.sh.ejs', executable: true }],
   aptPackages: () => [],
   context: (plan) => ({ stopTimeout: plan.killTimeout - 1 }),
 };

@@ -7,7 +7,7 @@ export const processGroups: Strategy = {
   minProcesses: 1,
   minKillTimeout: 1,
   killSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
-  files: () => [{ path: 'entrypoint.sh', template: 'process-groups/entrypoint.sh.ejs', executable: true }],
+  files: (plan) => [{ path: plan.entrypointFile ?? 'entrypoint.sh', template: 'process-groups/entrypoint.sh.ejs', executable: true }],
   aptPackages: () => [],
   context: () => ({}),
 };

@@ -24,8 +24,8 @@ export const procfile: Strategy = {
   // Both stop gracefully on SIGINT and SIGTERM. SIGQUIT kills them outright, and so does SIGHUP
   // hivemind 1.1.0 (its children are SIGKILLed): never offer either.
   killSignals: ['SIGINT', 'SIGTERM'],
-  files: () => [
-    { path: 'entrypoint.sh', template: 'procfile/entrypoint.sh.ejs', executable: true },
+  files: (plan) => [
+    { path: plan.entrypointFile ?? 'entrypoint.sh', template: 'procfile/entrypoint.sh.ejs', executable: true },
     { path: 'Procfile.fly', template: 'procfile/Procfile.fly.ejs' },
   ],
   aptPackages: (plan: Plan) => [...MANAGERS[plan.procfileManager].needs],

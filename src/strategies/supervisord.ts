@@ -8,8 +8,8 @@ export const supervisord: Strategy = {
   // supervisord needs ~1 s per stop group plus a 1 s tick: stopwaitsecs = kill_timeout - 3 >= 1.
   minKillTimeout: 4,
   killSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
-  files: () => [
-    { path: 'entrypoint.sh', template: 'supervisord/entrypoint.sh.ejs', executable: true },
+  files: (plan) => [
+    { path: plan.entrypointFile ?? 'entrypoint.sh', template: 'supervisord/entrypoint.sh.ejs', executable: true },
     { path: 'supervisor.conf', template: 'supervisord/supervisor.conf.ejs' },
     { path: 'supervisor-fail-fast.sh', template: 'supervisord/supervisor-fail-fast.sh.ejs', executable: true },
   ],

@@ -257,11 +257,12 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
     }, 30_000);
 
     it.each([
-      ['exec added by Procfile.fly', '', 0],
-      ['under a shell: `cd . && program`', 'cd . && ', 137],
-    ])('a process killed outright (%s) ends the manager', async (_what, prefix, overmindCode) => {
+      ['exec added by Procfile.fly', (c: string) => c, 0],
+      ['the last program of a list, exec\'d: `cd . && program`', (c: string) => `cd . && ${c}`, 0],
+      ['under a shell that stays: `if true; then program; fi`', (c: string) => `if true; then ${c}; fi`, 137],
+    ])('a process killed outright (%s) ends the manager', async (_what, wrap, overmindCode) => {
       const [webPort, apiPort] = await freePorts(2);
-      const l = await launch([`web=${prefix}${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`]);
+      const l = await launch([`web=${wrap(cmd.server('web', webPort!))}`, `api=${cmd.server('api', apiPort!)}`]);
       await waitForHttp(webPort!, 15_000, l.run);
       await waitForHttp(apiPort!, 15_000, l.run);
       const web = readLog(l.log).find((e) => e.name === 'web' && e.event === 'start')!;

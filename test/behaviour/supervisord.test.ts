@@ -200,7 +200,7 @@ describe.skipIf(!hasSupervisord)("supervisor.conf read by supervisord's own pars
     expect(byName.semi).toEqual(['sh', '-c', 'echo one ; echo two # not a comment']);
     // It reads $PORT: it gets a port (8080 is web's) and its own PORT in front.
     expect(byName.var).toEqual(['env', 'PORT=8081', 'sh', '-c', 'exec python3 -m http.server $PORT --bind 127.0.0.1']);
-    expect(byName.list).toEqual(['sh', '-c', 'echo "$HOME" ; echo a # b']);
+    expect(byName.list).toEqual(['sh', '-c', 'echo "$HOME" ; exec echo a # b']);
 
     for (const x of programs) {
       expect(x).toMatchObject({ stopasgroup: true, killasgroup: true, stopsignal: 15, stopwaitsecs: 2, startsecs: 2, directory: dir, stdout_logfile: '/dev/stdout', redirect_stderr: true });

@@ -1,0 +1,8 @@
+#!/bin/bash
+set -e
+
+if [ "${*}" == "./bin/rails server" ]; then
+  ./bin/rails db:prepare
+fi
+
+exec "${@}"
