@@ -15,6 +15,7 @@ import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './wr
 import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
 import { answersToRemember, explainRemembered, lastOutput, mergeAnswers, PENDING_FILE, readState, recordedHashes, STATE_FILE, stateStatus } from './state.js';
 import type { Plan } from './types.js';
+import { DEFAULT_STRATEGY } from './strategies/index.js';
 import { createdBefore } from './dockerfile/mode.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -92,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     const imported = ([['app', 'app'], ['region', 'primary_region'], ['killSignal', 'kill_signal'], ['killTimeout', 'kill_timeout']] as const).filter(([k]) => state && state.answers[k] === undefined && project.flyToml?.[k] !== undefined).map(([, key]) => key as string);
     if (state && !state.answers.processes && project.flyToml?.processes.length) imported.push('processes');
     const flyTomlUntrusted = last?.verified.has('fly.toml') ? [] : imported;
-    const decided = await decide(plan.dir, files, { state, base, flyTomlUntrusted, prune: Boolean(flags.prune), strategyBefore: state ? (state.answers.strategy ?? 'process-groups') : undefined, strategyNow: plan.strategy });
+    const decided = await decide(plan.dir, files, { state, base, flyTomlUntrusted, prune: Boolean(flags.prune), strategyBefore: state ? (state.answers.strategy ?? DEFAULT_STRATEGY) : undefined, strategyNow: plan.strategy });
     const resolved = await resolveConflicts(decided, { interactive: interactive && !dryRun, policy });
     const remembered = { answers: answersToRemember(answers, plan, memory.inert, project.dir), files: recordedHashes(resolved, state) };
     const statuses = [...resolved, stateStatus(project.dir, remembered)];

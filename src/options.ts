@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { DOCKERFILE_MODES } from './dockerfile/mode.js';
-import { KILL_SIGNALS, PROCFILE_MANAGERS, RUNTIMES, STRATEGY_NAMES, type Answers } from './types.js';
+import { STRATEGIES, STRATEGY_NAMES, strategyOptions } from './strategies/index.js';
+import { KILL_SIGNALS, RUNTIMES, type Answers } from './types.js';
 
 declare const __VERSION__: string | undefined;
 export const VERSION =
@@ -9,7 +10,7 @@ export const VERSION =
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-const EXAMPLES = `
+const examples = () => `
 Examples:
   $ npx create-fly-multiproc my-app --yes
       an empty directory: the built-in example, two processes of one small Node server
@@ -29,14 +30,15 @@ Examples:
   $ npx create-fly-multiproc eject Dockerfile.ejs && npx create-fly-multiproc --templates .fly-multiproc/templates ...
       customise a generated file: copy its template out, edit it, render with it (see TEMPLATES.md)
 
-Strategies:
-  process-groups  each process on its own Machines ([processes] in fly.toml) - Fly's recommended way
-  bash            one Machine, a bash entrypoint that forwards signals and exits when any process dies
-  supervisord     one Machine, supervisord restarts crashed programs; a program that keeps failing restarts the Machine
-  procfile        one Machine, a Procfile run by overmind (or hivemind)
-
+${strategyHelp()}
 Exit codes: 0 done, 2 bad usage or invalid input (nothing written), 1 anything else.
 `;
+
+/** The --help list of strategies, from the registry. */
+function strategyHelp(): string {
+  const width = STRATEGY_NAMES.reduce((w, n) => Math.max(w, n.length), 0);
+  return `Strategies:\n${STRATEGY_NAMES.map((n) => `  ${n.padEnd(width)}  ${STRATEGIES[n].help}`).join('\n')}\n`;
+}
 
 /** Parsed command-line flags (commander's camelCase names). */
 export interface Flags {
@@ -66,7 +68,7 @@ export interface Flags {
 
 /** Every wizard question is also a flag. */
 export function program(): Command {
-  return new Command('create-fly-multiproc')
+  const cmd = new Command('create-fly-multiproc')
     .description('Set up an app to run several processes on Fly.io: writes Dockerfile, entrypoint.sh, fly.toml and the process manager config.')
     .version(VERSION, '-v, --version')
     .argument('[dir]', 'project directory', '.')
@@ -82,7 +84,6 @@ export function program(): Command {
     .addOption(new Option('--runtime <name>', 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)').choices(RUNTIMES as unknown as string[]))
     .addOption(new Option('--dockerfile <mode>', 'your existing Dockerfile: keep it (default for process-groups), extend it with a marked block (default for the others), or replace it with a generated one').choices(DOCKERFILE_MODES as unknown as string[]))
     .option('--from-procfile <path>', 'take the processes from this Procfile, relative to the project directory (default: Procfile.prod or Procfile in the project, if any)')
-    .option('--procfile-manager <name>', `${PROCFILE_MANAGERS.join(' or ')} (default overmind)`)
     .option('--example', 'write the built-in example program and its two processes (default with --yes in an empty directory; remembered)')
     .option('--no-example', 'turn a remembered --example off (then pass --process)')
     .option('-y, --yes', 'take the defaults, never prompt; on a re-run, the answers remembered in fly-multiproc.json')
@@ -97,12 +98,14 @@ export function program(): Command {
     .action(() => {}) // the scaffolder itself: cli.ts runs it after parse(); without an action, [dir] would be taken for an unknown command
     .addCommand(ejectCommand())
     .addCommand(checkCommand())
-    .addHelpText('after', EXAMPLES)
+    .addHelpText('after', examples())
     .showHelpAfterError('(run create-fly-multiproc --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Each strategy's own options (the Procfile manager), from its module.
+  for (const { option } of strategyOptions()) cmd.option(`${option.flag} <name>`, option.help);
+  return cmd;
 }
-
 
 /** The answers the flags give; what they leave open stays undefined (detection, remembered answers or the wizard fill it). */
 export function answersFromFlags(flags: Flags, dir: string): Answers {

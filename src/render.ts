@@ -43,11 +43,12 @@ export function filesFor(plan: Plan): GeneratedFile[] {
   // The user's own Dockerfile (keep, extend) builds from their own build context: no .dockerignore
   // of ours; kept as it is, process groups run without entrypoint.sh.
   const own = plan.dockerfile === 'keep' || plan.dockerfile === 'extend';
+  const strategy = STRATEGIES[plan.strategy];
   const files: GeneratedFile[] = [
     ...(plan.dockerfile === 'keep' ? [] : [{ path: 'Dockerfile', template: plan.dockerfile === 'extend' ? EXTEND_FINAL : 'Dockerfile.ejs' }]),
     ...(own ? [] : [{ path: '.dockerignore', template: 'dockerignore.ejs' }]),
-    { path: 'fly.toml', template: 'fly.toml.ejs' },
-    ...(plan.dockerfile === 'keep' && plan.strategy === 'process-groups' ? [] : STRATEGIES[plan.strategy].files(plan)),
+    ...(strategy.flyToml ? [{ path: 'fly.toml', template: 'fly.toml.ejs' }] : []),
+    ...(plan.dockerfile === 'keep' && strategy.runsWithKeptDockerfile ? [] : strategy.files(plan)),
   ];
   if (plan.example) files.push({ path: 'server.js', template: 'example/server.js.ejs' });
   return files;
@@ -224,9 +225,9 @@ class Renderer {
   ) {}
 
   /** Render one output file; returns its content, its template file and whether a user template was used. */
-  renderFile(rel: string): { content: string; file: string; custom: boolean } {
+  renderFile(rel: string, locals?: Partial<TemplateContext>): { content: string; file: string; custom: boolean } {
     this.customSeen = false;
-    const content = this.run(rel, this.context, false);
+    const content = this.run(rel, locals ? { ...this.context, ...locals } : this.context, false);
     return { content, file: this.locate(rel, false).file, custom: this.customSeen };
   }
 
@@ -327,7 +328,7 @@ export function render(plan: Plan, project: Project, templateDirs: readonly stri
   const renderer = new Renderer([...userDirs, path.resolve(BUILTIN_TEMPLATES)], new Set(userDirs), templateContext(plan, project, files));
   try {
     return files.map((f) => {
-      const { content, file, custom } = renderer.renderFile(f.template);
+      const { content, file, custom } = renderer.renderFile(f.template, f.current ? { current: f.current } : undefined);
       if (f.template === EXTEND_FINAL && project.dockerfileInfo) {
         // The user's Dockerfile with our blocks in it; `owned` is what we generated (hashed, compared on a re-run).
         const stages = renderer.renderFile(EXTEND_STAGES);

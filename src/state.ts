@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UsageError } from './errors.js';
 import { readProjectFile } from './fs-safe.js';
 import type { RenderedFile } from './render.js';
+import { STRATEGIES, strategyOptions } from './strategies/index.js';
 import type { Answers, Plan } from './types.js';
 import type { FileStatus } from './write.js';
 
@@ -233,13 +234,15 @@ export function mergeAnswers(given: Answers, remembered: RememberedAnswers | und
     delete answers.http;
     fromState.splice(fromState.indexOf('--http'), 1);
   }
-  // A remembered manager matters only to the procfile strategy: keep it for later, do not pass it on
-  // (plan would note on every run that it is ignored).
+  // A remembered strategy option (the Procfile manager) matters only to its strategy: keep it for
+  // later, do not pass it on (plan would note on every run that it is ignored).
   const inert: RememberedAnswers = {};
-  if (given.procfileManager === undefined && answers.procfileManager !== undefined && answers.strategy !== undefined && answers.strategy !== 'procfile') {
-    inert.procfileManager = answers.procfileManager;
-    delete answers.procfileManager;
-    fromState.splice(fromState.indexOf('--procfile-manager'), 1);
+  for (const { strategy, option } of strategyOptions()) {
+    if (given[option.key] === undefined && answers[option.key] !== undefined && answers.strategy !== undefined && answers.strategy !== strategy) {
+      inert[option.key] = answers[option.key];
+      delete answers[option.key];
+      fromState.splice(fromState.indexOf(option.flag), 1);
+    }
   }
   return { answers, fromState, dropped, inert };
 }
@@ -256,7 +259,7 @@ export function answersToRemember(answers: Answers, plan: Plan, inert: Remembere
   out.app = plan.app;
   // Processes taken from fly.toml's [processes] leave it with a one-Machine strategy (they now live
   // in the generated files): remembered, or the next run would have none.
-  if (plan.processesFromFlyToml && plan.strategy !== 'process-groups' && answers.processes === undefined) {
+  if (plan.processesFromFlyToml && !STRATEGIES[plan.strategy].processGroups && answers.processes === undefined) {
     out.processes = plan.processes.map((p) => `${p.name}=${p.command}`);
     const ports = plan.processes.filter((p) => p.port !== undefined).map((p) => `${p.name}=${p.port}`);
     if (ports.length && answers.ports === undefined) out.ports = ports;

@@ -11,12 +11,16 @@ import { userDockerfileContext, type UserDockerfile } from './dockerfile/mode.js
 
 /** What a template knows about the strategy itself. */
 export interface StrategyInfo {
-  /** `process-groups`, `bash`, `supervisord` or `procfile`. */
+  /** A strategy of the registry (src/strategies/index.ts): `process-groups`, `bash`, `supervisord`, `procfile`... */
   name: StrategyName;
   /** One line: what the strategy does. */
   summary: string;
-  /** All processes share one Machine (every strategy but process-groups). */
+  /** All processes share one Machine (and stop and restart together). */
   oneMachine: boolean;
+  /** fly.toml has one [processes] group per process, and each service names its group. */
+  processGroups: boolean;
+  /** Partials the Dockerfile includes for the strategy: its build stages, its lines in the final stage (undefined: none). */
+  partials: { stages?: string; final?: string };
 }
 
 /** A Procfile manager pinned by version, installed with `go install module@version`. */
@@ -42,6 +46,16 @@ export interface StrategyValues {
   goBuilderImage?: string;
   /** procfile: OVERMIND_TIMEOUT / HIVEMIND_TIMEOUT (kill_timeout - 2). */
   managerTimeout?: number;
+}
+
+/** A file a strategy writes once per process (e.g. one Fly app config per process). */
+export interface PerProcessFile {
+  /** The process this file is for. */
+  process: PlannedProcess;
+  /** The Fly app it configures. */
+  app: string;
+  /** That app's fly.toml [env], in order. */
+  env: Record<string, string>;
 }
 
 /** Everything a template can use, each key a local variable of the template. */
@@ -71,6 +85,8 @@ export interface TemplateContext {
   executables: string[];
   /** With --dockerfile extend: what the user's own Dockerfile has (USER, WORKDIR, ENTRYPOINT, base family); undefined otherwise. */
   userDockerfile: UserDockerfile | undefined;
+  /** In a file written once per process: that process, its app and [env]; undefined in every other file. */
+  current: PerProcessFile | undefined;
   /** Escaping helpers, one per target format. */
   esc: Escape;
 }
@@ -83,12 +99,12 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
   const userDockerfile = plan.dockerfile === 'extend' && project.dockerfileInfo ? userDockerfileContext(project.dockerfileInfo) : undefined;
   const alpine = userDockerfile ? userDockerfile.family === 'alpine' : /(^|[/:_-])alpine/.test(plan.baseImage);
   const packages = strategy.aptPackages(plan);
-  if ((plan.strategy !== 'process-groups' || userDockerfile) && alpine) packages.unshift('bash');
+  if ((strategy.needsBash || userDockerfile) && alpine) packages.unshift('bash');
   return {
     plan,
     project,
     processes: plan.processes,
-    strategy: { name: strategy.name, summary: strategy.summary, oneMachine: strategy.oneMachine },
+    strategy: { name: plan.strategy, summary: strategy.summary, oneMachine: strategy.oneMachine, processGroups: strategy.processGroups, partials: strategy.partials },
     s: strategy.context(plan) as StrategyValues,
     httpProcess,
     otherServices: plan.processes.filter((p) => p.port !== undefined && p !== httpProcess),
@@ -100,5 +116,6 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
     executables: files.filter((f) => f.executable).map((f) => f.path),
     esc: escape,
     userDockerfile,
+    current: undefined,
   };
 }

@@ -2,14 +2,15 @@ import type { FlyTomlImport, ProcfileImport } from './import.js';
 import type { Build, RuntimeFacts } from './runtimes.js';
 import type { DockerfileInfo, DockerfileMode } from './dockerfile/mode.js';
 
-export const STRATEGY_NAMES = ['process-groups', 'bash', 'supervisord', 'procfile'] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
+// The strategies are the registry's (src/strategies/index.ts): one module each.
+export { STRATEGY_NAMES, type StrategyName } from './strategies/index.js';
+import type { StrategyName } from './strategies/index.js';
 
 export const KILL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 export type KillSignal = (typeof KILL_SIGNALS)[number];
 
-export const PROCFILE_MANAGERS = ['overmind', 'hivemind'] as const;
-export type ProcfileManager = (typeof PROCFILE_MANAGERS)[number];
+export { PROCFILE_MANAGERS, type ProcfileManager } from './strategies/procfile.js';
+import type { ProcfileManager } from './strategies/procfile.js';
 
 /** Runtimes the Dockerfile can build; detect.ts says which one a project is (--runtime overrides). */
 export const RUNTIMES = ['go', 'node', 'python', 'ruby', 'rust', 'bun', 'static', 'generic'] as const;

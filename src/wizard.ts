@@ -7,8 +7,8 @@ import { CancelledError } from './errors.js';
 import { defaultAppName, EXAMPLE_PROCESSES } from './plan.js';
 import { listening, portOf } from './import.js';
 import { splitWords } from './shell-words.js';
-import { STRATEGIES } from './strategies/index.js';
-import { PROCFILE_MANAGERS, STRATEGY_NAMES, type Answers, type Project, type StrategyName } from './types.js';
+import { DEFAULT_STRATEGY, isStrategyName, recommendStrategy, STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
+import type { Answers, Project, StrategyName } from './types.js';
 import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
 
 /** Where the wizard writes its own lines (prompts draws on stdout too). */
@@ -84,11 +84,9 @@ async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, c
 /** The answers Enter gives: they recommend the strategy --yes takes (process-groups), so both agree. */
 export const ENTER_THROUGH = { separate: true, inPlace: false } as const;
 
-/** The strategy the answers point to, and why. */
+/** The strategy the answers point to, and why (the registry decides: src/strategies/index.ts). */
 export function recommend(separateScaling: boolean, restartInPlace: boolean): { strategy: StrategyName; why: string } {
-  if (separateScaling) return { strategy: 'process-groups', why: 'each process scales and restarts on its own Machines' };
-  if (restartInPlace) return { strategy: 'supervisord', why: 'a crashed program is restarted without restarting the Machine' };
-  return { strategy: 'bash', why: 'one Machine, the smallest image, and any crash restarts the Machine' };
+  return recommendStrategy({ separate: separateScaling, inPlace: restartInPlace });
 }
 
 /**
@@ -207,8 +205,8 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   const processCount = answers.example ? 2 : (answers.processes ?? []).length;
   if (answers.strategy === undefined) {
     if (processCount < 2) {
-      answers.strategy = 'process-groups';
-      out.write(pc.dim('One process: it runs as a Fly process group.\n'));
+      answers.strategy = DEFAULT_STRATEGY;
+      out.write(pc.dim(`One process: it runs with the ${DEFAULT_STRATEGY} strategy.\n`));
     } else {
       const separate = await ask<boolean>({ type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: ENTER_THROUGH.separate }, out);
       const inPlace = separate ? false : await ask<boolean>({ type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: ENTER_THROUGH.inPlace }, out);
@@ -243,18 +241,11 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
     if (region.trim()) answers.region = region.trim();
   }
   if (project.dockerfileInfo && answers.dockerfile === undefined) answers.dockerfile = await askDockerfile(answers.strategy, project, out);
-  if (answers.strategy === 'procfile' && answers.procfileManager === undefined) {
-    answers.procfileManager = await ask<string>(
-      {
-        type: 'select',
-        message: 'Procfile manager',
-        choices: PROCFILE_MANAGERS.map((m) => ({
-          title: m,
-          value: m,
-          description: m === 'overmind' ? 'runs each process in tmux; exit status of the failed process' : 'no tmux, smaller; always exits 0 (the Machine restarts anyway)',
-        })),
-        initial: 0,
-      },
+  // The chosen strategy's own options (the Procfile manager).
+  for (const option of (isStrategyName(answers.strategy) ? STRATEGIES[answers.strategy].options : undefined) ?? []) {
+    if (answers[option.key] !== undefined) continue;
+    answers[option.key] = await ask<string>(
+      { type: 'select', message: option.question, choices: option.choices.map((c) => ({ title: c, value: c, description: option.describe[c] })), initial: Math.max(0, option.choices.indexOf(option.default)) },
       out,
     );
   }
@@ -264,7 +255,8 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
 /** What to do with the project's own Dockerfile; replace says what it would lose. */
 async function askDockerfile(strategy: string | undefined, project: Project, out: WizardOutput): Promise<string> {
   const info = project.dockerfileInfo!;
-  const groups = strategy === 'process-groups';
+  const chosen = isStrategyName(strategy) ? STRATEGIES[strategy] : undefined;
+  const groups = Boolean(chosen?.runsWithKeptDockerfile);
   const noShell = info.facts?.family === 'none';
   const lost = info.loses.length ? info.loses.join('; ') : 'whatever it does that the generated one does not';
   const choices = [
@@ -272,7 +264,7 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
       title: 'keep',
       value: 'keep',
       description: groups
-        ? `unchanged: Fly runs each group's command through your ENTRYPOINT${info.entrypoint && info.entrypoint.verdict !== 'none' && info.entrypoint.verdict !== 'passes' ? ` (check it: ${info.entrypoint.message})` : ''}`
+        ? `${chosen?.keepDescription ?? 'unchanged: Fly runs each command through your ENTRYPOINT'}${info.entrypoint && info.entrypoint.verdict !== 'none' && info.entrypoint.verdict !== 'passes' ? ` (check it: ${info.entrypoint.message})` : ''}`
         : 'unchanged: you wire entrypoint.sh in yourself',
     },
     ...(noShell ? [] : [{ title: 'extend', value: 'extend', description: `every line of yours kept; a marked block at the end of the final stage installs what ${strategy} needs and makes entrypoint.sh the ENTRYPOINT` }]),
