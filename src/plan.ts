@@ -355,7 +355,7 @@ export function plan(given: Answers, project: Project): Plan {
   const http = chooseHttp(answers.http, processes, seen, problems);
   const release = planRelease(answers.release, imported.origin.release ?? 'release', project.flyToml?.file ?? 'fly.toml', found);
   if (strategy && processes.length > 0 && processes.length < strategy.minProcesses && seen.size < strategy.minProcesses) {
-    problems.push(`--strategy ${strategy.name} runs several processes in one Machine, but only ${processes.length} process was given: add another --process, or use --strategy ${DEFAULT_STRATEGY} (or a plain Dockerfile from \`fly launch\`) for a single process`);
+    problems.push(`--strategy ${strategy.name} ${strategy.oneMachine ? 'runs several processes in one Machine' : 'is for several processes'}, but only ${processes.length} process was given: add another --process, or use --strategy ${DEFAULT_STRATEGY} (or a plain Dockerfile from \`fly launch\`) for a single process`);
   }
   const killSignal = planKillSignal(answers.killSignal, from('killSignal', '--kill-signal'), strategy, problems);
   const killTimeout = planKillTimeout(answers.killTimeout, from('killTimeout', '--kill-timeout'), strategy, problems);

@@ -14,6 +14,13 @@ const FILES = {
   supervisord: ['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js', 'supervisor-fail-fast.sh', 'supervisor.conf'],
   procfile: ['Dockerfile', 'Procfile.fly', 'entrypoint.sh', 'fly.toml', 'server.js'],
 };
+/** The file that configures the public app, and its app name, for the example in directory `app`. */
+const PUBLIC: Record<keyof typeof FILES, [string, string]> = {
+  'process-groups': ['fly.toml', 'app'],
+  bash: ['fly.toml', 'app'],
+  supervisord: ['fly.toml', 'app'],
+  procfile: ['fly.toml', 'app'],
+};
 
 describe('the built CLI', () => {
   it('the bundle is plain CommonJS: no import() left (bin/ runs it through vm.Script for the code cache)', () => {
@@ -54,10 +61,11 @@ describe('the built CLI', () => {
     const app = path.join(dir, 'app');
     expect(FILES[strategy].filter((f) => existsSync(path.join(app, f)))).toEqual(FILES[strategy]);
     expect(statSync(path.join(app, 'entrypoint.sh')).mode & 0o777).toBe(0o755);
-    expect(r.stdout).toContain('create    fly.toml');
+    const [config, appName] = PUBLIC[strategy];
+    expect(r.stdout).toContain(`create    ${config}`);
     expect(r.stdout).toContain('fly deploy');
-    const toml = parse(readFileSync(path.join(app, 'fly.toml'), 'utf8')) as Record<string, any>;
-    expect(toml.app).toBe('app');
+    const toml = parse(readFileSync(path.join(app, config), 'utf8')) as Record<string, any>;
+    expect(toml.app).toBe(appName);
     expect(toml.http_service.internal_port).toBe(8080);
   });
 

@@ -6,6 +6,7 @@
 import type { DockerfileFacts, EntrypointCheck } from './parse.js';
 import type { Blocks } from './owned.js';
 import type { StrategyName } from '../types.js';
+import { STRATEGIES } from '../strategies/index.js';
 
 export const DOCKERFILE_MODES = ['keep', 'extend', 'create', 'replace'] as const;
 export type DockerfileMode = (typeof DOCKERFILE_MODES)[number];
@@ -107,7 +108,9 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
   // Not inspected (a caller of plan() that skipped inspectDockerfile; the CLI never does): the file is
   // then treated as before this tool kept Dockerfiles: a generated one, a conflict if it differs.
   if (!info) return given === 'replace' ? 'replace' : 'create';
-  const mode: DockerfileMode = (given as DockerfileMode | undefined) ?? (strategy === 'process-groups' ? 'keep' : 'extend');
+  // A strategy whose commands run through your ENTRYPOINT as they are (process-groups, apps) keeps it by default.
+  const keeps = STRATEGIES[strategy].runsWithKeptDockerfile;
+  const mode: DockerfileMode = (given as DockerfileMode | undefined) ?? (keeps ? 'keep' : 'extend');
   const how = given === undefined ? ` (the default for the ${strategy ?? 'process-groups'} strategy with a Dockerfile of your own)` : '';
   if (mode === 'extend') {
     if (info.blockProblems.length) {
@@ -125,7 +128,7 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
     }
     if (facts.family === 'none') {
       problems.push(
-        `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${strategy === 'process-groups' ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,
+        `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${keeps ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,
       );
       return mode;
     }
@@ -139,13 +142,13 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
       notes.push(`${info.file}:${facts.cmd.line}: your CMD (${facts.cmd.text.replace(/^CMD\s+/i, '')}) no longer runs on its own: the block resets CMD so that entrypoint.sh starts the processes you gave; make it one of them if it should still run`);
     }
   } else if (mode === 'keep') {
-    if (strategy === 'process-groups') {
+    if (keeps) {
       const ep = info.entrypoint;
       if (info.error) notes.push(`${info.error}; it is kept as it is`);
       else if (ep && (ep.verdict === 'fails' || ep.verdict === 'unknown')) {
         notes.push(`${info.file}: kept${how}, but: ${ep.message}. Fix: ${ep.fix}`);
       } else {
-        notes.push(`${info.file}: kept${how}: process groups need no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`);
+        notes.push(`${info.file}: kept${how}: the ${strategy} strategy needs no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`);
       }
     } else {
       notes.push(`${info.file}: kept (--dockerfile keep): it does not run the generated entrypoint.sh; copy the generated files into the image and make entrypoint.sh the ENTRYPOINT yourself, or run again with --dockerfile extend`);
