@@ -13,6 +13,8 @@ const FILES = {
   bash: ['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js'],
   supervisord: ['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js', 'supervisor-fail-fast.sh', 'supervisor.conf'],
   procfile: ['Dockerfile', 'Procfile.fly', 'entrypoint.sh', 'fly.toml', 'server.js'],
+  // One Fly app per process: the example's web and bar_web.
+  apps: ['Dockerfile', 'entrypoint.sh', 'fly.bar_web.toml', 'fly.web.toml', 'server.js'],
 };
 /** The file that configures the public app, and its app name, for the example in directory `app`. */
 const PUBLIC: Record<keyof typeof FILES, [string, string]> = {
@@ -20,6 +22,7 @@ const PUBLIC: Record<keyof typeof FILES, [string, string]> = {
   bash: ['fly.toml', 'app'],
   supervisord: ['fly.toml', 'app'],
   procfile: ['fly.toml', 'app'],
+  apps: ['fly.web.toml', 'app-web'],
 };
 
 describe('the built CLI', () => {

@@ -95,6 +95,7 @@ describe('plan: bad input names the flag and the fix', () => {
     [{ processes: two, http: 'worker' }, /--http "worker": worker has no port; add --port worker=PORT/],
     [{ processes: two, strategy: 'systemd' }, /--strategy "systemd": must be one of process-groups, bash, supervisord, procfile/],
     [{ processes: ['web=x'], strategy: 'bash' }, /--strategy bash runs several processes in one Machine, but only 1 process was given: add another --process, or use --strategy process-groups/],
+    [{ processes: ['web=x'], strategy: 'apps' }, /--strategy apps is for several processes, but only 1 process was given/],
     [{ processes: two, killSignal: 'SIGUSR2' }, /--kill-signal "SIGUSR2": must be one of SIGINT, SIGTERM, SIGQUIT/],
     [{ processes: two, strategy: 'procfile', killSignal: 'SIGQUIT' }, /the procfile strategy handles only SIGINT and SIGTERM/],
     [{ processes: two, killTimeout: '0' }, /--kill-timeout "0": must be a whole number of seconds from 1 to 300/],

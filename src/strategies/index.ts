@@ -2,6 +2,7 @@
  * The strategy registry: one module per strategy (plus its templates). The strategy list, --help,
  * the wizard's choices and recommendation, and test/contract.test.ts all derive from it.
  */
+import { apps } from './apps.js';
 import { bash } from './bash.js';
 import { processGroups } from './process-groups.js';
 import { procfile } from './procfile.js';
@@ -13,6 +14,7 @@ const REGISTRY = {
   bash,
   supervisord,
   procfile,
+  apps,
 } satisfies Record<string, Strategy>;
 
 export type StrategyName = keyof typeof REGISTRY;
