@@ -10,6 +10,7 @@ import { checkRendered, render, templateDirsFor } from './render.js';
 import { eject, ejectSummary } from './eject.js';
 import { dryRunContents, jsonReport, nextStepsText, noPublicProcess, planSummary, summary } from './report.js';
 import { answersFromFlags, program, VERSION, type CheckFlags, type EjectFlags, type Flags } from './options.js';
+import { choiceProblems } from './option-table.js';
 import { canPrompt } from './terminal.js';
 import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy } from './write.js';
 import { attachDiffs, conflictProblems, resolveConflicts } from './conflicts.js';
@@ -67,6 +68,9 @@ export async function main(argv: string[]): Promise<number> {
     const templateDirs = templateDirsFor(answers.templates);
     const interactive = canPrompt(flags);
     // The wizard (and prompts) load only when there is someone to ask: scripts start faster.
+    // A value that is not one of its choices is reported before any question (plan reports them all too).
+    const badChoices = choiceProblems(answers);
+    if (interactive && badChoices.length) throw new UsageError(badChoices);
     if (interactive) answers = await (await import('./wizard.js')).wizard(answers, project, declaredProcesses(project));
     let plan: Plan;
     try {

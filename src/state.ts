@@ -10,6 +10,7 @@ import { UsageError } from './errors.js';
 import { readProjectFile } from './fs-safe.js';
 import type { RenderedFile } from './render.js';
 import { STRATEGIES, strategyOptions } from './strategies/index.js';
+import { FLAG_OF as TABLE_FLAG_OF, REMEMBERED_KEYS, rememberedAs, type RememberedKey } from './option-table.js';
 import type { Answers, Plan } from './types.js';
 import type { FileStatus } from './write.js';
 
@@ -18,49 +19,17 @@ const FORMAT = 1;
 const NOTE =
   'Written by create-fly-multiproc. "answers" are reused when it runs again without flags (flags override them); "files" holds a sha256 of each file it generated, so it can tell its own output from your edits. Keep it in version control.';
 
-/** The answers a re-run remembers, in the order they are written. */
-export const REMEMBERED = [
-  'strategy',
-  'processes',
-  'fromProcfile',
-  'ports',
-  'http',
-  'app',
-  'region',
-  'killSignal',
-  'killTimeout',
-  'runtime',
-  'baseImage',
-  'procfileManager',
-  'templates',
-  'example',
-  'dockerfile',
-] as const;
-export type RememberedKey = (typeof REMEMBERED)[number];
+/** The answers a re-run remembers, in the order they are written (src/option-table.ts). */
+export const REMEMBERED = REMEMBERED_KEYS;
+export type { RememberedKey };
 export type RememberedAnswers = Partial<Pick<Answers, RememberedKey>>;
 
 /** The flag each remembered answer stands for, for messages. */
-export const FLAG_OF: Record<RememberedKey, string> = {
-  strategy: '--strategy',
-  processes: '--process',
-  ports: '--port',
-  http: '--http',
-  app: '--app',
-  region: '--region',
-  killSignal: '--kill-signal',
-  killTimeout: '--kill-timeout',
-  baseImage: '--base-image',
-  procfileManager: '--procfile-manager',
-  example: '--example',
-  runtime: '--runtime',
-  templates: '--templates',
-  fromProcfile: '--from-procfile',
-  dockerfile: '--dockerfile',
-};
-const LISTS = new Set<RememberedKey>(['processes', 'ports']);
+export const FLAG_OF = TABLE_FLAG_OF as Readonly<Record<RememberedKey, string>>;
+const LISTS = rememberedAs('list');
 /** Paths: given relative to the working directory, remembered relative to the project, so a re-run from anywhere finds them. (--from-procfile is relative to the project already.) */
-const PATHS = new Set<RememberedKey>(['templates']);
-const BOOLEANS = new Set<RememberedKey>(['example']);
+const PATHS = rememberedAs('path');
+const BOOLEANS = rememberedAs('boolean');
 
 export interface State {
   answers: RememberedAnswers;

@@ -186,7 +186,13 @@ describe('the built CLI', () => {
     expect(r.stderr).toContain("unknown option '--nope'");
     const s = await runCli(['--strategy', 'docker-compose']);
     expect(s.exitCode).toBe(2);
-    expect(s.stderr).toContain('Allowed choices are process-groups, bash, supervisord, procfile');
+    expect(s.stderr).toContain('--strategy "docker-compose": must be one of process-groups, bash, supervisord, procfile, apps');
+    // Every problem at once: commander's .choices() stopped at the first.
+    const two = await runCli([tempDir(), '--yes', '--strategy', 'nope', '--kill-timeout', '0']);
+    expect(two.exitCode).toBe(2);
+    expect(two.stderr).toContain('2 problems:');
+    expect(two.stderr).toContain('--strategy "nope": must be one of');
+    expect(two.stderr).toContain('--kill-timeout "0": must be a whole number of seconds from 1 to 300');
     const both = await runCli([tempDir(), '--yes', '--force', '--skip']);
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toContain('--force and --skip contradict each other');
