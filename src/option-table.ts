@@ -33,7 +33,7 @@ const BEFORE_STRATEGY_OPTIONS = [
   { key: 'strategy', flags: '--strategy <name>', help: 'how the processes run (see Strategies below)', remember: 'string', choices: () => STRATEGY_NAMES },
   { key: 'processes', flagKey: 'process', flags: '--process <name=command>', help: 'a process to run (repeatable, in order)', repeatable: true, remember: 'list' },
   { key: 'fromProcfile', flags: '--from-procfile <path>', help: 'take the processes from this Procfile, relative to the project directory (default: Procfile.prod or Procfile in the project, if any)', remember: 'string' },
-  { key: 'ports', flagKey: 'port', flags: '--port <name=port>', help: 'internal port a process listens on (repeatable)', repeatable: true, remember: 'list' },
+  { key: 'ports', flagKey: 'port', flags: '--port <name=port>', help: 'internal port a process listens on (repeatable); NAME=none: no port, a worker even if named web', repeatable: true, remember: 'list' },
   { key: 'http', flags: '--http <name>', help: "process that gets Fly's http_service (default: the first with a port)", remember: 'string' },
   { key: 'app', flags: '--app <name>', help: 'Fly app name (default: from the directory name)', remember: 'string' },
   { key: 'region', flags: '--region <code>', help: 'primary region, e.g. ams, iad, syd', remember: 'string' },

@@ -24,6 +24,9 @@ import {
 const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._\/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 export const MAX_KILL_TIMEOUT = 300;
 
+/** `--port NAME=none`: the process listens on no port, even when its command or name suggests one. */
+export const NO_PORT = 'none';
+
 export const DEFAULT_KILL_TIMEOUT = 5;
 
 /** The built-in example: one program, two processes, as in Fly's multiple-processes guide. */
@@ -180,6 +183,10 @@ export function assignPorts(rawPorts: readonly string[], processes: readonly Pla
       continue;
     }
     portSet.add(name);
+    if (value === NO_PORT) {
+      proc.noPort = true;
+      continue;
+    }
     const port = Number(value);
     const portProblem = checkPort(value, usedPorts.get(port));
     if (portProblem) {
@@ -199,7 +206,7 @@ export function assignPorts(rawPorts: readonly string[], processes: readonly Pla
 export function inferPorts(processes: readonly PlannedProcess[], usedPorts: Map<number, string>, envPort: number | undefined, notes: string[]): void {
   const choose: { p: PlannedProcess; why: string }[] = [];
   for (const p of processes) {
-    const listen = listening(p.name, p.command);
+    const listen = p.noPort ? undefined : listening(p.name, p.command);
     if (p.port !== undefined) {
       if (listen?.env) p.env = { PORT: String(p.port) };
       continue;

@@ -55,6 +55,7 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
     for (const p of plan.processes) {
       args.push('--process', `${p.name}=${p.command}`);
       if (p.port !== undefined) args.push('--port', `${p.name}=${p.port}`);
+      else if (p.noPort) args.push('--port', `${p.name}=none`);
     }
     const firstWithPort = plan.processes.find((p) => p.port !== undefined)?.name;
     if (plan.http !== undefined && (given.http !== undefined || plan.http !== firstWithPort)) args.push('--http', plan.http);

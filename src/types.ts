@@ -83,6 +83,8 @@ export interface PlannedProcess {
   /** Why the command runs under `sh -c`, if it does. */
   shellReason?: string;
   port?: number;
+  /** `--port NAME=none`: no port, whatever its command or name suggests (a worker named web). */
+  noPort?: true;
   /**
    * Environment the process gets of its own, e.g. { PORT: "8080" } for a process that reads $PORT
    * (or a `web` process whose command names no port). With process groups the first such PORT is

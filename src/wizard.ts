@@ -4,7 +4,7 @@ import { pc } from './colors.js';
 export { canPrompt } from './terminal.js';
 import { fitLine, wrapText } from './terminal.js';
 import { CancelledError } from './errors.js';
-import { defaultAppName, EXAMPLE_PROCESSES } from './plan.js';
+import { defaultAppName, EXAMPLE_PROCESSES, NO_PORT } from './plan.js';
 import { listening, portOf } from './import.js';
 import { splitWords } from './shell-words.js';
 import { DEFAULT_STRATEGY, isStrategyName, recommendStrategy, STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
@@ -146,7 +146,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
           if (port.trim()) {
             ports.push(`${p.name}=${port.trim()}`);
             owners.set(Number(port.trim()), p.name);
-          }
+          } else if (listen) ports.push(`${p.name}=${NO_PORT}`); // cleared: no port, not the one plan would infer
         }
         answers.ports = [...(answers.ports ?? []), ...ports];
         chosen = true;
@@ -184,7 +184,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
         if (port.trim()) {
           ports.push(`${trimmed}=${port.trim()}`);
           portOwners.set(Number(port.trim()), trimmed);
-        }
+        } else if (listening(trimmed, command.trim())) ports.push(`${trimmed}=${NO_PORT}`); // cleared: a worker, even one named web
         const more = await ask<boolean>({ type: 'confirm', message: 'Add another process?', initial: i === 0 }, out);
         if (!more) break;
       }
@@ -271,7 +271,7 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
     { title: 'replace', value: 'replace', description: `a generated Dockerfile instead of yours, which loses: ${lost}` },
   ];
   const recommended = groups || noShell ? 'keep' : 'extend';
-  out.write(pc.dim(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.\n`));
+  out.write(pc.dim(`${wizardLine(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.`)}\n`));
   return ask<string>(
     {
       type: 'select',

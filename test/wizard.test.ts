@@ -2,6 +2,7 @@ import prompts from 'prompts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancelledError } from '../src/errors.js';
 import { plan } from '../src/plan.js';
+import { equivalentCommand } from '../src/report.js';
 import type { Answers, Project } from '../src/types.js';
 import { canPrompt, ENTER_THROUGH, recommend, wizard } from '../src/wizard.js';
 
@@ -54,6 +55,17 @@ describe('wizard (answers injected with prompts.inject)', () => {
     const { answers } = await run(['web', 'bin/web', '8080', true, 'admin', 'bin/admin', '9000', false, 'admin', true, 'process-groups', 'shop', '']);
     expect(answers).toMatchObject({ strategy: 'process-groups', http: 'admin', ports: ['web=8080', 'admin=9000'] });
     expect(recommend(true, false).strategy).toBe('process-groups');
+  });
+
+  it("clearing the web process's port means no port (a worker named web), not the 8080 plan would infer", async () => {
+    const { answers } = await run(['web', 'bin/web', '', false, 'shop', 'ams']);
+    expect(answers.ports).toEqual(['web=none']);
+    const p = plan(answers, project);
+    expect(p.processes).toEqual([{ name: 'web', command: 'bin/web', argv: ['bin/web'], noPort: true }]);
+    expect(p.http).toBeUndefined();
+    expect(equivalentCommand(p, '.')).toContain('--process web=bin/web --port web=none');
+    // Without the cleared answer, plan gives a process named web the port Fly's examples use.
+    expect(plan({ ...answers, ports: [] }, project).processes[0]!.port).toBe(8080);
   });
 
   it('an invalid answer is explained with the flag rules, then asked again', async () => {
