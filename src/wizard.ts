@@ -11,10 +11,28 @@ import { DEFAULT_STRATEGY, isStrategyName, recommendStrategy, STRATEGIES, STRATE
 import type { Answers, Project, StrategyName } from './types.js';
 import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
 
-/** Where the wizard writes its own lines (prompts draws on stdout too). */
+/** A question, named so that an injected prompt (tests: mockPrompt) answers it by name. */
+export type Question = PromptObject & { name: string };
+/** Asks one question, returns the raw answer; throws CancelledError on Ctrl-C. */
+export type Prompt = (question: Question) => Promise<unknown>;
+
+/** Where the wizard writes its own lines (prompts draws on stdout too), and how it asks (prompts by default). */
 export interface WizardOutput {
   write(text: string): unknown;
+  prompt?: Prompt;
 }
+
+/** prompts on the terminal. */
+const terminalPrompt: Prompt = async (question) => {
+  const response = await prompts({ ...question, name: 'value' } as PromptObject, {
+    onCancel: () => {
+      throw new CancelledError();
+    },
+  });
+  // prompts does not erase a validation message that wrapped onto a second line: clear below the cursor.
+  if (process.stdout.isTTY) process.stdout.write('\x1b[J');
+  return response.value;
+};
 
 /** A process the project already declares (an existing Procfile or fly.toml), offered as the default. */
 export interface DetectedProcess {
@@ -53,24 +71,15 @@ export function lowercaseSlip(check: (value: string) => string | undefined, why:
  * prompts shows is fitted to one terminal line (it leaves copies of a wrapped one on the screen);
  * the full message is printed if the answer still fails after the prompt closed.
  */
-async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, check?: (value: T) => string | undefined, normalise?: Normalise): Promise<T> {
+async function ask<T>(question: Question, out: WizardOutput, check?: (value: T) => string | undefined, normalise?: Normalise): Promise<T> {
   const fix = (v: T): T => (normalise && typeof v === 'string' ? (normalise.apply(v) as T) : v);
+  const prompt = out.prompt ?? terminalPrompt;
   for (;;) {
-    const response = await prompts(
-      {
-        ...question,
-        name: 'value',
-        ...(check ? { validate: (v: T) => { const problem = check(fix(v)); return problem === undefined ? true : fitLine(problem, process.stdout.columns); } } : {}),
-      } as PromptObject,
-      {
-        onCancel: () => {
-          throw new CancelledError();
-        },
-      },
-    );
-    // prompts does not erase a validation message that wrapped onto a second line: clear below the cursor.
-    if (process.stdout.isTTY) process.stdout.write('\x1b[J');
-    const raw = response.value as T;
+    const answer = await prompt({
+      ...question,
+      ...(check ? { validate: (v: T) => { const problem = check(fix(v)); return problem === undefined ? true : fitLine(problem, process.stdout.columns); } } : {}),
+    });
+    const raw = answer as T;
     const value = fix(raw);
     const problem = check?.(value);
     if (!problem) {
@@ -116,7 +125,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   if (!answers.processes) {
     let chosen = false;
     if (detected.length) {
-      const use = await ask<boolean>({ type: 'confirm', message: `Use the processes found in the project (${detected.map((p) => p.name).join(', ')})?`, initial: true }, out);
+      const use = await ask<boolean>({ name: 'useDetected', type: 'confirm', message: `Use the processes found in the project (${detected.map((p) => p.name).join(', ')})?`, initial: true }, out);
       if (use) {
         // What the import noticed (a release entry left out, $PORT in a command) would be lost once
         // the processes are answers: say it now.
@@ -140,7 +149,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
           let initial = p.port ?? listen?.port ?? 8080;
           while (p.port === undefined && owners.has(initial)) initial++;
           const why = p.port !== undefined && p.port !== portOf(p.command) ? 'from fly.toml' : (listen?.why ?? 'detected');
-          const port = await ask<string>({ type: 'text', message: `Port ${p.name} listens on ${pc.dim(`(${why}; empty: none)`)}`, initial: String(initial) }, out, (v) =>
+          const port = await ask<string>({ name: 'port', type: 'text', message: `Port ${p.name} listens on ${pc.dim(`(${why}; empty: none)`)}`, initial: String(initial) }, out, (v) =>
             (v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), owners.get(Number((v ?? '').trim()))),
           );
           if (port.trim()) {
@@ -153,7 +162,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
       }
     } else if (project.empty) {
       const example = await ask<boolean>(
-        { type: 'confirm', message: `This directory is empty. Write the built-in example (${EXAMPLE_PROCESSES.map((p) => p.split('=')[0]).join(' + ')}: one small Node server, two processes)?`, initial: true },
+        { name: 'example', type: 'confirm', message: `This directory is empty. Write the built-in example (${EXAMPLE_PROCESSES.map((p) => p.split('=')[0]).join(' + ')}: one small Node server, two processes)?`, initial: true },
         out,
       );
       if (example) {
@@ -169,14 +178,14 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
       const portOwners = new Map<number, string>();
       for (let i = 0; ; i++) {
         const nameCheck = (v: string) => checkName((v ?? '').trim(), taken);
-        const name = await ask<string>({ type: 'text', message: `Process ${i + 1}: name`, initial: i === 0 ? 'web' : i === 1 ? 'worker' : '' }, out, nameCheck, lowercaseSlip(nameCheck, 'process names are lowercase'));
+        const name = await ask<string>({ name: 'name', type: 'text', message: `Process ${i + 1}: name`, initial: i === 0 ? 'web' : i === 1 ? 'worker' : '' }, out, nameCheck, lowercaseSlip(nameCheck, 'process names are lowercase'));
         const trimmed = name.trim();
         taken.add(trimmed);
-        const command = await ask<string>({ type: 'text', message: `Command that runs ${trimmed}` }, out, (v) => checkCommand((v ?? '').trim()));
+        const command = await ask<string>({ name: 'command', type: 'text', message: `Command that runs ${trimmed}` }, out, (v) => checkCommand((v ?? '').trim()));
         const split = splitWords(command.trim());
         if ('words' in split && split.needsShell) out.write(pc.dim(`  uses ${split.needsShell}: it will run under sh -c\n`));
         const port = await ask<string>(
-          { type: 'text', message: `Port ${trimmed} listens on ${pc.dim('(empty: none, e.g. a worker)')}`, initial: i === 0 ? '8080' : '' },
+          { name: 'port', type: 'text', message: `Port ${trimmed} listens on ${pc.dim('(empty: none, e.g. a worker)')}`, initial: i === 0 ? '8080' : '' },
           out,
           (v) => ((v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), portOwners.get(Number((v ?? '').trim())))),
         );
@@ -185,7 +194,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
           ports.push(`${trimmed}=${port.trim()}`);
           portOwners.set(Number(port.trim()), trimmed);
         } else if (listening(trimmed, command.trim())) ports.push(`${trimmed}=${NO_PORT}`); // cleared: a worker, even one named web
-        const more = await ask<boolean>({ type: 'confirm', message: 'Add another process?', initial: i === 0 }, out);
+        const more = await ask<boolean>({ name: 'more', type: 'confirm', message: 'Add another process?', initial: i === 0 }, out);
         if (!more) break;
       }
       answers.processes = processes;
@@ -197,7 +206,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   const withPorts = (answers.ports ?? []).map((p) => p.slice(0, p.indexOf('=')));
   if (answers.http === undefined && withPorts.length > 1) {
     answers.http = await ask<string>(
-      { type: 'select', message: "Which process gets Fly's http_service (public HTTPS on 443)?", choices: withPorts.map((n) => ({ title: n, value: n })), initial: 0 },
+      { name: 'http', type: 'select', message: "Which process gets Fly's http_service (public HTTPS on 443)?", choices: withPorts.map((n) => ({ title: n, value: n })), initial: 0 },
       out,
     );
   }
@@ -208,11 +217,12 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
       answers.strategy = DEFAULT_STRATEGY;
       out.write(pc.dim(`One process: it runs with the ${DEFAULT_STRATEGY} strategy.\n`));
     } else {
-      const separate = await ask<boolean>({ type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: ENTER_THROUGH.separate }, out);
-      const inPlace = separate ? false : await ask<boolean>({ type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: ENTER_THROUGH.inPlace }, out);
+      const separate = await ask<boolean>({ name: 'separate', type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: ENTER_THROUGH.separate }, out);
+      const inPlace = separate ? false : await ask<boolean>({ name: 'inPlace', type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: ENTER_THROUGH.inPlace }, out);
       const { strategy, why } = recommend(separate, inPlace);
       answers.strategy = await ask<string>(
         {
+          name: 'strategy',
           type: 'select',
           message: 'How should the processes run?',
           hint: `recommended: ${strategy} (${why})`,
@@ -228,12 +238,12 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
     // An existing fly.toml's app and region are the defaults (fly launch chose them).
     const initial = project.flyToml?.app ?? defaultAppName(project.dir);
     const appCheck = (v: string) => checkApp((v ?? '').trim());
-    answers.app = (await ask<string>({ type: 'text', message: 'Fly app name', initial }, out, appCheck, lowercaseSlip(appCheck, 'Fly app names are lowercase'))).trim();
+    answers.app = (await ask<string>({ name: 'app', type: 'text', message: 'Fly app name', initial }, out, appCheck, lowercaseSlip(appCheck, 'Fly app names are lowercase'))).trim();
   }
   if (answers.region === undefined) {
     const regionCheck = (v: string) => ((v ?? '').trim() === '' ? undefined : checkRegion((v ?? '').trim()));
     const region = await ask<string>(
-      { type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`, initial: project.flyToml?.region ?? '' },
+      { name: 'region', type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`, initial: project.flyToml?.region ?? '' },
       out,
       regionCheck,
       lowercaseSlip(regionCheck, 'Fly region codes are lowercase'),
@@ -245,7 +255,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   for (const option of (isStrategyName(answers.strategy) ? STRATEGIES[answers.strategy].options : undefined) ?? []) {
     if (answers[option.key] !== undefined) continue;
     answers[option.key] = await ask<string>(
-      { type: 'select', message: option.question, choices: option.choices.map((c) => ({ title: c, value: c, description: option.describe[c] })), initial: Math.max(0, option.choices.indexOf(option.default)) },
+      { name: option.key, type: 'select', message: option.question, choices: option.choices.map((c) => ({ title: c, value: c, description: option.describe[c] })), initial: Math.max(0, option.choices.indexOf(option.default)) },
       out,
     );
   }
@@ -274,6 +284,7 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
   out.write(pc.dim(`${wizardLine(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.`)}\n`));
   return ask<string>(
     {
+      name: 'dockerfile',
       type: 'select',
       message: `Your Dockerfile (${info.file}): what should happen to it?`,
       hint: `recommended: ${recommended}`,
@@ -286,6 +297,6 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
 
 /** Ask before writing: yes to write, no (or Ctrl-C) to cancel. */
 export async function confirmWrite(count: number, out: WizardOutput = process.stdout): Promise<void> {
-  const ok = await ask<boolean>({ type: 'confirm', message: `Write ${count} file${count === 1 ? '' : 's'}?`, initial: true }, out);
+  const ok = await ask<boolean>({ name: 'write', type: 'confirm', message: `Write ${count} file${count === 1 ? '' : 's'}?`, initial: true }, out);
   if (!ok) throw new CancelledError();
 }
