@@ -87,9 +87,9 @@ export function newlineProblems(answers: Answers): string[] {
 }
 
 /** The strategy asked for (the default when none was), or undefined when the name is not one. */
-export function chooseStrategy(given: string | undefined, problems: string[]): StrategyName | undefined {
+export function chooseStrategy(given: string | undefined, from: string, problems: string[]): StrategyName | undefined {
   if (given === undefined) return DEFAULT_STRATEGY;
-  return pick<StrategyName>(given, STRATEGY_NAMES, '--strategy', problems);
+  return pick<StrategyName>(given, STRATEGY_NAMES, from, problems);
 }
 
 /** The raw --process and --port values, or the built-in example's when it is asked for. */
@@ -233,15 +233,15 @@ export function inferPorts(processes: readonly PlannedProcess[], usedPorts: Map<
 }
 
 /** The process that gets [http_service]: --http, else Heroku's rule (the one named web), else the first with a port. */
-export function chooseHttp(given: string | undefined, processes: readonly PlannedProcess[], seen: ReadonlySet<string>, problems: string[]): string | undefined {
+export function chooseHttp(given: string | undefined, from: string, processes: readonly PlannedProcess[], seen: ReadonlySet<string>, problems: string[]): string | undefined {
   if (given === undefined) return (processes.find((p) => p.name === 'web' && p.port !== undefined) ?? processes.find((p) => p.port !== undefined))?.name;
   const proc = processes.find((p) => p.name === given);
   if (!proc) {
-    if (!seen.has(given)) problems.push(`--http ${JSON.stringify(given)}: no process is named ${JSON.stringify(given)}${seen.size ? ` (processes: ${[...seen].join(', ')})` : ''}`);
+    if (!seen.has(given)) problems.push(`${from} ${JSON.stringify(given)}: no process is named ${JSON.stringify(given)}${seen.size ? ` (processes: ${[...seen].join(', ')})` : ''}`);
     return undefined;
   }
   if (proc.port === undefined) {
-    problems.push(`--http ${JSON.stringify(given)}: ${given} has no port; add --port ${given}=PORT`);
+    problems.push(`${from} ${JSON.stringify(given)}: ${given} has no port; add --port ${given}=PORT`);
     return undefined;
   }
   return given;
@@ -298,20 +298,20 @@ export function planStrategyOptions(answers: Answers, strategyName: StrategyName
   const values = {} as { procfileManager: ProcfileManager };
   for (const { strategy, option } of strategyOptions()) {
     const given = answers[option.key];
-    values[option.key] = (pick(given, option.choices, option.flag, problems) ?? option.default) as ProcfileManager;
+    values[option.key] = (pick(given, option.choices, answers.sources?.[option.key] ?? option.flag, problems) ?? option.default) as ProcfileManager;
     if (given !== undefined && strategyName && strategyName !== strategy) notes.push(`${option.flag} is ignored: it only applies to --strategy ${strategy}`);
   }
   return values;
 }
 
 /** The final stage's base image: a valid reference, the runtime's when none is given. */
-export function planBaseImage(given: string | undefined, build: Build, { problems, notes }: Findings): string {
+export function planBaseImage(given: string | undefined, from: string, build: Build, { problems, notes }: Findings): string {
   const baseImage = given ?? build.runImage;
   if (given !== undefined && build.image && copiesSource(build.runtime) && baseImage !== build.runImage) {
     notes.push(`--base-image ${baseImage}: the dependencies are installed on ${build.image}; the final stage needs the same ${build.runtime} version and C library to run them`);
   }
   if (!IMAGE_PATTERN.test(baseImage)) {
-    problems.push(`--base-image ${JSON.stringify(baseImage)}: not a valid image reference (expected something like debian:bookworm-slim or registry.example.com/team/base:1.2)`);
+    problems.push(`${from} ${JSON.stringify(baseImage)}: not a valid image reference (expected something like debian:bookworm-slim or registry.example.com/team/base:1.2)`);
   } else if (!/[:@]/.test(baseImage.split('/').pop() ?? '') || baseImage.endsWith(':latest')) {
     notes.push(`--base-image ${baseImage}: pin a tag (such as :bookworm-slim) so builds are repeatable`);
   }
@@ -344,12 +344,13 @@ export function plan(given: Answers, project: Project): Plan {
   // What flags leave open comes from the project's Procfile and fly.toml (their problems included).
   const imported = withProjectDefaults(given, project);
   const answers = imported.answers;
-  const from = (key: keyof typeof imported.origin, flag: string) => imported.origin[key] ?? flag;
+  // Where a value came from, for its problems: fly-multiproc.json, fly.toml:line, Procfile:line, else its flag.
+  const from = (key: keyof typeof imported.origin & keyof Answers, flag: string) => given.sources?.[key] ?? imported.origin[key] ?? flag;
   const found: Findings = { problems: [...imported.problems, ...newlineProblems(answers)], notes: [...imported.notes] };
   const { problems, notes } = found;
   if (problems.length) throw new UsageError(problems);
 
-  const strategyName = chooseStrategy(answers.strategy, problems);
+  const strategyName = chooseStrategy(answers.strategy, given.sources?.strategy ?? '--strategy', problems);
   const strategy = strategyName ? STRATEGIES[strategyName] : undefined;
   const { rawProcesses, rawPorts, example } = processSource(answers, project, problems);
   const build = chooseBuild(answers.runtime, project, example, problems, notes);
@@ -359,7 +360,7 @@ export function plan(given: Answers, project: Project): Plan {
   notes.push(...herokuNotes(processes));
   const usedPorts = assignPorts(rawPorts, processes, seen, problems);
   inferPorts(processes, usedPorts, project.flyToml?.envPort, notes);
-  const http = chooseHttp(answers.http, processes, seen, problems);
+  const http = chooseHttp(answers.http, given.sources?.http ?? '--http', processes, seen, problems);
   const release = planRelease(answers.release, imported.origin.release ?? 'release', project.flyToml?.file ?? 'fly.toml', found);
   if (strategy && processes.length > 0 && processes.length < strategy.minProcesses && seen.size < strategy.minProcesses) {
     problems.push(`--strategy ${strategy.name} ${strategy.oneMachine ? 'runs several processes in one Machine' : 'is for several processes'}, but only ${processes.length} process was given: add another --process, or use --strategy ${DEFAULT_STRATEGY} (or a plain Dockerfile from \`fly launch\`) for a single process`);
@@ -372,7 +373,7 @@ export function plan(given: Answers, project: Project): Plan {
   const regionProblem = answers.region === undefined ? undefined : checkRegion(answers.region);
   if (regionProblem) problems.push(`${from('region', '--region')} ${JSON.stringify(answers.region)}: ${regionProblem}`);
   const options = planStrategyOptions(answers, strategyName, found);
-  const baseImage = planBaseImage(answers.baseImage, build, found);
+  const baseImage = planBaseImage(answers.baseImage, given.sources?.baseImage ?? '--base-image', build, found);
   const dockerfile = chooseDockerfileMode({ given: answers.dockerfile, strategy: strategyName, dir: project.dir, dockerfile: project.dockerfileInfo, exists: Boolean(project.dockerfile) }, problems, notes);
   if (problems.length || !strategyName || !strategy) throw new UsageError(problems);
 

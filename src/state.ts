@@ -179,6 +179,7 @@ export function mergeAnswers(given: Answers, remembered: RememberedAnswers | und
     if (record[key] === undefined) {
       if (PATHS.has(key)) value = path.relative(process.cwd(), path.resolve(projectDir, value as string)) || '.';
       record[key] = value;
+      answers.sources = { ...answers.sources, [key]: `${STATE_FILE} answers.${key}` };
       fromState.push(FLAG_OF[key]);
     }
   }
@@ -296,10 +297,9 @@ export function recordedHashes(statuses: FileStatus[], previous: State | undefin
   return files;
 }
 
-/** A plan problem caused by a remembered answer names the flag; say where the value came from. */
+/** When remembered answers took part, how to replace one (each problem already names its source). */
 export function explainRemembered(error: unknown, merged: MergedAnswers): unknown {
   if (!(error instanceof UsageError) || merged.fromState.length === 0) return error;
-  const named = merged.fromState.filter((flag) => error.problems.some((p) => p.startsWith(`${flag} `) || p.includes(` ${flag} `)));
-  const hint = `${(named.length ? named : merged.fromState).join(', ')} came from ${STATE_FILE} (remembered answers): pass the flag to replace a remembered value, or edit ${STATE_FILE}`;
+  const hint = `${merged.fromState.join(', ')}: remembered in ${STATE_FILE}; pass the flag to replace a remembered value, or edit ${STATE_FILE}`;
   return new UsageError(error.problems, error.hint ? `${error.hint}\n${hint}` : hint);
 }

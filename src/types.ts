@@ -44,6 +44,11 @@ export interface Answers {
   templates?: string;
   /** --dockerfile: keep, extend, create or replace the project's Dockerfile. */
   dockerfile?: string;
+  /**
+   * Where an answer came from when it was not this command line (`fly-multiproc.json answers.app`):
+   * problems with it name that, not the flag. fly.toml and Procfile values are named by the import.
+   */
+  sources?: Partial<Record<keyof Answers, string>>;
 }
 
 /** What detect() learned about the target directory (what templates see as `project`). */
