@@ -6,7 +6,7 @@
 import { escape, type Escape } from './escape.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { GeneratedFile } from './strategies/index.js';
-import type { Plan, PlannedProcess, Project, ProjectFacts, StrategyName } from './types.js';
+import type { Plan, PlannedProcess, Project, StrategyName } from './types.js';
 import { userDockerfileContext, type UserDockerfile } from './dockerfile/mode.js';
 
 /** What a template knows about the strategy itself. */
@@ -62,8 +62,6 @@ export interface PerProcessFile {
 export interface TemplateContext {
   /** The validated plan: what the user asked for, normalised. */
   plan: Plan;
-  /** What was found in the target directory. */
-  project: ProjectFacts;
   /** The processes in the order given (same as plan.processes). */
   processes: PlannedProcess[];
   strategy: StrategyInfo;
@@ -102,7 +100,6 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
   if ((strategy.needsBash || userDockerfile) && alpine) packages.unshift('bash');
   return {
     plan,
-    project,
     processes: plan.processes,
     strategy: { name: plan.strategy, summary: strategy.summary, oneMachine: strategy.oneMachine, processGroups: strategy.processGroups, partials: strategy.partials },
     s: strategy.context(plan) as StrategyValues,
