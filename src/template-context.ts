@@ -77,8 +77,12 @@ export interface TemplateContext {
   restartPolicy: 'always' | undefined;
   /** The base image is Alpine (apk instead of apt-get). */
   alpine: boolean;
-  /** OS packages the final image needs. */
+  /** OS packages the strategy needs (with --dockerfile extend, the block installs these). */
   packages: string[];
+  /** OS packages a generated Dockerfile's final stage installs: the runtime's, then the strategy's. */
+  osPackages: string[];
+  /** The generated files (and your `*.sh`) a final stage without the source copies, grouped by directory, in order. */
+  runFileCopies: { dir: string; files: string[] }[];
   /** Generated files that must be executable, relative to the project directory. */
   executables: string[];
   /** With --dockerfile extend: what the user's own Dockerfile has (USER, WORKDIR, ENTRYPOINT, base family); undefined otherwise. */
@@ -97,6 +101,7 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
   const userDockerfile = plan.dockerfile === 'extend' && project.dockerfileInfo ? userDockerfileContext(project.dockerfileInfo) : undefined;
   const alpine = userDockerfile ? userDockerfile.family === 'alpine' : /(^|[/:_-])alpine/.test(plan.baseImage);
   const packages = strategy.aptPackages(plan);
+  const executables = files.filter((f) => f.executable).map((f) => f.path);
   if ((strategy.needsBash || userDockerfile) && alpine) packages.unshift('bash');
   return {
     plan,
@@ -110,9 +115,21 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
     restartPolicy: strategy.restartPolicy?.(plan),
     alpine,
     packages,
-    executables: files.filter((f) => f.executable).map((f) => f.path),
+    osPackages: [...plan.build.aptPackages.filter((p) => !packages.includes(p)), ...packages],
+    runFileCopies: groupByDir([...new Set([...(plan.build.runFiles ?? []), ...executables])]),
+    executables,
     esc: escape,
     userDockerfile,
     current: undefined,
   };
+}
+
+/** Files grouped by their directory ("" for the top), directories in the order first seen: one COPY each. */
+function groupByDir(files: readonly string[]): { dir: string; files: string[] }[] {
+  const byDir = new Map<string, string[]>();
+  for (const file of files) {
+    const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+    byDir.set(dir, [...(byDir.get(dir) ?? []), file]);
+  }
+  return [...byDir].map(([dir, grouped]) => ({ dir, files: grouped }));
 }
