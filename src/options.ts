@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DOCKERFILE_MODES } from './dockerfile/mode.js';
-import { KILL_SIGNALS, PROCFILE_MANAGERS, RUNTIMES, STRATEGY_NAMES, type Answers } from './types.js';
+import { OPTIONS } from './option-table.js';
+import { STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
 
 declare const __VERSION__: string | undefined;
 export const VERSION =
@@ -9,7 +9,7 @@ export const VERSION =
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-const EXAMPLES = `
+const examples = () => `
 Examples:
   $ npx create-fly-multiproc my-app --yes
       an empty directory: the built-in example, two processes of one small Node server
@@ -29,102 +29,40 @@ Examples:
   $ npx create-fly-multiproc eject Dockerfile.ejs && npx create-fly-multiproc --templates .fly-multiproc/templates ...
       customise a generated file: copy its template out, edit it, render with it (see TEMPLATES.md)
 
-Strategies:
-  process-groups  each process on its own Machines ([processes] in fly.toml) - Fly's recommended way
-  bash            one Machine, a bash entrypoint that forwards signals and exits when any process dies
-  supervisord     one Machine, supervisord restarts crashed programs; a program that keeps failing restarts the Machine
-  procfile        one Machine, a Procfile run by overmind (or hivemind)
-
+${strategyHelp()}
 Exit codes: 0 done, 2 bad usage or invalid input (nothing written), 1 anything else.
 `;
 
-/** Parsed command-line flags (commander's camelCase names). */
-export interface Flags {
-  strategy?: string;
-  process: string[];
-  port: string[];
-  http?: string;
-  app?: string;
-  region?: string;
-  killSignal?: string;
-  killTimeout?: string;
-  baseImage?: string;
-  procfileManager?: string;
-  runtime?: string;
-  fromProcfile?: string;
-  yes?: boolean;
-  force?: boolean;
-  skip?: boolean;
-  dryRun?: boolean;
-  json?: boolean;
-  templates?: string;
-  /** --example / --no-example: undefined when neither is given (a remembered value then applies). */
-  example?: boolean;
-  prune?: boolean;
-  dockerfile?: string;
+/** The --help list of strategies, from the registry. */
+function strategyHelp(): string {
+  const width = STRATEGY_NAMES.reduce((w, n) => Math.max(w, n.length), 0);
+  return `Strategies:\n${STRATEGY_NAMES.map((n) => `  ${n.padEnd(width)}  ${STRATEGIES[n].help}`).join('\n')}\n`;
 }
 
-/** Every wizard question is also a flag. */
+export type { Flags } from './option-table.js';
+export { answersFromFlags } from './option-table.js';
+
+/** The scaffolder's command line, from the option table (src/option-table.ts). */
 export function program(): Command {
-  return new Command('create-fly-multiproc')
+  const cmd = new Command('create-fly-multiproc')
     .description('Set up an app to run several processes on Fly.io: writes Dockerfile, entrypoint.sh, fly.toml and the process manager config.')
     .version(VERSION, '-v, --version')
-    .argument('[dir]', 'project directory', '.')
-    .addOption(new Option('--strategy <name>', 'how the processes run').choices(STRATEGY_NAMES as unknown as string[]))
-    .option('--process <name=command>', 'a process to run (repeatable, in order)', collect, [])
-    .option('--port <name=port>', 'internal port a process listens on (repeatable)', collect, [])
-    .option('--http <name>', "process that gets Fly's http_service (default: the first with a port)")
-    .option('--app <name>', 'Fly app name (default: from the directory name)')
-    .option('--region <code>', 'primary region, e.g. ams, iad, syd')
-    .option('--kill-signal <signal>', `signal Fly sends on stop: ${KILL_SIGNALS.join(', ')} (default SIGINT)`)
-    .option('--kill-timeout <seconds>', 'seconds Fly waits after kill_signal (default 5, max 300)')
-    .option('--base-image <image>', 'base image of the final stage (default fits the runtime)')
-    .addOption(new Option('--runtime <name>', 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)').choices(RUNTIMES as unknown as string[]))
-    .addOption(new Option('--dockerfile <mode>', 'your existing Dockerfile: keep it (default for process-groups), extend it with a marked block (default for the others), or replace it with a generated one').choices(DOCKERFILE_MODES as unknown as string[]))
-    .option('--from-procfile <path>', 'take the processes from this Procfile, relative to the project directory (default: Procfile.prod or Procfile in the project, if any)')
-    .option('--procfile-manager <name>', `${PROCFILE_MANAGERS.join(' or ')} (default overmind)`)
-    .option('--example', 'write the built-in example program and its two processes (default with --yes in an empty directory; remembered)')
-    .option('--no-example', 'turn a remembered --example off (then pass --process)')
-    .option('-y, --yes', 'take the defaults, never prompt; on a re-run, the answers remembered in fly-multiproc.json')
-    .option('--force', 'overwrite existing files that differ')
-    .option('--skip', 'keep existing files that differ, write the rest')
-    .option('--dry-run', 'show what would be written (a diff per changed file), write nothing')
-    .option('--prune', 'delete files an earlier run wrote that are no longer needed (only if unedited)')
-    .option('--json', 'print a machine-readable summary on stdout')
-    .option('--templates <dir>', 'your templates: each replaces the built-in one of the same name, extra ones add files (see TEMPLATES.md)')
+    .argument('[dir]', 'project directory', '.');
+  for (const o of OPTIONS) {
+    if (o.repeatable) cmd.option(o.flags, o.help, collect, []);
+    else cmd.addOption(new Option(o.flags, o.help));
+    if (o.key === 'example') cmd.option('--no-example', 'turn a remembered --example off (then pass --process)');
+  }
+  return cmd
     .usage('[options] [dir]')
     .helpCommand(false)
     .action(() => {}) // the scaffolder itself: cli.ts runs it after parse(); without an action, [dir] would be taken for an unknown command
     .addCommand(ejectCommand())
     .addCommand(checkCommand())
-    .addHelpText('after', EXAMPLES)
+    .addHelpText('after', examples())
     .showHelpAfterError('(run create-fly-multiproc --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-}
-
-
-/** The answers the flags give; what they leave open stays undefined (detection, remembered answers or the wizard fill it). */
-export function answersFromFlags(flags: Flags, dir: string): Answers {
-  return {
-    dir,
-    strategy: flags.strategy,
-    processes: flags.process.length ? flags.process : undefined,
-    ports: flags.port.length ? flags.port : undefined,
-    http: flags.http,
-    app: flags.app,
-    region: flags.region,
-    killSignal: flags.killSignal,
-    killTimeout: flags.killTimeout,
-    baseImage: flags.baseImage,
-    procfileManager: flags.procfileManager,
-    runtime: flags.runtime,
-    fromProcfile: flags.fromProcfile,
-    yes: flags.yes,
-    templates: flags.templates,
-    example: flags.example,
-    dockerfile: flags.dockerfile,
-  };
 }
 
 /** Where `eject` puts the templates unless --to says otherwise. */

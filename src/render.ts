@@ -43,11 +43,12 @@ export function filesFor(plan: Plan): GeneratedFile[] {
   // The user's own Dockerfile (keep, extend) builds from their own build context: no .dockerignore
   // of ours; kept as it is, process groups run without entrypoint.sh.
   const own = plan.dockerfile === 'keep' || plan.dockerfile === 'extend';
+  const strategy = STRATEGIES[plan.strategy];
   const files: GeneratedFile[] = [
     ...(plan.dockerfile === 'keep' ? [] : [{ path: 'Dockerfile', template: plan.dockerfile === 'extend' ? EXTEND_FINAL : 'Dockerfile.ejs' }]),
     ...(own ? [] : [{ path: '.dockerignore', template: 'dockerignore.ejs' }]),
-    { path: 'fly.toml', template: 'fly.toml.ejs' },
-    ...(plan.dockerfile === 'keep' && plan.strategy === 'process-groups' ? [] : STRATEGIES[plan.strategy].files(plan)),
+    ...(strategy.flyToml ? [{ path: 'fly.toml', template: 'fly.toml.ejs' }] : []),
+    ...(plan.dockerfile === 'keep' && strategy.runsWithKeptDockerfile ? [] : strategy.files(plan)),
   ];
   if (plan.example) files.push({ path: 'server.js', template: 'example/server.js.ejs' });
   return files;
@@ -216,6 +217,9 @@ class Renderer {
   private readonly located = new Map<string, Located>();
   /** Set while one output file renders: did a user template take part? */
   private customSeen = false;
+  /** Set while one output file renders: what `<%= %>` may print into it. */
+  private format: PlainFormat = 'strict';
+  private readonly print = (value: unknown) => printPlain(value, this.format);
 
   constructor(
     private readonly dirs: readonly string[],
@@ -224,9 +228,10 @@ class Renderer {
   ) {}
 
   /** Render one output file; returns its content, its template file and whether a user template was used. */
-  renderFile(rel: string): { content: string; file: string; custom: boolean } {
+  renderFile(rel: string, output: string, locals?: Partial<TemplateContext>): { content: string; file: string; custom: boolean } {
     this.customSeen = false;
-    const content = this.run(rel, this.context, false);
+    this.format = plainFormatOf(output);
+    const content = this.run(rel, locals ? { ...this.context, ...locals } : this.context, false);
     return { content, file: this.locate(rel, false).file, custom: this.customSeen };
   }
 
@@ -263,8 +268,30 @@ class Renderer {
       const known = error instanceof ReferenceError ? ` (a template can use: ${names.join(', ')})` : '';
       throw new TemplateError(file, typeof line === 'number' ? line : undefined, `${describe(error)}${known}`);
     };
-    return fn(locals, ejs.escapeXML, include, rethrow);
+    return fn(locals, this.print, include, rethrow);
   }
+}
+
+/** The format of a generated file, for what `<%= %>` may print into it. */
+export type PlainFormat = 'strict' | 'text';
+/** Shell scripts, TOML, supervisord and Procfile lines read quotes, `$`, `#`, `;`, globs...: strict. Dockerfile, .dockerignore and the rest: text. */
+export const plainFormatOf = (file: string): PlainFormat => (/\.(sh|toml|conf)$|(^|\/)Procfile[^/]*$/.test(file) ? 'strict' : 'text');
+
+const PLAIN: Record<PlainFormat, RegExp> = {
+  strict: /^[A-Za-z0-9_.,:/@+=%~ -]*$/,
+  // No control characters, quotes, `$`, backtick or backslash (a Dockerfile's escape and variables).
+  text: /^[^\x00-\x1f\x7f"'`$\\]*$/,
+};
+
+/**
+ * What `<%= value %>` prints: a number, or a string that the file's format reads as plain text.
+ * Anything else must go through the escaping helper of the format (`<%- esc.tomlString(v) %>`,
+ * `esc.shellQuote`, `esc.jsonString`...): ejs's default, HTML escaping, is wrong for every one of them.
+ */
+export function printPlain(value: unknown, format: PlainFormat = 'strict'): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && PLAIN[format].test(value)) return value;
+  throw new Error(`<%= refuses ${JSON.stringify(value) ?? String(value)}: it would need escaping for this file's format; print it with <%- and the helper for the format, such as esc.tomlString(...), esc.shellQuote(...) or esc.jsonString(...)`);
 }
 
 /** Include paths are relative to the template directory (never to the including file); `.ejs` may be left out. */
@@ -327,10 +354,10 @@ export function render(plan: Plan, project: Project, templateDirs: readonly stri
   const renderer = new Renderer([...userDirs, path.resolve(BUILTIN_TEMPLATES)], new Set(userDirs), templateContext(plan, project, files));
   try {
     return files.map((f) => {
-      const { content, file, custom } = renderer.renderFile(f.template);
+      const { content, file, custom } = renderer.renderFile(f.template, f.path, f.current ? { current: f.current } : undefined);
       if (f.template === EXTEND_FINAL && project.dockerfileInfo) {
         // The user's Dockerfile with our blocks in it; `owned` is what we generated (hashed, compared on a re-run).
-        const stages = renderer.renderFile(EXTEND_STAGES);
+        const stages = renderer.renderFile(EXTEND_STAGES, f.path);
         const blocks = { ...(stages.content.trim() ? { stages: stages.content.trimEnd() } : {}), final: content.trimEnd() };
         const info = project.dockerfileInfo;
         return { path: f.path, content: applyBlocks(info.text, blocks, info.stagesAt), owned: serializeBlocks(blocks), executable: false, template: file, custom: custom || stages.custom };

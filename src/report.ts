@@ -1,29 +1,14 @@
 import { pc } from './colors.js';
 import { printable, shellWordForDisplay } from './escape.js';
 import { DEFAULT_KILL_TIMEOUT } from './plan.js';
-import { STRATEGIES } from './strategies/index.js';
+import { DEFAULT_STRATEGY, STRATEGIES } from './strategies/index.js';
 import type { Answers, Plan } from './types.js';
 import { DOCKERFILE_MODE_SUMMARY } from './dockerfile/mode.js';
 import type { FileStatus } from './write.js';
 
 /** What to do after the files are written, for this strategy. */
 export function nextSteps(plan: Plan, dirArg: string): string[] {
-  const steps: string[] = [];
-  if (dirArg !== '.' && dirArg !== '') steps.push(`cd ${shellWordForDisplay(dirArg)}`);
-  steps.push('fly launch --no-deploy --copy-config   # create the app on Fly from this fly.toml (once)');
-  // A public port other than 80/443 makes the first deploy ask for a dedicated IPv4 (and allocate
-  // nothing in CI): allocate before it. `fly deploy` itself creates a Machine for every group.
-  const extraPorts = plan.processes.filter((p) => p.port !== undefined && p.name !== plan.http).map((p) => p.port);
-  if (extraPorts.length) {
-    steps.push(`fly ips allocate-v6 && fly ips allocate-v4 --shared   # before the first deploy, so it does not stop to ask for a dedicated IPv4 for port ${extraPorts.join(', ')}`);
-    steps.push('fly ips allocate-v4   # or, instead of --shared: a dedicated IPv4 (billed monthly) for every port over IPv4');
-  }
-  steps.push('fly deploy');
-  steps.push('fly logs');
-  // The files are in /app, or in your extended Dockerfile's WORKDIR (said only when it is a plain path).
-  const appDir = (plan.appDir ?? '/app').replace(/\/+$/, '');
-  if (plan.strategy === 'supervisord' && /^\/[\w./-]*$/.test(appDir)) steps.push(`fly ssh console -C "supervisorctl -c ${appDir}/supervisor.conf status"`);
-  return steps;
+  return [...(dirArg !== '.' && dirArg !== '' ? [`cd ${shellWordForDisplay(dirArg)}`] : []), ...STRATEGIES[plan.strategy].nextSteps(plan)];
 }
 
 const ACTION_LABEL: Record<FileStatus['action'], string> = {
@@ -65,11 +50,12 @@ export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | '
 export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
   const args = ['npx', 'create-fly-multiproc'];
   if (dirArg !== '.' && dirArg !== '') args.push(dirArg);
-  if (given.strategy !== undefined || plan.strategy !== 'process-groups') args.push('--strategy', plan.strategy);
+  if (given.strategy !== undefined || plan.strategy !== DEFAULT_STRATEGY) args.push('--strategy', plan.strategy);
   if (!plan.example) {
     for (const p of plan.processes) {
       args.push('--process', `${p.name}=${p.command}`);
       if (p.port !== undefined) args.push('--port', `${p.name}=${p.port}`);
+      else if (p.noPort) args.push('--port', `${p.name}=none`);
     }
     const firstWithPort = plan.processes.find((p) => p.port !== undefined)?.name;
     if (plan.http !== undefined && (given.http !== undefined || plan.http !== firstWithPort)) args.push('--http', plan.http);
@@ -78,7 +64,9 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
   if (plan.region) args.push('--region', plan.region);
   if (given.killSignal !== undefined || plan.killSignal !== 'SIGINT') args.push('--kill-signal', plan.killSignal);
   if (given.killTimeout !== undefined || plan.killTimeout !== DEFAULT_KILL_TIMEOUT) args.push('--kill-timeout', String(plan.killTimeout));
-  if (plan.strategy === 'procfile' && (given.procfileManager !== undefined || plan.procfileManager !== 'overmind')) args.push('--procfile-manager', plan.procfileManager);
+  for (const option of STRATEGIES[plan.strategy].options ?? []) {
+    if (given[option.key] !== undefined || plan[option.key] !== option.default) args.push(option.flag, plan[option.key]);
+  }
   if (given.runtime) args.push('--runtime', plan.runtime);
   if (given.baseImage) args.push('--base-image', plan.baseImage);
   if (given.templates) args.push('--templates', given.templates);

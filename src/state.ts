@@ -9,6 +9,8 @@ import path from 'node:path';
 import { UsageError } from './errors.js';
 import { readProjectFile } from './fs-safe.js';
 import type { RenderedFile } from './render.js';
+import { STRATEGIES, strategyOptions } from './strategies/index.js';
+import { FLAG_OF as TABLE_FLAG_OF, REMEMBERED_KEYS, rememberedAs, type RememberedKey } from './option-table.js';
 import type { Answers, Plan } from './types.js';
 import type { FileStatus } from './write.js';
 
@@ -17,49 +19,17 @@ const FORMAT = 1;
 const NOTE =
   'Written by create-fly-multiproc. "answers" are reused when it runs again without flags (flags override them); "files" holds a sha256 of each file it generated, so it can tell its own output from your edits. Keep it in version control.';
 
-/** The answers a re-run remembers, in the order they are written. */
-export const REMEMBERED = [
-  'strategy',
-  'processes',
-  'fromProcfile',
-  'ports',
-  'http',
-  'app',
-  'region',
-  'killSignal',
-  'killTimeout',
-  'runtime',
-  'baseImage',
-  'procfileManager',
-  'templates',
-  'example',
-  'dockerfile',
-] as const;
-export type RememberedKey = (typeof REMEMBERED)[number];
+/** The answers a re-run remembers, in the order they are written (src/option-table.ts). */
+export const REMEMBERED = REMEMBERED_KEYS;
+export type { RememberedKey };
 export type RememberedAnswers = Partial<Pick<Answers, RememberedKey>>;
 
 /** The flag each remembered answer stands for, for messages. */
-export const FLAG_OF: Record<RememberedKey, string> = {
-  strategy: '--strategy',
-  processes: '--process',
-  ports: '--port',
-  http: '--http',
-  app: '--app',
-  region: '--region',
-  killSignal: '--kill-signal',
-  killTimeout: '--kill-timeout',
-  baseImage: '--base-image',
-  procfileManager: '--procfile-manager',
-  example: '--example',
-  runtime: '--runtime',
-  templates: '--templates',
-  fromProcfile: '--from-procfile',
-  dockerfile: '--dockerfile',
-};
-const LISTS = new Set<RememberedKey>(['processes', 'ports']);
+export const FLAG_OF = TABLE_FLAG_OF as Readonly<Record<RememberedKey, string>>;
+const LISTS = rememberedAs('list');
 /** Paths: given relative to the working directory, remembered relative to the project, so a re-run from anywhere finds them. (--from-procfile is relative to the project already.) */
-const PATHS = new Set<RememberedKey>(['templates']);
-const BOOLEANS = new Set<RememberedKey>(['example']);
+const PATHS = rememberedAs('path');
+const BOOLEANS = rememberedAs('boolean');
 
 export interface State {
   answers: RememberedAnswers;
@@ -209,6 +179,7 @@ export function mergeAnswers(given: Answers, remembered: RememberedAnswers | und
     if (record[key] === undefined) {
       if (PATHS.has(key)) value = path.relative(process.cwd(), path.resolve(projectDir, value as string)) || '.';
       record[key] = value;
+      answers.sources = { ...answers.sources, [key]: `${STATE_FILE} answers.${key}` };
       fromState.push(FLAG_OF[key]);
     }
   }
@@ -233,13 +204,15 @@ export function mergeAnswers(given: Answers, remembered: RememberedAnswers | und
     delete answers.http;
     fromState.splice(fromState.indexOf('--http'), 1);
   }
-  // A remembered manager matters only to the procfile strategy: keep it for later, do not pass it on
-  // (plan would note on every run that it is ignored).
+  // A remembered strategy option (the Procfile manager) matters only to its strategy: keep it for
+  // later, do not pass it on (plan would note on every run that it is ignored).
   const inert: RememberedAnswers = {};
-  if (given.procfileManager === undefined && answers.procfileManager !== undefined && answers.strategy !== undefined && answers.strategy !== 'procfile') {
-    inert.procfileManager = answers.procfileManager;
-    delete answers.procfileManager;
-    fromState.splice(fromState.indexOf('--procfile-manager'), 1);
+  for (const { strategy, option } of strategyOptions()) {
+    if (given[option.key] === undefined && answers[option.key] !== undefined && answers.strategy !== undefined && answers.strategy !== strategy) {
+      inert[option.key] = answers[option.key];
+      delete answers[option.key];
+      fromState.splice(fromState.indexOf(option.flag), 1);
+    }
   }
   return { answers, fromState, dropped, inert };
 }
@@ -256,7 +229,7 @@ export function answersToRemember(answers: Answers, plan: Plan, inert: Remembere
   out.app = plan.app;
   // Processes taken from fly.toml's [processes] leave it with a one-Machine strategy (they now live
   // in the generated files): remembered, or the next run would have none.
-  if (plan.processesFromFlyToml && plan.strategy !== 'process-groups' && answers.processes === undefined) {
+  if (plan.processesFromFlyToml && !STRATEGIES[plan.strategy].processGroups && answers.processes === undefined) {
     out.processes = plan.processes.map((p) => `${p.name}=${p.command}`);
     const ports = plan.processes.filter((p) => p.port !== undefined).map((p) => `${p.name}=${p.port}`);
     if (ports.length && answers.ports === undefined) out.ports = ports;
@@ -324,10 +297,9 @@ export function recordedHashes(statuses: FileStatus[], previous: State | undefin
   return files;
 }
 
-/** A plan problem caused by a remembered answer names the flag; say where the value came from. */
+/** When remembered answers took part, how to replace one (each problem already names its source). */
 export function explainRemembered(error: unknown, merged: MergedAnswers): unknown {
   if (!(error instanceof UsageError) || merged.fromState.length === 0) return error;
-  const named = merged.fromState.filter((flag) => error.problems.some((p) => p.startsWith(`${flag} `) || p.includes(` ${flag} `)));
-  const hint = `${(named.length ? named : merged.fromState).join(', ')} came from ${STATE_FILE} (remembered answers): pass the flag to replace a remembered value, or edit ${STATE_FILE}`;
+  const hint = `${merged.fromState.join(', ')}: remembered in ${STATE_FILE}; pass the flag to replace a remembered value, or edit ${STATE_FILE}`;
   return new UsageError(error.problems, error.hint ? `${error.hint}\n${hint}` : hint);
 }

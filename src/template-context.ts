@@ -6,17 +6,21 @@
 import { escape, type Escape } from './escape.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { GeneratedFile } from './strategies/index.js';
-import type { Plan, PlannedProcess, Project, ProjectFacts, StrategyName } from './types.js';
+import type { Plan, PlannedProcess, Project, StrategyName } from './types.js';
 import { userDockerfileContext, type UserDockerfile } from './dockerfile/mode.js';
 
 /** What a template knows about the strategy itself. */
 export interface StrategyInfo {
-  /** `process-groups`, `bash`, `supervisord` or `procfile`. */
+  /** A strategy of the registry (src/strategies/index.ts): `process-groups`, `bash`, `supervisord`, `procfile`... */
   name: StrategyName;
   /** One line: what the strategy does. */
   summary: string;
-  /** All processes share one Machine (every strategy but process-groups). */
+  /** All processes share one Machine (and stop and restart together). */
   oneMachine: boolean;
+  /** fly.toml has one [processes] group per process, and each service names its group. */
+  processGroups: boolean;
+  /** Partials the Dockerfile includes for the strategy: its build stages, its lines in the final stage (undefined: none). */
+  partials: { stages?: string; final?: string };
 }
 
 /** A Procfile manager pinned by version, installed with `go install module@version`. */
@@ -44,12 +48,20 @@ export interface StrategyValues {
   managerTimeout?: number;
 }
 
+/** A file a strategy writes once per process (e.g. one Fly app config per process). */
+export interface PerProcessFile {
+  /** The process this file is for. */
+  process: PlannedProcess;
+  /** The Fly app it configures. */
+  app: string;
+  /** That app's fly.toml [env], in order. */
+  env: Record<string, string>;
+}
+
 /** Everything a template can use, each key a local variable of the template. */
 export interface TemplateContext {
   /** The validated plan: what the user asked for, normalised. */
   plan: Plan;
-  /** What was found in the target directory. */
-  project: ProjectFacts;
   /** The processes in the order given (same as plan.processes). */
   processes: PlannedProcess[];
   strategy: StrategyInfo;
@@ -65,12 +77,18 @@ export interface TemplateContext {
   restartPolicy: 'always' | undefined;
   /** The base image is Alpine (apk instead of apt-get). */
   alpine: boolean;
-  /** OS packages the final image needs. */
+  /** OS packages the strategy needs (with --dockerfile extend, the block installs these). */
   packages: string[];
+  /** OS packages a generated Dockerfile's final stage installs: the runtime's, then the strategy's. */
+  osPackages: string[];
+  /** The generated files (and your `*.sh`) a final stage without the source copies, grouped by directory, in order. */
+  runFileCopies: { dir: string; files: string[] }[];
   /** Generated files that must be executable, relative to the project directory. */
   executables: string[];
   /** With --dockerfile extend: what the user's own Dockerfile has (USER, WORKDIR, ENTRYPOINT, base family); undefined otherwise. */
   userDockerfile: UserDockerfile | undefined;
+  /** In a file written once per process: that process, its app and [env]; undefined in every other file. */
+  current: PerProcessFile | undefined;
   /** Escaping helpers, one per target format. */
   esc: Escape;
 }
@@ -83,12 +101,12 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
   const userDockerfile = plan.dockerfile === 'extend' && project.dockerfileInfo ? userDockerfileContext(project.dockerfileInfo) : undefined;
   const alpine = userDockerfile ? userDockerfile.family === 'alpine' : /(^|[/:_-])alpine/.test(plan.baseImage);
   const packages = strategy.aptPackages(plan);
-  if ((plan.strategy !== 'process-groups' || userDockerfile) && alpine) packages.unshift('bash');
+  const executables = files.filter((f) => f.executable).map((f) => f.path);
+  if ((strategy.needsBash || userDockerfile) && alpine) packages.unshift('bash');
   return {
     plan,
-    project,
     processes: plan.processes,
-    strategy: { name: strategy.name, summary: strategy.summary, oneMachine: strategy.oneMachine },
+    strategy: { name: plan.strategy, summary: strategy.summary, oneMachine: strategy.oneMachine, processGroups: strategy.processGroups, partials: strategy.partials },
     s: strategy.context(plan) as StrategyValues,
     httpProcess,
     otherServices: plan.processes.filter((p) => p.port !== undefined && p !== httpProcess),
@@ -97,8 +115,21 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
     restartPolicy: strategy.restartPolicy?.(plan),
     alpine,
     packages,
-    executables: files.filter((f) => f.executable).map((f) => f.path),
+    osPackages: [...plan.build.aptPackages.filter((p) => !packages.includes(p)), ...packages],
+    runFileCopies: groupByDir([...new Set([...(plan.build.runFiles ?? []), ...executables])]),
+    executables,
     esc: escape,
     userDockerfile,
+    current: undefined,
   };
+}
+
+/** Files grouped by their directory ("" for the top), directories in the order first seen: one COPY each. */
+function groupByDir(files: readonly string[]): { dir: string; files: string[] }[] {
+  const byDir = new Map<string, string[]>();
+  for (const file of files) {
+    const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+    byDir.set(dir, [...(byDir.get(dir) ?? []), file]);
+  }
+  return [...byDir].map(([dir, grouped]) => ({ dir, files: grouped }));
 }

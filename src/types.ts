@@ -2,14 +2,15 @@ import type { FlyTomlImport, ProcfileImport } from './import.js';
 import type { Build, RuntimeFacts } from './runtimes.js';
 import type { DockerfileInfo, DockerfileMode } from './dockerfile/mode.js';
 
-export const STRATEGY_NAMES = ['process-groups', 'bash', 'supervisord', 'procfile'] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
+// The strategies are the registry's (src/strategies/index.ts): one module each.
+export { STRATEGY_NAMES, type StrategyName } from './strategies/index.js';
+import type { StrategyName } from './strategies/index.js';
 
 export const KILL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 export type KillSignal = (typeof KILL_SIGNALS)[number];
 
-export const PROCFILE_MANAGERS = ['overmind', 'hivemind'] as const;
-export type ProcfileManager = (typeof PROCFILE_MANAGERS)[number];
+export { PROCFILE_MANAGERS, type ProcfileManager } from './strategies/procfile.js';
+import type { ProcfileManager } from './strategies/procfile.js';
 
 /** Runtimes the Dockerfile can build; detect.ts says which one a project is (--runtime overrides). */
 export const RUNTIMES = ['go', 'node', 'python', 'ruby', 'rust', 'bun', 'static', 'generic'] as const;
@@ -43,6 +44,11 @@ export interface Answers {
   templates?: string;
   /** --dockerfile: keep, extend, create or replace the project's Dockerfile. */
   dockerfile?: string;
+  /**
+   * Where an answer came from when it was not this command line (`fly-multiproc.json answers.app`):
+   * problems with it name that, not the flag. fly.toml and Procfile values are named by the import.
+   */
+  sources?: Partial<Record<keyof Answers, string>>;
 }
 
 /** What detect() learned about the target directory (what templates see as `project`). */
@@ -82,6 +88,8 @@ export interface PlannedProcess {
   /** Why the command runs under `sh -c`, if it does. */
   shellReason?: string;
   port?: number;
+  /** `--port NAME=none`: no port, whatever its command or name suggests (a worker named web). */
+  noPort?: true;
   /**
    * Environment the process gets of its own, e.g. { PORT: "8080" } for a process that reads $PORT
    * (or a `web` process whose command names no port). With process groups the first such PORT is

@@ -4,17 +4,35 @@ import { pc } from './colors.js';
 export { canPrompt } from './terminal.js';
 import { fitLine, wrapText } from './terminal.js';
 import { CancelledError } from './errors.js';
-import { defaultAppName, EXAMPLE_PROCESSES } from './plan.js';
+import { defaultAppName, EXAMPLE_PROCESSES, NO_PORT } from './plan.js';
 import { listening, portOf } from './import.js';
 import { splitWords } from './shell-words.js';
-import { STRATEGIES } from './strategies/index.js';
-import { PROCFILE_MANAGERS, STRATEGY_NAMES, type Answers, type Project, type StrategyName } from './types.js';
+import { DEFAULT_STRATEGY, isStrategyName, recommendStrategy, STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
+import type { Answers, Project, StrategyName } from './types.js';
 import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
 
-/** Where the wizard writes its own lines (prompts draws on stdout too). */
+/** A question, named so that an injected prompt (tests: mockPrompt) answers it by name. */
+export type Question = PromptObject & { name: string };
+/** Asks one question, returns the raw answer; throws CancelledError on Ctrl-C. */
+export type Prompt = (question: Question) => Promise<unknown>;
+
+/** Where the wizard writes its own lines (prompts draws on stdout too), and how it asks (prompts by default). */
 export interface WizardOutput {
   write(text: string): unknown;
+  prompt?: Prompt;
 }
+
+/** prompts on the terminal. */
+const terminalPrompt: Prompt = async (question) => {
+  const response = await prompts({ ...question, name: 'value' } as PromptObject, {
+    onCancel: () => {
+      throw new CancelledError();
+    },
+  });
+  // prompts does not erase a validation message that wrapped onto a second line: clear below the cursor.
+  if (process.stdout.isTTY) process.stdout.write('\x1b[J');
+  return response.value;
+};
 
 /** A process the project already declares (an existing Procfile or fly.toml), offered as the default. */
 export interface DetectedProcess {
@@ -53,24 +71,15 @@ export function lowercaseSlip(check: (value: string) => string | undefined, why:
  * prompts shows is fitted to one terminal line (it leaves copies of a wrapped one on the screen);
  * the full message is printed if the answer still fails after the prompt closed.
  */
-async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, check?: (value: T) => string | undefined, normalise?: Normalise): Promise<T> {
+async function ask<T>(question: Question, out: WizardOutput, check?: (value: T) => string | undefined, normalise?: Normalise): Promise<T> {
   const fix = (v: T): T => (normalise && typeof v === 'string' ? (normalise.apply(v) as T) : v);
+  const prompt = out.prompt ?? terminalPrompt;
   for (;;) {
-    const response = await prompts(
-      {
-        ...question,
-        name: 'value',
-        ...(check ? { validate: (v: T) => { const problem = check(fix(v)); return problem === undefined ? true : fitLine(problem, process.stdout.columns); } } : {}),
-      } as PromptObject,
-      {
-        onCancel: () => {
-          throw new CancelledError();
-        },
-      },
-    );
-    // prompts does not erase a validation message that wrapped onto a second line: clear below the cursor.
-    if (process.stdout.isTTY) process.stdout.write('\x1b[J');
-    const raw = response.value as T;
+    const answer = await prompt({
+      ...question,
+      ...(check ? { validate: (v: T) => { const problem = check(fix(v)); return problem === undefined ? true : fitLine(problem, process.stdout.columns); } } : {}),
+    });
+    const raw = answer as T;
     const value = fix(raw);
     const problem = check?.(value);
     if (!problem) {
@@ -84,11 +93,9 @@ async function ask<T>(question: Omit<PromptObject, 'name'>, out: WizardOutput, c
 /** The answers Enter gives: they recommend the strategy --yes takes (process-groups), so both agree. */
 export const ENTER_THROUGH = { separate: true, inPlace: false } as const;
 
-/** The strategy the answers point to, and why. */
+/** The strategy the answers point to, and why (the registry decides: src/strategies/index.ts). */
 export function recommend(separateScaling: boolean, restartInPlace: boolean): { strategy: StrategyName; why: string } {
-  if (separateScaling) return { strategy: 'process-groups', why: 'each process scales and restarts on its own Machines' };
-  if (restartInPlace) return { strategy: 'supervisord', why: 'a crashed program is restarted without restarting the Machine' };
-  return { strategy: 'bash', why: 'one Machine, the smallest image, and any crash restarts the Machine' };
+  return recommendStrategy({ separate: separateScaling, inPlace: restartInPlace });
 }
 
 /**
@@ -97,6 +104,22 @@ export function recommend(separateScaling: boolean, restartInPlace: boolean): { 
  */
 export async function wizard(given: Answers, project: Project, detected: DetectedProcess[] = [], out: WizardOutput = process.stdout): Promise<Answers> {
   const answers: Answers = { ...given };
+  const runtimeFact = introduce(answers, project, detected, out);
+  if (!answers.processes) {
+    const exampleOpen = !answers.example && answers.runtime === undefined && project.empty && !detected.length;
+    const chosen = detected.length ? await useDetected(answers, project, detected, out) : project.empty ? await offerExample(answers, out, exampleOpen ? runtimeFact : undefined) : false;
+    if (!chosen) await askEachProcess(answers, out);
+  }
+  await askHttp(answers, out);
+  await askStrategy(answers, out);
+  await askAppAndRegion(answers, project, out);
+  if (project.dockerfileInfo && answers.dockerfile === undefined) answers.dockerfile = await askDockerfile(answers.strategy, project, out);
+  await askStrategyOptions(answers, out);
+  return answers;
+}
+
+/** The header and what was found; returns how to say which runtime the Dockerfile will build. */
+function introduce(answers: Answers, project: Project, detected: DetectedProcess[], out: WizardOutput): (example: boolean | undefined) => string {
   const header = wizardLine('create-fly-multiproc - several processes in one Fly app. Ctrl-C to quit, nothing is written until the end.');
   out.write(`\n${pc.bold(header.slice(0, 20))}${pc.dim(header.slice(20))}\n`);
   // The runtime the Dockerfile will build, as plan() will choose it: --runtime, else the example's
@@ -114,157 +137,164 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   if (project.dockerfile) facts.push('a Dockerfile (kept or extended; replaced only if you choose so)');
   if (detected.length) facts.push(`processes found: ${detected.map((p) => p.name).join(', ')}`);
   out.write(pc.dim(`${wizardLine(`Detected in ${project.dir}: ${facts.join('; ')}`)}\n\n`));
+  return runtimeFact;
+}
 
-  if (!answers.processes) {
-    let chosen = false;
-    if (detected.length) {
-      const use = await ask<boolean>({ type: 'confirm', message: `Use the processes found in the project (${detected.map((p) => p.name).join(', ')})?`, initial: true }, out);
-      if (use) {
-        // What the import noticed (a release entry left out, $PORT in a command) would be lost once
-        // the processes are answers: say it now.
-        const source = project.procfile?.processes.length ? project.procfile : project.flyToml;
-        for (const note of source?.notes ?? []) out.write(pc.dim(`  ${note}\n`));
-        answers.processes = detected.map((p) => `${p.name}=${p.command}`);
-        // A release entry is not a process: it becomes fly.toml's [deploy] release_command.
-        const release = project.procfile?.processes.length ? project.procfile.release : project.flyToml?.release;
-        if (release && answers.release === undefined) {
-          answers.release = release.command;
-          out.write(pc.dim(`  ${release.source}: release runs before each deploy as fly.toml's [deploy] release_command\n`));
-        }
-        // A port for every process that listens (port in its command, reads $PORT, or named web),
-        // the detected one as the default: a web process nobody can reach is the commonest failure.
-        const flagged = new Set((answers.ports ?? []).map((p) => p.slice(0, p.indexOf('='))));
-        const owners = new Map((answers.ports ?? []).map((p) => [Number(p.slice(p.indexOf('=') + 1)), p.slice(0, p.indexOf('='))]));
-        const ports: string[] = [];
-        for (const p of detected) {
-          const listen = listening(p.name, p.command);
-          if (flagged.has(p.name) || (p.port === undefined && !listen)) continue;
-          let initial = p.port ?? listen?.port ?? 8080;
-          while (p.port === undefined && owners.has(initial)) initial++;
-          const why = p.port !== undefined && p.port !== portOf(p.command) ? 'from fly.toml' : (listen?.why ?? 'detected');
-          const port = await ask<string>({ type: 'text', message: `Port ${p.name} listens on ${pc.dim(`(${why}; empty: none)`)}`, initial: String(initial) }, out, (v) =>
-            (v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), owners.get(Number((v ?? '').trim()))),
-          );
-          if (port.trim()) {
-            ports.push(`${p.name}=${port.trim()}`);
-            owners.set(Number(port.trim()), p.name);
-          }
-        }
-        answers.ports = [...(answers.ports ?? []), ...ports];
-        chosen = true;
-      }
-    } else if (project.empty) {
-      const example = await ask<boolean>(
-        { type: 'confirm', message: `This directory is empty. Write the built-in example (${EXAMPLE_PROCESSES.map((p) => p.split('=')[0]).join(' + ')}: one small Node server, two processes)?`, initial: true },
-        out,
-      );
-      if (example) {
-        answers.example = true;
-        chosen = true;
-      }
-      if (exampleOpen) out.write(pc.dim(`${wizardLine(runtimeFact(example))}\n`));
-    }
-    if (!chosen) {
-      const processes: string[] = [];
-      const ports: string[] = [];
-      const taken = new Set<string>();
-      const portOwners = new Map<number, string>();
-      for (let i = 0; ; i++) {
-        const nameCheck = (v: string) => checkName((v ?? '').trim(), taken);
-        const name = await ask<string>({ type: 'text', message: `Process ${i + 1}: name`, initial: i === 0 ? 'web' : i === 1 ? 'worker' : '' }, out, nameCheck, lowercaseSlip(nameCheck, 'process names are lowercase'));
-        const trimmed = name.trim();
-        taken.add(trimmed);
-        const command = await ask<string>({ type: 'text', message: `Command that runs ${trimmed}` }, out, (v) => checkCommand((v ?? '').trim()));
-        const split = splitWords(command.trim());
-        if ('words' in split && split.needsShell) out.write(pc.dim(`  uses ${split.needsShell}: it will run under sh -c\n`));
-        const port = await ask<string>(
-          { type: 'text', message: `Port ${trimmed} listens on ${pc.dim('(empty: none, e.g. a worker)')}`, initial: i === 0 ? '8080' : '' },
-          out,
-          (v) => ((v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), portOwners.get(Number((v ?? '').trim())))),
-        );
-        processes.push(`${trimmed}=${command.trim()}`);
-        if (port.trim()) {
-          ports.push(`${trimmed}=${port.trim()}`);
-          portOwners.set(Number(port.trim()), trimmed);
-        }
-        const more = await ask<boolean>({ type: 'confirm', message: 'Add another process?', initial: i === 0 }, out);
-        if (!more) break;
-      }
-      answers.processes = processes;
-      answers.ports = [...(answers.ports ?? []), ...ports];
-    }
+/** Offer the processes the project declares; true when they are taken (with their release command and ports). */
+async function useDetected(answers: Answers, project: Project, detected: DetectedProcess[], out: WizardOutput): Promise<boolean> {
+  const use = await ask<boolean>({ name: 'useDetected', type: 'confirm', message: `Use the processes found in the project (${detected.map((p) => p.name).join(', ')})?`, initial: true }, out);
+  if (!use) return false;
+  // What the import noticed (a release entry left out, $PORT in a command) would be lost once
+  // the processes are answers: say it now.
+  const source = project.procfile?.processes.length ? project.procfile : project.flyToml;
+  for (const note of source?.notes ?? []) out.write(pc.dim(`  ${note}\n`));
+  answers.processes = detected.map((p) => `${p.name}=${p.command}`);
+  // A release entry is not a process: it becomes fly.toml's [deploy] release_command.
+  const release = project.procfile?.processes.length ? project.procfile.release : project.flyToml?.release;
+  if (release && answers.release === undefined) {
+    answers.release = release.command;
+    out.write(pc.dim(`  ${release.source}: release runs before each deploy as fly.toml's [deploy] release_command\n`));
   }
+  answers.ports = [...(answers.ports ?? []), ...(await askDetectedPorts(answers, detected, out))];
+  return true;
+}
 
-  // Which process serves HTTP, when more than one could.
-  const withPorts = (answers.ports ?? []).map((p) => p.slice(0, p.indexOf('=')));
-  if (answers.http === undefined && withPorts.length > 1) {
-    answers.http = await ask<string>(
-      { type: 'select', message: "Which process gets Fly's http_service (public HTTPS on 443)?", choices: withPorts.map((n) => ({ title: n, value: n })), initial: 0 },
-      out,
+/**
+ * A port for every process that listens (port in its command, reads $PORT, or named web), the
+ * detected one as the default: a web process nobody can reach is the commonest failure.
+ */
+async function askDetectedPorts(answers: Answers, detected: DetectedProcess[], out: WizardOutput): Promise<string[]> {
+  const flagged = new Set((answers.ports ?? []).map((p) => p.slice(0, p.indexOf('='))));
+  const owners = new Map((answers.ports ?? []).map((p) => [Number(p.slice(p.indexOf('=') + 1)), p.slice(0, p.indexOf('='))]));
+  const ports: string[] = [];
+  for (const p of detected) {
+    const listen = listening(p.name, p.command);
+    if (flagged.has(p.name) || (p.port === undefined && !listen)) continue;
+    let initial = p.port ?? listen?.port ?? 8080;
+    while (p.port === undefined && owners.has(initial)) initial++;
+    const why = p.port !== undefined && p.port !== portOf(p.command) ? 'from fly.toml' : (listen?.why ?? 'detected');
+    const port = await ask<string>({ name: 'port', type: 'text', message: `Port ${p.name} listens on ${pc.dim(`(${why}; empty: none)`)}`, initial: String(initial) }, out, (v) =>
+      (v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), owners.get(Number((v ?? '').trim()))),
     );
+    if (port.trim()) {
+      ports.push(`${p.name}=${port.trim()}`);
+      owners.set(Number(port.trim()), p.name);
+    } else if (listen) ports.push(`${p.name}=${NO_PORT}`); // cleared: no port, not the one plan would infer
   }
+  return ports;
+}
 
+/** An empty directory: offer the built-in example; true when it is taken. */
+async function offerExample(answers: Answers, out: WizardOutput, runtimeFact: ((example: boolean) => string) | undefined): Promise<boolean> {
+  const example = await ask<boolean>(
+    { name: 'example', type: 'confirm', message: `This directory is empty. Write the built-in example (${EXAMPLE_PROCESSES.map((p) => p.split('=')[0]).join(' + ')}: one small Node server, two processes)?`, initial: true },
+    out,
+  );
+  if (example) answers.example = true;
+  if (runtimeFact) out.write(pc.dim(`${wizardLine(runtimeFact(example))}\n`));
+  return example;
+}
+
+/** Name, command and port of each process, until there are no more. */
+async function askEachProcess(answers: Answers, out: WizardOutput): Promise<void> {
+  const processes: string[] = [];
+  const ports: string[] = [];
+  const taken = new Set<string>();
+  const portOwners = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const nameCheck = (v: string) => checkName((v ?? '').trim(), taken);
+    const name = await ask<string>({ name: 'name', type: 'text', message: `Process ${i + 1}: name`, initial: i === 0 ? 'web' : i === 1 ? 'worker' : '' }, out, nameCheck, lowercaseSlip(nameCheck, 'process names are lowercase'));
+    const trimmed = name.trim();
+    taken.add(trimmed);
+    const command = await ask<string>({ name: 'command', type: 'text', message: `Command that runs ${trimmed}` }, out, (v) => checkCommand((v ?? '').trim()));
+    const split = splitWords(command.trim());
+    if ('words' in split && split.needsShell) out.write(pc.dim(`  uses ${split.needsShell}: it will run under sh -c\n`));
+    const port = await ask<string>(
+      { name: 'port', type: 'text', message: `Port ${trimmed} listens on ${pc.dim('(empty: none, e.g. a worker)')}`, initial: i === 0 ? '8080' : '' },
+      out,
+      (v) => ((v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), portOwners.get(Number((v ?? '').trim())))),
+    );
+    processes.push(`${trimmed}=${command.trim()}`);
+    if (port.trim()) {
+      ports.push(`${trimmed}=${port.trim()}`);
+      portOwners.set(Number(port.trim()), trimmed);
+    } else if (listening(trimmed, command.trim())) ports.push(`${trimmed}=${NO_PORT}`); // cleared: a worker, even one named web
+    const more = await ask<boolean>({ name: 'more', type: 'confirm', message: 'Add another process?', initial: i === 0 }, out);
+    if (!more) break;
+  }
+  answers.processes = processes;
+  answers.ports = [...(answers.ports ?? []), ...ports];
+}
+
+/** Which process serves HTTP, when more than one could. */
+async function askHttp(answers: Answers, out: WizardOutput): Promise<void> {
+  const withPorts = (answers.ports ?? []).filter((p) => !p.endsWith(`=${NO_PORT}`)).map((p) => p.slice(0, p.indexOf('=')));
+  if (answers.http !== undefined || withPorts.length <= 1) return;
+  answers.http = await ask<string>(
+    { name: 'http', type: 'select', message: "Which process gets Fly's http_service (public HTTPS on 443)?", choices: withPorts.map((n) => ({ title: n, value: n })), initial: 0 },
+    out,
+  );
+}
+
+/** Two questions about what matters, then the strategy, the registry's recommendation first. */
+async function askStrategy(answers: Answers, out: WizardOutput): Promise<void> {
+  if (answers.strategy !== undefined) return;
   const processCount = answers.example ? 2 : (answers.processes ?? []).length;
-  if (answers.strategy === undefined) {
-    if (processCount < 2) {
-      answers.strategy = 'process-groups';
-      out.write(pc.dim('One process: it runs as a Fly process group.\n'));
-    } else {
-      const separate = await ask<boolean>({ type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: ENTER_THROUGH.separate }, out);
-      const inPlace = separate ? false : await ask<boolean>({ type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: ENTER_THROUGH.inPlace }, out);
-      const { strategy, why } = recommend(separate, inPlace);
-      answers.strategy = await ask<string>(
-        {
-          type: 'select',
-          message: 'How should the processes run?',
-          hint: `recommended: ${strategy} (${why})`,
-          choices: STRATEGY_NAMES.map((name) => ({ title: name === strategy ? `${name} ${pc.green('(recommended)')}` : name, value: name, description: STRATEGIES[name].summary })),
-          initial: STRATEGY_NAMES.indexOf(strategy),
-        },
-        out,
-      );
-    }
+  if (processCount < 2) {
+    answers.strategy = DEFAULT_STRATEGY;
+    out.write(pc.dim(`One process: it runs with the ${DEFAULT_STRATEGY} strategy.\n`));
+    return;
   }
+  const separate = await ask<boolean>({ name: 'separate', type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: ENTER_THROUGH.separate }, out);
+  const inPlace = separate ? false : await ask<boolean>({ name: 'inPlace', type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: ENTER_THROUGH.inPlace }, out);
+  const { strategy, why } = recommend(separate, inPlace);
+  answers.strategy = await ask<string>(
+    {
+      name: 'strategy',
+      type: 'select',
+      message: 'How should the processes run?',
+      hint: `recommended: ${strategy} (${why})`,
+      choices: STRATEGY_NAMES.map((name) => ({ title: name === strategy ? `${name} ${pc.green('(recommended)')}` : name, value: name, description: STRATEGIES[name].summary })),
+      initial: STRATEGY_NAMES.indexOf(strategy),
+    },
+    out,
+  );
+}
 
+/** App name and region; an existing fly.toml's are the defaults (fly launch chose them). */
+async function askAppAndRegion(answers: Answers, project: Project, out: WizardOutput): Promise<void> {
   if (answers.app === undefined) {
-    // An existing fly.toml's app and region are the defaults (fly launch chose them).
     const initial = project.flyToml?.app ?? defaultAppName(project.dir);
     const appCheck = (v: string) => checkApp((v ?? '').trim());
-    answers.app = (await ask<string>({ type: 'text', message: 'Fly app name', initial }, out, appCheck, lowercaseSlip(appCheck, 'Fly app names are lowercase'))).trim();
+    answers.app = (await ask<string>({ name: 'app', type: 'text', message: 'Fly app name', initial }, out, appCheck, lowercaseSlip(appCheck, 'Fly app names are lowercase'))).trim();
   }
-  if (answers.region === undefined) {
-    const regionCheck = (v: string) => ((v ?? '').trim() === '' ? undefined : checkRegion((v ?? '').trim()));
-    const region = await ask<string>(
-      { type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`, initial: project.flyToml?.region ?? '' },
-      out,
-      regionCheck,
-      lowercaseSlip(regionCheck, 'Fly region codes are lowercase'),
-    );
-    if (region.trim()) answers.region = region.trim();
-  }
-  if (project.dockerfileInfo && answers.dockerfile === undefined) answers.dockerfile = await askDockerfile(answers.strategy, project, out);
-  if (answers.strategy === 'procfile' && answers.procfileManager === undefined) {
-    answers.procfileManager = await ask<string>(
-      {
-        type: 'select',
-        message: 'Procfile manager',
-        choices: PROCFILE_MANAGERS.map((m) => ({
-          title: m,
-          value: m,
-          description: m === 'overmind' ? 'runs each process in tmux; exit status of the failed process' : 'no tmux, smaller; always exits 0 (the Machine restarts anyway)',
-        })),
-        initial: 0,
-      },
+  if (answers.region !== undefined) return;
+  const regionCheck = (v: string) => ((v ?? '').trim() === '' ? undefined : checkRegion((v ?? '').trim()));
+  const region = await ask<string>(
+    { name: 'region', type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`, initial: project.flyToml?.region ?? '' },
+    out,
+    regionCheck,
+    lowercaseSlip(regionCheck, 'Fly region codes are lowercase'),
+  );
+  if (region.trim()) answers.region = region.trim();
+}
+
+/** The chosen strategy's own options (the Procfile manager), from its module. */
+async function askStrategyOptions(answers: Answers, out: WizardOutput): Promise<void> {
+  for (const option of (isStrategyName(answers.strategy) ? STRATEGIES[answers.strategy].options : undefined) ?? []) {
+    if (answers[option.key] !== undefined) continue;
+    answers[option.key] = await ask<string>(
+      { name: option.key, type: 'select', message: option.question, choices: option.choices.map((c) => ({ title: c, value: c, description: option.describe[c] })), initial: Math.max(0, option.choices.indexOf(option.default)) },
       out,
     );
   }
-  return answers;
 }
 
 /** What to do with the project's own Dockerfile; replace says what it would lose. */
 async function askDockerfile(strategy: string | undefined, project: Project, out: WizardOutput): Promise<string> {
   const info = project.dockerfileInfo!;
-  const groups = strategy === 'process-groups';
+  const chosen = isStrategyName(strategy) ? STRATEGIES[strategy] : undefined;
+  const groups = Boolean(chosen?.runsWithKeptDockerfile);
   const noShell = info.facts?.family === 'none';
   const lost = info.loses.length ? info.loses.join('; ') : 'whatever it does that the generated one does not';
   const choices = [
@@ -272,16 +302,17 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
       title: 'keep',
       value: 'keep',
       description: groups
-        ? `unchanged: Fly runs each group's command through your ENTRYPOINT${info.entrypoint && info.entrypoint.verdict !== 'none' && info.entrypoint.verdict !== 'passes' ? ` (check it: ${info.entrypoint.message})` : ''}`
+        ? `${chosen?.keepDescription ?? 'unchanged: Fly runs each command through your ENTRYPOINT'}${info.entrypoint && info.entrypoint.verdict !== 'none' && info.entrypoint.verdict !== 'passes' ? ` (check it: ${info.entrypoint.message})` : ''}`
         : 'unchanged: you wire entrypoint.sh in yourself',
     },
     ...(noShell ? [] : [{ title: 'extend', value: 'extend', description: `every line of yours kept; a marked block at the end of the final stage installs what ${strategy} needs and makes entrypoint.sh the ENTRYPOINT` }]),
     { title: 'replace', value: 'replace', description: `a generated Dockerfile instead of yours, which loses: ${lost}` },
   ];
   const recommended = groups || noShell ? 'keep' : 'extend';
-  out.write(pc.dim(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.\n`));
+  out.write(pc.dim(`${wizardLine(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.`)}\n`));
   return ask<string>(
     {
+      name: 'dockerfile',
       type: 'select',
       message: `Your Dockerfile (${info.file}): what should happen to it?`,
       hint: `recommended: ${recommended}`,
@@ -294,6 +325,6 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
 
 /** Ask before writing: yes to write, no (or Ctrl-C) to cancel. */
 export async function confirmWrite(count: number, out: WizardOutput = process.stdout): Promise<void> {
-  const ok = await ask<boolean>({ type: 'confirm', message: `Write ${count} file${count === 1 ? '' : 's'}?`, initial: true }, out);
+  const ok = await ask<boolean>({ name: 'write', type: 'confirm', message: `Write ${count} file${count === 1 ? '' : 's'}?`, initial: true }, out);
   if (!ok) throw new CancelledError();
 }

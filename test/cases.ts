@@ -62,6 +62,23 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
     },
     project: fixtureProject('node'),
   },
+  // One Fly app per process: public web, a private api on Flycast reading $PORT, a worker with no port.
+  apps: {
+    answers: {
+      strategy: 'apps',
+      processes: ['web=bin/server --port 8080', 'api=bin/api -p $PORT', 'worker=bin/worker --queue "$QUEUE"'],
+      ports: ['web=8080', 'api=9000'],
+      release: 'bin/migrate',
+      app: 'acme',
+      region: 'ams',
+      killSignal: 'SIGTERM',
+      killTimeout: '30',
+    },
+  },
+  'node-apps': {
+    answers: { strategy: 'apps', processes: ['web=node server.js', 'bar_web=node server.js -bar'], ports: ['web=8080', 'bar_web=8081'], app: 'hello-node' },
+    project: fixtureProject('node'),
+  },
   'bash-alpine': {
     answers: { strategy: 'bash', processes: ['web=/app/server', 'worker=/app/worker'], ports: ['web=8080'], app: 'tiny', baseImage: 'alpine:3.20' },
   },

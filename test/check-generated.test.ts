@@ -13,6 +13,7 @@ import { render } from '../src/render.js';
 import { UsageError } from '../src/errors.js';
 import { KILL_SIGNALS, type Answers } from '../src/types.js';
 import { BASE_PROJECT, CASES, renderCase } from './cases.js';
+import { STRATEGIES } from '../src/strategies/index.js';
 import { cleanupTemps, generate, ROOT, tempDir } from './helpers.js';
 
 afterAll(cleanupTemps);
@@ -26,21 +27,28 @@ function writeTree(files: { path: string; content: string; executable?: boolean 
   return dir;
 }
 
-async function expectClean(dir: string, label: string, shellcheck = true) {
-  const result = await check(dir, { shellcheck });
+async function expectClean(dir: string, label: string, shellcheck = true, config?: string) {
+  const result = await check(dir, { shellcheck, ...(config ? { config } : {}) });
   const failing = result.findings.filter((f) => f.severity !== 'advice');
   expect(failing.map((f) => `${label}: ${f.file}:${f.line} ${f.rule} ${f.message}`)).toEqual([]);
-  for (const s of result.suppressed) expect(`${s.rule} in ${s.file}`).toBe('fly-toml/dedicated-ipv4 in fly.toml');
+  for (const s of result.suppressed) expect(`${s.rule} in ${s.file}`).toBe(`fly-toml/dedicated-ipv4 in ${config ?? 'fly.toml'}`);
   return result;
 }
 
 describe('every generated setup passes check --strict', () => {
   for (const name of Object.keys(CASES)) {
     it(`golden case ${name}`, async () => {
-      const result = await expectClean(writeTree(renderCase(name).files), name);
-      expect(result.files).toContain('fly.toml');
-      expect(result.files).toContain('Dockerfile');
-      expect(result.files).toContain('entrypoint.sh');
+      const { plan, files } = renderCase(name);
+      const dir = writeTree(files);
+      // One fly.toml, or (apps) one config per app, each checked as `check --config` does.
+      const configs = STRATEGIES[plan.strategy].flyToml ? ['fly.toml'] : files.filter((f) => /^fly\..+\.toml$/.test(f.path)).map((f) => f.path);
+      expect(configs.length).toBeGreaterThan(0);
+      for (const config of configs) {
+        const result = await expectClean(dir, `${name} ${config}`, true, config);
+        expect(result.files).toContain(config);
+        expect(result.files).toContain('Dockerfile');
+        expect(result.files).toContain('entrypoint.sh');
+      }
     });
   }
 

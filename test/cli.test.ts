@@ -13,6 +13,16 @@ const FILES = {
   bash: ['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js'],
   supervisord: ['Dockerfile', 'entrypoint.sh', 'fly.toml', 'server.js', 'supervisor-fail-fast.sh', 'supervisor.conf'],
   procfile: ['Dockerfile', 'Procfile.fly', 'entrypoint.sh', 'fly.toml', 'server.js'],
+  // One Fly app per process: the example's web and bar_web.
+  apps: ['Dockerfile', 'entrypoint.sh', 'fly.bar_web.toml', 'fly.web.toml', 'server.js'],
+};
+/** The file that configures the public app, and its app name, for the example in directory `app`. */
+const PUBLIC: Record<keyof typeof FILES, [string, string]> = {
+  'process-groups': ['fly.toml', 'app'],
+  bash: ['fly.toml', 'app'],
+  supervisord: ['fly.toml', 'app'],
+  procfile: ['fly.toml', 'app'],
+  apps: ['fly.web.toml', 'app-web'],
 };
 
 describe('the built CLI', () => {
@@ -54,10 +64,11 @@ describe('the built CLI', () => {
     const app = path.join(dir, 'app');
     expect(FILES[strategy].filter((f) => existsSync(path.join(app, f)))).toEqual(FILES[strategy]);
     expect(statSync(path.join(app, 'entrypoint.sh')).mode & 0o777).toBe(0o755);
-    expect(r.stdout).toContain('create    fly.toml');
+    const [config, appName] = PUBLIC[strategy];
+    expect(r.stdout).toContain(`create    ${config}`);
     expect(r.stdout).toContain('fly deploy');
-    const toml = parse(readFileSync(path.join(app, 'fly.toml'), 'utf8')) as Record<string, any>;
-    expect(toml.app).toBe('app');
+    const toml = parse(readFileSync(path.join(app, config), 'utf8')) as Record<string, any>;
+    expect(toml.app).toBe(appName);
     expect(toml.http_service.internal_port).toBe(8080);
   });
 
@@ -175,7 +186,13 @@ describe('the built CLI', () => {
     expect(r.stderr).toContain("unknown option '--nope'");
     const s = await runCli(['--strategy', 'docker-compose']);
     expect(s.exitCode).toBe(2);
-    expect(s.stderr).toContain('Allowed choices are process-groups, bash, supervisord, procfile');
+    expect(s.stderr).toContain('--strategy "docker-compose": must be one of process-groups, bash, supervisord, procfile, apps');
+    // Every problem at once: commander's .choices() stopped at the first.
+    const two = await runCli([tempDir(), '--yes', '--strategy', 'nope', '--kill-timeout', '0']);
+    expect(two.exitCode).toBe(2);
+    expect(two.stderr).toContain('2 problems:');
+    expect(two.stderr).toContain('--strategy "nope": must be one of');
+    expect(two.stderr).toContain('--kill-timeout "0": must be a whole number of seconds from 1 to 300');
     const both = await runCli([tempDir(), '--yes', '--force', '--skip']);
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toContain('--force and --skip contradict each other');

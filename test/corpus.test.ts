@@ -16,6 +16,7 @@ import { render } from '../src/render.js';
 import { noPublicProcess } from '../src/report.js';
 import { GO_BUILDER_IMAGE } from '../src/strategies/procfile.js';
 import { STRATEGY_NAMES, type Plan } from '../src/types.js';
+import { STRATEGIES } from '../src/strategies/index.js';
 import { cleanupTemps, hashTree, ROOT, runCli, tempDir } from './helpers.js';
 import { tabledImages } from './tag-table.js';
 
@@ -111,7 +112,7 @@ describe.each(entries)('$id ($repo $path): $what', (entry) => {
 
   it.each(STRATEGY_NAMES)('%s', (strategy) => {
     const dir = projectOf(entry);
-    if (x.single && strategy !== 'process-groups') {
+    if (x.single && STRATEGIES[strategy].minProcesses > 1) {
       // One process does not need a process manager: the strategy refuses it and says what to use.
       expect(() => planIn(dir, strategy)).toThrow(UsageError);
       expect(() => planIn(dir, strategy)).toThrow(/only 1 process was given/);
@@ -120,7 +121,10 @@ describe.each(entries)('$id ($repo $path): $what', (entry) => {
     const p = planIn(dir, strategy);
     const project = detect(dir);
     const files = Object.fromEntries(render(p, project).map((f) => [f.path, f.content]));
-    const fly = parse(files['fly.toml']!) as Record<string, any>;
+    // The fly.toml, or with one app per process (apps) the public app's file (the first process's without one).
+    const s = STRATEGIES[strategy];
+    const main = s.flyToml ? 'fly.toml' : `fly.${p.http ?? p.processes[0]!.name}.toml`;
+    const fly = parse(files[main]!) as Record<string, any>;
 
     expect(p.processes.map((q) => q.name)).toEqual(x.processes);
     if (x.runtime) expect(p.runtime).toBe(x.runtime);
@@ -131,9 +135,9 @@ describe.each(entries)('$id ($repo $path): $what', (entry) => {
       expect(p.http).toBe(x.public);
       expect(web.port).toBe(x.port);
       expect(fly.http_service.internal_port).toBe(x.port);
-      if (strategy === 'process-groups') expect(fly.http_service.processes).toEqual([x.public]);
+      if (!s.oneMachine) expect(fly.http_service.processes).toEqual([x.public]);
       if (x.portEnv) {
-        if (strategy === 'process-groups') expect(fly.env?.PORT).toBe(String(x.port));
+        if (s.portInFlyEnv !== 'none') expect(fly.env?.PORT).toBe(String(x.port));
         else expect(web.argv.slice(0, 2)).toEqual(['env', `PORT=${x.port}`]);
       } else {
         expect(web.env).toBeUndefined();
@@ -155,8 +159,9 @@ describe.each(entries)('$id ($repo $path): $what', (entry) => {
       expect(execs(q.argv), `${q.name}: ${JSON.stringify(q.argv)}`).toBe(true);
       expect(q.argv.includes('sh'), `${q.name} runs under sh -c`).toBe((x.shell ?? []).includes(q.name));
     }
-    if (strategy === 'process-groups') {
-      for (const q of p.processes) expect(fly.processes[q.name]).toBe(q.argv.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' '));
+    if (!s.oneMachine) {
+      const groupOf = (name: string) => (s.flyToml ? fly : (parse(files[`fly.${name}.toml`]!) as Record<string, any>)).processes[name];
+      for (const q of p.processes) expect(groupOf(q.name)).toBe(q.argv.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' '));
     }
 
     // FROM tags exist: every image is a tag of the table (or the pinned Procfile-manager builder).

@@ -19,6 +19,7 @@ import { decide, writeFiles, type FileStatus } from '../src/write.js';
 import { resolveConflicts } from '../src/conflicts.js';
 import { recordedHashes } from '../src/state.js';
 import { STRATEGY_NAMES, type Answers, type StrategyName } from '../src/types.js';
+import { STRATEGIES } from '../src/strategies/index.js';
 import { lintDockerfile } from './dockerfile-lint.js';
 import { cleanupTemps, ROOT, tempDir } from './helpers.js';
 
@@ -133,7 +134,7 @@ describe.each(NAMES)('%s', (name) => {
     else expect(said).toContain('Dockerfile: kept');
   });
 
-  it.each(STRATEGY_NAMES.filter((s) => s !== 'process-groups'))('%s extends the final stage: every original line kept in order, the result parses and lints, a re-run changes nothing', async (strategy) => {
+  it.each(STRATEGY_NAMES.filter((s) => !STRATEGIES[s].runsWithKeptDockerfile))('%s extends the final stage: every original line kept in order, the result parses and lints, a re-run changes nothing', async (strategy) => {
     const dir = projectOf(name);
     if (!entry.expect.extendable) {
       let error: unknown;

@@ -24,7 +24,7 @@ describe('selectTemplates', () => {
 
   it('by path (.ejs optional), by directory, by the file a single template writes', () => {
     expect(selectTemplates(['fly.toml.ejs', 'partials/app'])).toEqual(['fly.toml.ejs', 'partials/app.ejs']);
-    expect(selectTemplates(['supervisord/'])).toEqual(['supervisord/entrypoint.sh.ejs', 'supervisord/supervisor-fail-fast.sh.ejs', 'supervisord/supervisor.conf.ejs']);
+    expect(selectTemplates(['supervisord/'])).toEqual(['supervisord/entrypoint.sh.ejs', 'supervisord/partials/final.ejs', 'supervisord/supervisor-fail-fast.sh.ejs', 'supervisord/supervisor.conf.ejs']);
     expect(selectTemplates(['supervisor.conf', 'Dockerfile'])).toEqual(['Dockerfile.ejs', 'supervisord/supervisor.conf.ejs']);
   });
 

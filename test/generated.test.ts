@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { CASES, renderCase } from './cases.js';
+import { STRATEGIES } from '../src/strategies/index.js';
 import { lintDockerfile } from './dockerfile-lint.js';
 import { cleanupTemps, requireTool, tempDir } from './helpers.js';
 
@@ -40,26 +41,34 @@ describe.each(Object.keys(CASES))('generated files: %s', (name) => {
     expect(out).toBe('ran: x y z\n');
   });
 
-  it('fly.toml parses and agrees with the plan', () => {
-    const toml = parse(files.find((f) => f.path === 'fly.toml')!.content) as Toml;
-    expect(toml.app).toBe(plan.app);
-    expect(toml.primary_region).toBe(plan.region);
-    expect(toml.kill_signal).toBe(plan.killSignal);
-    expect(toml.kill_timeout).toBe(plan.killTimeout);
-    const groups = plan.strategy === 'process-groups';
-    if (groups) {
-      expect(Object.keys(toml.processes)).toEqual(plan.processes.map((p) => p.name));
-    } else {
-      expect(toml.processes).toBeUndefined();
-    }
-    const http = plan.processes.find((p) => p.name === plan.http);
-    expect(toml.http_service?.internal_port).toBe(http?.port);
-    const services = (toml.services ?? []) as Toml[];
-    expect(services.map((s) => s.internal_port)).toEqual(plan.processes.filter((p) => p.port !== undefined && p !== http).map((p) => p.port));
-    // Every `processes` filter names a group that exists (a missing one makes the config invalid).
-    for (const s of [toml.http_service, ...services].filter(Boolean)) {
-      if (groups) expect(s.processes.every((n: string) => n in toml.processes)).toBe(true);
-      else expect(s.processes).toBeUndefined();
+  it("fly.toml (or each app's fly.NAME.toml) parses and agrees with the plan", () => {
+    const strategy = STRATEGIES[plan.strategy];
+    // One fly.toml for every process, or (apps) one config per process, each its own app.
+    const configs = strategy.flyToml
+      ? [{ file: 'fly.toml', app: plan.app, processes: plan.processes }]
+      : strategy.files(plan).flatMap((f) => (f.current ? [{ file: f.path, app: f.current.app, processes: [f.current.process] }] : []));
+    expect(configs.length).toBeGreaterThan(0);
+    for (const config of configs) {
+      const toml = parse(files.find((f) => f.path === config.file)!.content) as Toml;
+      expect(toml.app).toBe(config.app);
+      expect(toml.primary_region).toBe(plan.region);
+      expect(toml.kill_signal).toBe(plan.killSignal);
+      expect(toml.kill_timeout).toBe(plan.killTimeout);
+      const groups = strategy.processGroups || !strategy.flyToml;
+      if (groups) {
+        expect(Object.keys(toml.processes)).toEqual(config.processes.map((p) => p.name));
+      } else {
+        expect(toml.processes).toBeUndefined();
+      }
+      const http = config.processes.find((p) => p.name === plan.http);
+      expect(toml.http_service?.internal_port).toBe(http?.port);
+      const services = (toml.services ?? []) as Toml[];
+      expect(services.map((s) => s.internal_port)).toEqual(config.processes.filter((p) => p.port !== undefined && p !== http).map((p) => p.port));
+      // Every `processes` filter names a group that exists (a missing one makes the config invalid).
+      for (const s of [toml.http_service, ...services].filter(Boolean)) {
+        if (groups) expect(s.processes.every((n: string) => n in toml.processes)).toBe(true);
+        else expect(s.processes).toBeUndefined();
+      }
     }
   });
 

@@ -12,6 +12,8 @@ import { resolveConflicts } from '../src/conflicts.js';
 import { decide, writeFiles } from '../src/write.js';
 import { createdBefore } from '../src/dockerfile/mode.js';
 import { recordedHashes } from '../src/state.js';
+import { CancelledError } from '../src/errors.js';
+import type { Question } from '../src/wizard.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'create-fly-multiproc.cjs');
@@ -104,4 +106,35 @@ function execaSyncWhich(tool: string): boolean {
       return false;
     }
   });
+}
+
+/** In mockPrompt answers: take the question's default, as Enter does. */
+export const ENTER = Symbol('Enter');
+/** In mockPrompt answers: Ctrl-C at this question. */
+export const CANCEL = Symbol('Ctrl-C');
+
+/**
+ * The wizard's output and prompt, answering each question by its name (`app`, `strategy`, `port`...):
+ * a list answers the same question asked again (one process after another, or after a wrong answer).
+ * A question the test does not answer fails at once, naming it; unused() lists answers never asked for.
+ */
+export function mockPrompt(answers: Record<string, unknown>) {
+  const queue = new Map(Object.entries(answers).map(([name, value]) => [name, Array.isArray(value) ? [...value] : [value]]));
+  const lines: string[] = [];
+  const asked: string[] = [];
+  return {
+    write: (text: string) => lines.push(text),
+    text: () => lines.join(''),
+    asked,
+    unused: () => [...queue].filter(([, left]) => left.length).map(([name, left]) => `${name}: ${left.map(String).join(', ')}`),
+    prompt: async (q: Question) => {
+      asked.push(q.name);
+      const left = queue.get(q.name);
+      if (!left?.length) throw new Error(`the wizard asked "${q.name}" (${String(q.message)}), which the test does not answer`);
+      const value = left.shift();
+      if (value === CANCEL) throw new CancelledError();
+      if (value !== ENTER) return value;
+      return q.type === 'select' ? (q.choices as { value: unknown }[])[q.initial as number]!.value : q.initial;
+    },
+  };
 }

@@ -322,7 +322,7 @@ describe('the built CLI with a Procfile and fly.toml', () => {
     expect(missing.stderr).toContain(`--from-procfile ${path.join(dir, 'Procfile.none')}: no such file`);
     const runtime = await runCli([dir, '--runtime', 'java', '--process', 'a=b']);
     expect(runtime.exitCode).toBe(2);
-    expect(runtime.stderr).toContain('Allowed choices are go, node, python, ruby, rust, bun, static, generic');
+    expect(runtime.stderr).toContain('--runtime "java": must be one of go, node, python, ruby, rust, bun, static, generic');
     expect(hashTree(dir)).toBe(before);
   });
 

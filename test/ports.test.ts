@@ -10,6 +10,7 @@ import { listening, portFallback, readsPort } from '../src/import.js';
 import { plan } from '../src/plan.js';
 import { render } from '../src/render.js';
 import { STRATEGY_NAMES, type Answers } from '../src/types.js';
+import { STRATEGIES } from '../src/strategies/index.js';
 import { cleanupTemps, hashTree, projectWith, runCli } from './helpers.js';
 
 afterAll(cleanupTemps);
@@ -64,7 +65,7 @@ describe('plan: ports and PORT', () => {
     expect(p.processes.map((x) => x.port)).toEqual([9000, 8080]);
   });
 
-  it.each(STRATEGY_NAMES.filter((s) => s !== 'process-groups'))('%s: each process on $PORT gets its own PORT in front of its command, none in [env]', (strategy) => {
+  it.each(STRATEGY_NAMES.filter((s) => STRATEGIES[s].portInFlyEnv === 'none'))('%s: each process on $PORT gets its own PORT in front of its command, none in [env]', (strategy) => {
     const p = planOf({ strategy, processes: ['web=gunicorn app:app -b 0.0.0.0:$PORT', 'api=node api.js', 'worker=celery -A app worker'], ports: ['api=9000'] });
     expect(p.env).toEqual({});
     expect(p.processes.map((x) => x.argv)).toEqual([

@@ -242,8 +242,9 @@ describe('re-running', () => {
     const before = hashTree(dir);
     r = await runCli([dir]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('"Not An App"');
-    expect(r.stderr).toContain(`--app came from ${STATE_FILE} (remembered answers)`);
+    // The problem names where the value came from (no flag was given), and the hint how to replace it.
+    expect(r.stderr).toContain(`${STATE_FILE} answers.app "Not An App": a Fly app name uses lowercase letters`);
+    expect(r.stderr).toContain(`remembered in ${STATE_FILE}; pass the flag to replace a remembered value`);
     expect(hashTree(dir)).toBe(before);
   });
 });

@@ -1,10 +1,10 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { UsageError } from '../src/errors.js';
 import { plan as makePlan } from '../src/plan.js';
-import { BUILTIN_TEMPLATES, checkRendered, extraTarget, listTemplates, render, type RenderedFile } from '../src/render.js';
+import { BUILTIN_TEMPLATES, checkRendered, extraTarget, listTemplates, plainFormatOf, printPlain, render, type RenderedFile } from '../src/render.js';
 import { STRATEGIES } from '../src/strategies/index.js';
 import { STRATEGY_NAMES, type Answers } from '../src/types.js';
 import { BASE_PROJECT, CASES, renderCase } from './cases.js';
@@ -197,7 +197,7 @@ describe('--templates: extra files', () => {
 const BROKEN: { name: string; at: string; says: string }[] = [
   { name: 'syntax', at: `${shown('broken/syntax/fly.toml.ejs')}:3`, says: 'SyntaxError: Unexpected token' },
   { name: 'unclosed-tag', at: `${shown('broken/unclosed-tag/fly.toml.ejs')}:2`, says: 'Could not find matching close tag for "<%-"' },
-  { name: 'unknown-variable', at: `${shown('broken/unknown-variable/Dockerfile.ejs')}:3`, says: 'ReferenceError: baseImage is not defined (a template can use: plan, project,' },
+  { name: 'unknown-variable', at: `${shown('broken/unknown-variable/Dockerfile.ejs')}:3`, says: 'ReferenceError: baseImage is not defined (a template can use: plan, processes,' },
   { name: 'throws', at: `${shown('broken/throws/partials/app.ejs')}:2`, says: 'Error: use the company base image' },
   { name: 'missing-include', at: `${shown('broken/missing-include/Dockerfile.ejs')}:3`, says: 'include("partials/healthcheck.ejs"): no such template in test/fixtures/templates/broken/missing-include, the built-in templates' },
   {
@@ -337,5 +337,27 @@ describe('rendering stays deterministic with user templates', () => {
     const files = byPath(renderWith('bash', [fixture('whole'), fixture('partial')]));
     expect(files['fly.toml']!.content).toContain('LOG_FORMAT');
     expect(files.Dockerfile!.content).toContain('update-ca-certificates');
+  });
+});
+
+describe('<%= prints only what needs no escaping in the file it writes', () => {
+  it('numbers and plain words pass; quotes, $, newlines, globs in a script or TOML file are refused with the helper to use', () => {
+    expect(printPlain(8080)).toBe('8080');
+    expect(printPlain('debian:bookworm-slim')).toBe('debian:bookworm-slim');
+    expect(printPlain('**/node_modules (from .nvmrc)', 'text')).toBe('**/node_modules (from .nvmrc)');
+    for (const bad of ['$HOME', 'a"b', "it's", 'a\nb', 'x`y`', 'a\\b']) expect(() => printPlain(bad, 'text'), bad).toThrow(/<%= refuses .*esc\.tomlString/);
+    for (const bad of ['*.log', 'a;b', 'a#b', '(x)']) expect(() => printPlain(bad, 'strict'), bad).toThrow(/<%= refuses/);
+    expect(() => printPlain({})).toThrow(/<%= refuses/);
+    expect([plainFormatOf('entrypoint.sh'), plainFormatOf('fly.web.toml'), plainFormatOf('supervisor.conf'), plainFormatOf('Procfile.fly'), plainFormatOf('Dockerfile'), plainFormatOf('.dockerignore')]).toEqual(['strict', 'strict', 'strict', 'strict', 'text', 'text']);
+  });
+
+  it('a user template printing a command with <%= fails with the template, line and the fix; nothing is written', async () => {
+    const dir = tempDir();
+    const templates = tempDir();
+    writeFileSync(path.join(templates, 'fly.toml.ejs'), "app = '<%= plan.app %>'\n# <%= processes[0].command %>\n");
+    const r = await runCli([dir, '--process', 'web=bin/web --name "$NAME"', '--app', 'acme', '--templates', templates]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/fly\.toml\.ejs:2: Error: <%= refuses "bin\/web --name \\"\$NAME\\"": it would need escaping/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

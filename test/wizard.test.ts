@@ -1,32 +1,24 @@
-import prompts from 'prompts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../src/errors.js';
 import { plan } from '../src/plan.js';
+import { equivalentCommand } from '../src/report.js';
 import type { Answers, Project } from '../src/types.js';
 import { canPrompt, ENTER_THROUGH, recommend, wizard } from '../src/wizard.js';
+import { CANCEL, ENTER, mockPrompt } from './helpers.js';
 
 const project: Project = { dir: '/work/shop', exists: true, empty: false, runtime: 'generic', packageJson: false, npmLock: false };
 
-function output() {
-  const lines: string[] = [];
-  return { write: (s: string) => lines.push(s), text: () => lines.join('') };
+/** Run the wizard answering by question name; every answer given must have been asked for. */
+async function run(answers: Record<string, unknown>, given: Partial<Answers> = {}, p: Project = project, detected: Parameters<typeof wizard>[2] = []) {
+  const io = mockPrompt(answers);
+  const result = await wizard({ dir: p.dir, ...given }, p, detected, io);
+  expect(io.unused(), `answers never asked for (asked: ${io.asked.join(', ')})`).toEqual([]);
+  return { answers: result, out: io.text(), asked: io.asked };
 }
 
-async function run(inject: unknown[], given: Partial<Answers> = {}, p: Project = project) {
-  prompts.inject(inject);
-  const out = output();
-  const answers = await wizard({ dir: p.dir, ...given }, p, [], out);
-  return { answers, out: out.text() };
-}
-
-afterEach(() => {
-  // Nothing may be left over for the next test: every injected answer must have been asked for.
-  expect((prompts as unknown as { _injected?: unknown[] })._injected ?? []).toEqual([]);
-});
-
-describe('wizard (answers injected with prompts.inject)', () => {
+describe('wizard (questions answered by name, mockPrompt)', () => {
   it('bash: two processes, no separate scaling, no restart in place', async () => {
-    const { answers } = await run(['web', 'bin/web --port 8080', '8080', true, 'worker', 'bin/worker', '', false, false, false, 'bash', 'shop', 'ams']);
+    const { answers } = await run({ name: ['web', 'worker'], command: ['bin/web --port 8080', 'bin/worker'], port: ['8080', ''], more: [true, false], separate: false, inPlace: false, strategy: 'bash', app: 'shop', region: 'ams' });
     expect(answers).toMatchObject({
       processes: ['web=bin/web --port 8080', 'worker=bin/worker'],
       ports: ['web=8080'],
@@ -38,26 +30,47 @@ describe('wizard (answers injected with prompts.inject)', () => {
   });
 
   it('supervisord: recommended when a crashed process should restart on its own', async () => {
-    const { answers } = await run(['web', 'gunicorn app:app', '8000', true, 'jobs', 'celery worker', '', false, false, true, 'supervisord', 'shop', '']);
+    const { answers } = await run({ name: ['web', 'jobs'], command: ['gunicorn app:app', 'celery worker'], port: ['8000', ''], more: [true, false], separate: false, inPlace: true, strategy: 'supervisord', app: 'shop', region: '' });
     expect(answers.strategy).toBe('supervisord');
     expect(answers.region).toBeUndefined();
     expect(recommend(false, true).strategy).toBe('supervisord');
   });
 
   it('procfile: also asks for the manager', async () => {
-    const { answers } = await run(['web', 'bin/web', '8080', true, 'worker', 'bin/worker', '', false, false, false, 'procfile', 'shop', 'syd', 'hivemind']);
+    const { answers } = await run({ name: ['web', 'worker'], command: ['bin/web', 'bin/worker'], port: ['8080', ''], more: [true, false], separate: false, inPlace: false, strategy: 'procfile', app: 'shop', region: 'syd', procfileManager: 'hivemind' });
     expect(answers).toMatchObject({ strategy: 'procfile', procfileManager: 'hivemind' });
     expect(plan(answers, project).procfileManager).toBe('hivemind');
   });
 
   it('process-groups: recommended for separate scaling; asks which process serves HTTP when two have ports', async () => {
-    const { answers } = await run(['web', 'bin/web', '8080', true, 'admin', 'bin/admin', '9000', false, 'admin', true, 'process-groups', 'shop', '']);
+    const { answers } = await run({ name: ['web', 'admin'], command: ['bin/web', 'bin/admin'], port: ['8080', '9000'], more: [true, false], http: 'admin', separate: true, strategy: 'process-groups', app: 'shop', region: '' });
     expect(answers).toMatchObject({ strategy: 'process-groups', http: 'admin', ports: ['web=8080', 'admin=9000'] });
     expect(recommend(true, false).strategy).toBe('process-groups');
   });
 
+  it("clearing the web process's port means no port (a worker named web), not the 8080 plan would infer", async () => {
+    const { answers } = await run({ name: 'web', command: 'bin/web', port: '', more: false, app: 'shop', region: 'ams' });
+    expect(answers.ports).toEqual(['web=none']);
+    const p = plan(answers, project);
+    expect(p.processes).toEqual([{ name: 'web', command: 'bin/web', argv: ['bin/web'], noPort: true }]);
+    expect(p.http).toBeUndefined();
+    expect(equivalentCommand(p, '.')).toContain('--process web=bin/web --port web=none');
+    // Without the cleared answer, plan gives a process named web the port Fly's examples use.
+    expect(plan({ ...answers, ports: [] }, project).processes[0]!.port).toBe(8080);
+  });
+
   it('an invalid answer is explained with the flag rules, then asked again', async () => {
-    const { answers, out } = await run(['Web!', 'web', "echo 'oops", 'bin/web', '99999', '8080', true, 'web', 'worker', 'bin/w', '8080', '', false, false, false, 'bash', 'Bad_App', 'shop', 'amsterdam', 'ams']);
+    const { answers, out } = await run({
+      name: ['Web!', 'web', 'web', 'worker'],
+      command: ["echo 'oops", 'bin/web', 'bin/w'],
+      port: ['99999', '8080', '8080', ''],
+      more: [true, false],
+      separate: false,
+      inPlace: false,
+      strategy: 'bash',
+      app: ['Bad_App', 'shop'],
+      region: ['amsterdam', 'ams'],
+    });
     expect(out).toContain('invalid name "Web!": a name must start with a lowercase letter');
     expect(out).toContain('the command has an unterminated single quote');
     expect(out).toContain('the port must be a whole number from 1 to 65535');
@@ -69,21 +82,22 @@ describe('wizard (answers injected with prompts.inject)', () => {
   });
 
   it('asks only what the flags left open', async () => {
-    const { answers } = await run(['shop', 'iad'], { processes: ['web=bin/web', 'worker=bin/w'], ports: ['web=8080'], strategy: 'supervisord' });
+    const { answers } = await run({ app: 'shop', region: 'iad' }, { processes: ['web=bin/web', 'worker=bin/w'], ports: ['web=8080'], strategy: 'supervisord' });
     expect(answers).toMatchObject({ strategy: 'supervisord', app: 'shop', region: 'iad' });
-    const none = await run([], { processes: ['web=bin/web'], strategy: 'process-groups', app: 'x', region: 'ams' });
+    const none = await run({}, { processes: ['web=bin/web'], strategy: 'process-groups', app: 'x', region: 'ams' });
     expect(none.answers.app).toBe('x');
+    expect(none.asked).toEqual([]);
   });
 
   it('one process: no strategy question, process groups', async () => {
-    const { answers, out } = await run(['web', 'bin/web', '8080', false, 'shop', '']);
+    const { answers, out } = await run({ name: 'web', command: 'bin/web', port: '8080', more: false, app: 'shop', region: '' });
     expect(answers.strategy).toBe('process-groups');
     expect(out).toContain('One process');
   });
 
   it('offers the built-in example in an empty directory', async () => {
     const empty = { ...project, empty: true };
-    const { answers } = await run([true, false, false, 'bash', 'hello', ''], {}, empty);
+    const { answers } = await run({ example: true, separate: false, inPlace: false, strategy: 'bash', app: 'hello', region: '' }, {}, empty);
     expect(answers.example).toBe(true);
     const p = plan(answers, empty);
     expect(p.example).toBe(true);
@@ -91,8 +105,6 @@ describe('wizard (answers injected with prompts.inject)', () => {
   });
 
   it('offers processes found in the project as the default, with what the import noticed', async () => {
-    // Use them; web's port (Enter: the one detected); the strategy questions; app; region.
-    prompts.inject([true, undefined, true, 'process-groups', 'shop', '']);
     const declared = [
       { name: 'web', command: 'bin/web -p 3000', port: 3000, source: 'Procfile:1' },
       { name: 'worker', command: 'bin/worker', source: 'Procfile:2' },
@@ -100,23 +112,22 @@ describe('wizard (answers injected with prompts.inject)', () => {
     const notes = ['Procfile:4: a note the import made'];
     const release = { command: 'bin/rails db:migrate', source: 'Procfile:3' };
     const withProcfile: Project = { ...project, procfile: { file: 'Procfile', explicit: false, processes: declared, release, problems: [], notes } };
-    const out = output();
-    const answers = await wizard({ dir: project.dir }, withProcfile, declared, out);
+    // Use them; web's port: Enter (the one detected).
+    const { answers, out } = await run({ useDetected: true, port: ENTER, separate: true, strategy: 'process-groups', app: 'shop', region: '' }, {}, withProcfile, declared);
     expect(answers).toMatchObject({ processes: ['web=bin/web -p 3000', 'worker=bin/worker'], ports: ['web=3000'], release: 'bin/rails db:migrate' });
-    expect(out.text()).toContain('Procfile:4: a note the import made');
-    expect(out.text()).toContain("Procfile:3: release runs before each deploy as fly.toml's [deploy] release_command");
+    expect(out).toContain('Procfile:4: a note the import made');
+    expect(out).toContain("Procfile:3: release runs before each deploy as fly.toml's [deploy] release_command");
   });
 
   it('asks a port for every imported process that listens ($PORT, or named web), the detected one as default', async () => {
-    // Use them; web (reads $PORT with fallback 5000): Enter; api (reads $PORT): 9000; worker: not asked; then which one is public.
-    prompts.inject([true, undefined, '9000', 'web', true, 'process-groups', 'shop', '']);
     const declared = [
       { name: 'web', command: 'gunicorn app:app -b 0.0.0.0:${PORT:-5000}', source: 'Procfile:1' },
       { name: 'worker', command: 'celery -A app worker', source: 'Procfile:2' },
       { name: 'api', command: 'node api.js --port $PORT', source: 'Procfile:3' },
     ];
     const withProcfile: Project = { ...project, procfile: { file: 'Procfile', explicit: false, processes: declared, problems: [], notes: [] } };
-    const answers = await wizard({ dir: project.dir }, withProcfile, declared, output());
+    // web (reads $PORT with fallback 5000): Enter; api (reads $PORT): 9000; worker: not asked; then which one is public.
+    const { answers } = await run({ useDetected: true, port: [ENTER, '9000'], http: 'web', separate: true, strategy: 'process-groups', app: 'shop', region: '' }, {}, withProcfile, declared);
     expect(answers.ports).toEqual(['web=5000', 'api=9000']);
     const p = plan(answers, withProcfile);
     expect(p.processes.map((x) => [x.name, x.port, x.env?.PORT])).toEqual([
@@ -133,15 +144,14 @@ describe('wizard (answers injected with prompts.inject)', () => {
 
   it("takes an existing fly.toml's app and region as the defaults, and says what it found", async () => {
     const withFly: Project = { ...project, flyToml: { file: 'fly.toml', app: 'from-fly', region: 'ams', processes: [], problems: [], processProblems: [], notes: [] } };
-    // An undefined injected answer takes the prompt's default, as Enter would.
-    const { answers, out } = await run([undefined, undefined], { processes: ['web=bin/web'], strategy: 'process-groups' }, withFly);
+    // Enter takes the prompt's default.
+    const { answers, out } = await run({ app: ENTER, region: ENTER }, { processes: ['web=bin/web'], strategy: 'process-groups' }, withFly);
     expect(answers).toMatchObject({ app: 'from-fly', region: 'ams' });
     expect(out).toContain('fly.toml (app from-fly)');
   });
 
   it('Ctrl-C or Esc cancels', async () => {
-    prompts.inject(['web', new Error('aborted')]);
-    await expect(wizard({ dir: project.dir }, project, [], output())).rejects.toBeInstanceOf(CancelledError);
+    await expect(wizard({ dir: project.dir }, project, [], mockPrompt({ name: 'web', command: CANCEL }))).rejects.toBeInstanceOf(CancelledError);
   });
 });
 

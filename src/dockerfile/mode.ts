@@ -7,6 +7,7 @@ import type { DockerfileFacts, EntrypointCheck } from './parse.js';
 import type { Blocks } from './owned.js';
 import type { PrepareGate } from './rails-prepare.js';
 import type { StrategyName } from '../types.js';
+import { STRATEGIES } from '../strategies/index.js';
 
 export const DOCKERFILE_MODES = ['keep', 'extend', 'create', 'replace'] as const;
 export type DockerfileMode = (typeof DOCKERFILE_MODES)[number];
@@ -121,7 +122,7 @@ function extendProblem(info: DockerfileInfo, strategy: StrategyName): string[] {
   }
   if (facts.family === 'none') {
     return [
-      `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${strategy === 'process-groups' ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,
+      `${info.file}:${facts.final.fromLine}: the final stage runs on ${facts.baseImage}, which has no shell or package manager, so ${STRATEGIES[strategy].runsWithKeptDockerfile ? 'entrypoint.sh' : `the ${strategy} strategy`} cannot run in it: use --strategy process-groups (it needs no change to your Dockerfile), or --dockerfile replace for a generated one`,
     ];
   }
   return [];
@@ -147,7 +148,7 @@ function extendNotes(info: DockerfileInfo, facts: DockerfileFacts, strategy: Str
 
 /** What keeping the user's Dockerfile means for this strategy. */
 function keepNotes(info: DockerfileInfo, strategy: StrategyName, how: string): string[] {
-  if (strategy !== 'process-groups') {
+  if (!STRATEGIES[strategy].runsWithKeptDockerfile) {
     return [
       ...(info.ownEntrypoint ? [ownEntrypointNote(info)] : []),
       `${info.file}: kept (--dockerfile keep): it does not run the generated ${info.entrypointFile}; copy the generated files into the image and make ${info.entrypointFile} the ENTRYPOINT yourself, or run again with --dockerfile extend`,
@@ -156,7 +157,7 @@ function keepNotes(info: DockerfileInfo, strategy: StrategyName, how: string): s
   const ep = info.entrypoint;
   if (info.error) return [`${info.error}; it is kept as it is`];
   if (ep && (ep.verdict === 'fails' || ep.verdict === 'unknown')) return [`${info.file}: kept${how}, but: ${ep.message}. Fix: ${ep.fix}`];
-  return [`${info.file}: kept${how}: process groups need no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`];
+  return [`${info.file}: kept${how}: the ${strategy} strategy needs no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`];
 }
 
 /**
@@ -179,7 +180,8 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
   // Not inspected (a caller of plan() that skipped inspectDockerfile; the CLI never does): the file is
   // then treated as before this tool kept Dockerfiles: a generated one, a conflict if it differs.
   if (!info) return given === 'replace' ? 'replace' : 'create';
-  const mode: DockerfileMode = (given as DockerfileMode | undefined) ?? (strategy === 'process-groups' ? 'keep' : 'extend');
+  // A strategy whose commands run through your ENTRYPOINT as they are (process-groups, apps) keeps it by default.
+  const mode: DockerfileMode = (given as DockerfileMode | undefined) ?? (STRATEGIES[strategy].runsWithKeptDockerfile ? 'keep' : 'extend');
   const how = given === undefined ? ` (the default for the ${strategy} strategy with a Dockerfile of your own)` : '';
   if (mode === 'extend') {
     const cannot = extendProblem(info, strategy);

@@ -9,6 +9,7 @@
  */
 import type { PlannedProcess, PlannedRelease, StrategyName } from '../types.js';
 import { userDockerfileContext, type DockerfileInfo, type DockerfileMode } from './mode.js';
+import { STRATEGIES } from '../strategies/index.js';
 
 /** The arguments an entrypoint script must receive for its database step to run. */
 export interface PrepareGate {
@@ -86,21 +87,23 @@ export function railsPrepareNotes(input: PrepareInput): string[] {
   const { mode, strategy, info, processes, release } = input;
   const gate = info?.prepareGate;
   if (!gate || release || !info?.facts?.entrypoint || info.entrypoint?.verdict !== 'passes') return [];
-  if (mode === 'keep' && strategy !== 'process-groups') return []; // the user wires the entrypoint in
+  // Strategies whose commands reach the ENTRYPOINT as arguments (process groups, apps).
+  const passes = STRATEGIES[strategy].runsWithKeptDockerfile;
+  if (mode === 'keep' && !passes) return []; // the user wires the entrypoint in
   if (mode !== 'keep' && mode !== 'extend') return [];
   // What the script receives: the group command itself (keep), or our entrypoint, then the
   // group command for process groups (extend: ENTRYPOINT [theirs, ours], CMD []).
   const context = mode === 'extend' ? userDockerfileContext(info) : undefined;
   const behind = context ? context.entrypoint.slice(context.chained.length) : [];
-  const received = (p: (typeof processes)[number]) => [...behind, ...(strategy === 'process-groups' ? p.argv : [])];
+  const received = (p: (typeof processes)[number]) => [...behind, ...(passes ? p.argv : [])];
   if (processes.some((p) => opens(gate, received(p)))) return [];
   const at = `${gate.script}:${gate.line}`;
   const why =
-    mode === 'extend' && strategy !== 'process-groups'
+    mode === 'extend' && !passes
       ? `behind the generated entrypoint it receives only ${JSON.stringify(behind)}`
       : `no process command reaches it spelled that way (${processes.map((p) => `${p.name}: ${JSON.stringify(received(p))}`).join('; ')})`;
   const wants = describeGate(gate);
-  const spell = strategy === 'process-groups' && mode === 'keep' ? `, or spell the web command \`${wants.command}\`` : '';
+  const spell = passes && mode === 'keep' ? `, or spell the web command \`${wants.command}\`` : '';
   return [
     `${at}: runs ${gate.task} only when its arguments ${wants.words}; ${why}, so ${gate.task} never runs and the database is not migrated on deploy. Fix: add \`release: ./bin/rails ${gate.task}\` to the Procfile or \`release_command = "./bin/rails ${gate.task}"\` under [deploy] in fly.toml (kept on re-runs; it runs once per deploy, before the new Machines start)${spell}`,
   ];

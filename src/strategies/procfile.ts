@@ -1,4 +1,5 @@
 import type { Plan } from '../types.js';
+import { flyTomlNextSteps, oneMachineNotes } from './steps.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -11,12 +12,21 @@ export const MANAGERS = {
   hivemind: { module: 'github.com/DarthSim/hivemind', version: 'v1.1.0', needs: [] as string[] },
 } as const;
 
+export type ProcfileManager = keyof typeof MANAGERS;
+export const PROCFILE_MANAGERS = Object.keys(MANAGERS) as ProcfileManager[];
+
 export const GO_BUILDER_IMAGE = 'golang:1.22-bookworm';
 
 export const procfile: Strategy = {
   name: 'procfile',
   summary: 'A Procfile run by overmind (or hivemind), set up for a container: no TTY, no .env overrides, socket in /tmp.',
+  help: 'one Machine, a Procfile run by overmind (or hivemind)',
   oneMachine: true,
+  processGroups: false,
+  flyToml: true,
+  runsWithKeptDockerfile: false,
+  portInFlyEnv: 'none',
+  needsBash: true,
   minProcesses: 2,
   // overmind's stop is its timeout + a fixed 1 s sleep + ~0.2 s (measured 6.2 s for 5 s):
   // OVERMIND_TIMEOUT = kill_timeout - 2 >= 1 keeps it 0.8 s inside kill_timeout.
@@ -29,6 +39,11 @@ export const procfile: Strategy = {
     { path: 'Procfile.fly', template: 'procfile/Procfile.fly.ejs' },
   ],
   aptPackages: (plan: Plan) => [...MANAGERS[plan.procfileManager].needs],
+  programs: (plan: Plan) => [
+    { program: plan.procfileManager, path: `/usr/local/bin/${plan.procfileManager}` },
+    ...MANAGERS[plan.procfileManager].needs.map((pkg) => ({ program: pkg, pkg })),
+  ],
+  partials: { stages: 'partials/procfile-manager.ejs', final: 'partials/procfile-manager-copy.ejs' },
   context: (plan: Plan) => ({
     manager: MANAGERS[plan.procfileManager],
     goBuilderImage: GO_BUILDER_IMAGE,
@@ -38,4 +53,20 @@ export const procfile: Strategy = {
   // Procfile command uses `exec` is killed by a signal (tmux reports no status): under Fly's
   // default on-failure policy the Machine would stay stopped.
   restartPolicy: () => 'always',
+  notes: oneMachineNotes,
+  nextSteps: flyTomlNextSteps,
+  options: [
+    {
+      key: 'procfileManager',
+      flag: '--procfile-manager',
+      choices: PROCFILE_MANAGERS,
+      default: 'overmind',
+      help: `${PROCFILE_MANAGERS.join(' or ')} (default overmind)`,
+      question: 'Procfile manager',
+      describe: {
+        overmind: 'runs each process in tmux; exit status of the failed process',
+        hivemind: 'no tmux, smaller; always exits 0 (the Machine restarts anyway)',
+      },
+    },
+  ],
 };
