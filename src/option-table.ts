@@ -37,6 +37,7 @@ const BEFORE_STRATEGY_OPTIONS = [
   { key: 'http', flags: '--http <name>', help: "process that gets Fly's http_service (default: the first with a port)", remember: 'string' },
   { key: 'app', flags: '--app <name>', help: 'Fly app name (default: from the directory name)', remember: 'string' },
   { key: 'region', flags: '--region <code>', help: 'primary region, e.g. ams, iad, syd', remember: 'string' },
+  { key: 'statics', flags: '--statics <prefix=path>', help: "files Fly's proxy serves from the image under a URL prefix, e.g. /static=/app/public (repeatable, at most 10; a relative path is inside the app directory)", repeatable: true, remember: 'list' },
   { key: 'killSignal', flags: '--kill-signal <signal>', help: `signal Fly sends on stop: ${KILL_SIGNALS.join(', ')} (default SIGINT)`, remember: 'string' },
   { key: 'killTimeout', flags: '--kill-timeout <seconds>', help: 'seconds Fly waits after kill_signal (default 5, max 300)', remember: 'string' },
   { key: 'runtime', flags: '--runtime <name>', help: 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)', remember: 'string', choices: () => RUNTIMES },

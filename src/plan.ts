@@ -8,6 +8,7 @@ import { shellJoin } from './escape.js';
 import { chooseBuild, copiesSource, exampleFlags, type Build } from './runtimes.js';
 import { chooseDockerfileMode, entrypointFileFor, userDockerfileContext } from './dockerfile/mode.js';
 import { railsPrepareNotes } from './dockerfile/rails-prepare.js';
+import { parseStatic, staticsProblems, type Static } from './statics.js';
 import { excludedFiles } from './dockerfile/dockerignore.js';
 import {
   KILL_SIGNALS,
@@ -249,6 +250,29 @@ export function chooseHttp(given: string | undefined, from: string, processes: r
 }
 
 /** fly.toml [deploy] release_command, from the Procfile's release entry or fly.toml's own. */
+/**
+ * fly.toml [[statics]] from --statics: each URL_PREFIX=PATH checked, then the list (at most 10, no
+ * overlapping prefixes). A relative path is inside the image's app directory.
+ */
+export function planStatics(given: string[] | undefined, source: string, appDir: string, http: string | undefined, { problems, notes }: Findings): Static[] {
+  const list: Static[] = [];
+  for (const value of given ?? []) {
+    const r = parseStatic(value, appDir);
+    if ('problem' in r) problems.push(`${source} ${JSON.stringify(value)}: ${r.problem}`);
+    else list.push(r);
+  }
+  problems.push(...staticsProblems(list).map((p) => `${source}: ${p}`));
+  if (list.length && http === undefined) {
+    notes.push(`${source}: no process is public (no [http_service]), so nobody reaches the statics until one is: give the web process a port with --port NAME=PORT`);
+  }
+  for (const s of list) {
+    if (s.guestPath !== appDir && !s.guestPath.startsWith(`${appDir}/`)) {
+      notes.push(`${source} ${s.urlPrefix}=${s.guestPath}: outside ${appDir}, where the project is copied; make sure the image has that directory (create-fly-multiproc check reports it when the Dockerfile does not create it)`);
+    }
+  }
+  return list;
+}
+
 export function planRelease(given: string | undefined, source: string, flyTomlFile: string, { problems, notes }: Findings): PlannedRelease | undefined {
   if (given === undefined) return undefined;
   const command = given.trim();
@@ -377,6 +401,7 @@ export function plan(given: Answers, project: Project): Plan {
   const baseImage = planBaseImage(answers.baseImage, given.sources?.baseImage ?? '--base-image', build, found);
   const dockerfile = chooseDockerfileMode({ given: answers.dockerfile, strategy: strategyName, dir: project.dir, dockerfile: project.dockerfileInfo, exists: Boolean(project.dockerfile) }, problems, notes);
   if (strategyName) notes.push(...railsPrepareNotes({ mode: dockerfile, strategy: strategyName, info: project.dockerfileInfo, processes, release }));
+  const statics = planStatics(answers.statics, given.sources?.statics ?? '--statics', appDirOf(dockerfile, project).appDir ?? '/app', http, found);
   if (problems.length || !strategyName || !strategy) throw new UsageError(problems);
 
   const env = placePort(processes, http, strategy);
@@ -392,6 +417,7 @@ export function plan(given: Answers, project: Project): Plan {
     ...(http !== undefined ? { http } : {}),
     env,
     ...(release ? { release } : {}),
+    statics,
     killSignal,
     killTimeout,
     baseImage,

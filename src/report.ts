@@ -62,6 +62,7 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
   }
   args.push('--app', plan.app);
   if (plan.region) args.push('--region', plan.region);
+  for (const s of plan.statics) args.push('--statics', `${s.urlPrefix}=${s.guestPath}`);
   if (given.killSignal !== undefined || plan.killSignal !== 'SIGINT') args.push('--kill-signal', plan.killSignal);
   if (given.killTimeout !== undefined || plan.killTimeout !== DEFAULT_KILL_TIMEOUT) args.push('--kill-timeout', String(plan.killTimeout));
   for (const option of STRATEGIES[plan.strategy].options ?? []) {
@@ -96,6 +97,10 @@ export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRu
     const port = p.port === undefined ? 'no port' : `port ${p.port}${p.name === plan.http ? ' (http_service)' : ''}`;
     lines.push(`  ${p.name.padEnd(width)}  ${commands[i]!.padEnd(commandWidth)}  ${pc.dim(port)}`);
   });
+  if (plan.statics.length) {
+    lines.push('', "Statics (served by Fly's proxy from the image):");
+    for (const s of plan.statics) lines.push(`  ${s.urlPrefix}  ${pc.dim(`-> ${s.guestPath}`)}`);
+  }
   const unreachable = noPublicProcess(plan);
   if (unreachable) lines.push('', `${pc.yellow('!')} ${pc.yellow(printable(unreachable))}`);
   lines.push('', `Dockerfile: ${pc.cyan(plan.dockerfile)} ${pc.dim(`(${DOCKERFILE_MODE_SUMMARY[plan.dockerfile]})`)}`);

@@ -4,6 +4,8 @@
  * docs allow up to 10 entries whose prefixes do not overlap. A request under the prefix for a
  * file that is not there goes on to the app, which is why Rails' `public/` is served at "/".
  */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import path from 'node:path/posix';
 
 export interface Static {
@@ -82,4 +84,15 @@ export function suggestedStatics(topDirs: readonly string[], appDir: string): St
   const found = OBVIOUS.filter((o) => present.has(o.dir)).map((o) => ({ urlPrefix: o.urlPrefix, guestPath: path.join(appDir, o.dir) }));
   // "/" overlaps every other prefix: with both, only the narrower one is offered.
   return found.length > 1 ? found.filter((s) => s.urlPrefix !== '/') : found;
+}
+
+/** The obvious static directories at the top of a project (real directories, not links), for suggestedStatics. */
+export function staticDirsIn(dir: string): string[] {
+  return OBVIOUS.map((o) => o.dir).filter((name) => {
+    try {
+      return lstatSync(join(dir, name)).isDirectory();
+    } catch {
+      return false;
+    }
+  });
 }

@@ -1,3 +1,4 @@
+import type { Static } from './statics.js';
 import type { FlyTomlImport, ProcfileImport } from './import.js';
 import type { Build, RuntimeFacts } from './runtimes.js';
 import type { DockerfileInfo, DockerfileMode } from './dockerfile/mode.js';
@@ -24,6 +25,8 @@ export interface Answers {
   processes?: string[];
   /** Raw `name=port` values of --port. */
   ports?: string[];
+  /** Raw `url_prefix=guest_path` values of --statics, in order. */
+  statics?: string[];
   http?: string;
   app?: string;
   region?: string;
@@ -130,6 +133,8 @@ export interface Plan {
   env: Record<string, string>;
   /** fly.toml [deploy] release_command, if the project has one. */
   release?: PlannedRelease;
+  /** fly.toml [[statics]]: files Fly's proxy serves from the image (--statics); empty when none. */
+  statics: Static[];
   killSignal: KillSignal;
   killTimeout: number;
   baseImage: string;

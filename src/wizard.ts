@@ -7,6 +7,7 @@ import { CancelledError } from './errors.js';
 import { defaultAppName, EXAMPLE_PROCESSES, NO_PORT } from './plan.js';
 import { listening, portOf } from './import.js';
 import { splitWords } from './shell-words.js';
+import { staticDirsIn, suggestedStatics } from './statics.js';
 import { DEFAULT_STRATEGY, isStrategyName, recommendStrategy, STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
 import type { Answers, Project, StrategyName } from './types.js';
 import { checkApp, checkCommand, checkName, checkPort, checkRegion } from './validate.js';
@@ -115,6 +116,7 @@ export async function wizard(given: Answers, project: Project, detected: Detecte
   await askAppAndRegion(answers, project, out);
   if (project.dockerfileInfo && answers.dockerfile === undefined) answers.dockerfile = await askDockerfile(answers.strategy, project, out);
   await askStrategyOptions(answers, out);
+  await askStatics(answers, project, out);
   return answers;
 }
 
@@ -321,6 +323,24 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
     },
     out,
   );
+}
+
+/**
+ * Offered when a process is public and the project has an obvious static directory: Fly's proxy
+ * serves it from the image (fly.toml [[statics]]), so no process has to. The directory is given
+ * relative, so it lands in the image's app directory (an extended Dockerfile's WORKDIR too).
+ */
+async function askStatics(answers: Answers, project: Project, out: WizardOutput): Promise<void> {
+  const public_ = (answers.ports ?? []).some((p) => !p.endsWith(`=${NO_PORT}`)) || answers.example;
+  if (answers.statics !== undefined || !public_) return;
+  const [offer] = suggestedStatics(staticDirsIn(project.dir), '.');
+  if (!offer) return;
+  const dir = offer.guestPath.replace(/^\.\//, '');
+  const serve = await ask<boolean>(
+    { name: 'statics', type: 'confirm', message: `Let Fly's proxy serve ${dir}/ at ${offer.urlPrefix} from the image (fly.toml [[statics]]; files it lacks go on to the app)?`, initial: false },
+    out,
+  );
+  if (serve) answers.statics = [`${offer.urlPrefix}=${dir}`];
 }
 
 /** Ask before writing: yes to write, no (or Ctrl-C) to cancel. */
