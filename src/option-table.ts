@@ -45,7 +45,7 @@ const BEFORE_STRATEGY_OPTIONS = [
 ] as const satisfies readonly OptionSpec[];
 
 const AFTER_STRATEGY_OPTIONS = [
-  { key: 'templates', flags: '--templates <dir>', help: 'your templates: each replaces the built-in one of the same name, extra ones add files (see TEMPLATES.md)', remember: 'path' },
+  { key: 'templates', flags: '--templates <dir>', help: 'your templates, relative to the project directory (or absolute): each replaces the built-in one of the same name, extra ones add files (see TEMPLATES.md)', remember: 'path' },
   { key: 'example', flags: '--example', help: 'write the built-in example program and its two processes (default with --yes in an empty directory; remembered)', remember: 'boolean' },
   { key: 'dockerfile', flags: '--dockerfile <mode>', help: 'your existing Dockerfile: keep it (default for process-groups and apps), extend it with a marked block (default for the others), or replace it with a generated one', remember: 'string', choices: () => DOCKERFILE_MODES },
   { key: 'yes', flags: '-y, --yes', help: 'take the defaults, never prompt; on a re-run, the answers remembered in fly-multiproc.json' },

@@ -74,7 +74,7 @@ async function detectProject(c: Pick<Context, 'answers' | 'dirArg' | 'state' | '
     generatedBefore = createdBefore({ ...c.state?.pending, ...c.state?.files }, project.dockerfileInfo); // a killed run's journal counts too
     if (answers.dockerfile === undefined && generatedBefore) answers = { ...answers, dockerfile: 'create' };
   }
-  return { project, answers, generatedBefore, templateDirs: templateDirsFor(answers.templates) };
+  return { project, answers, generatedBefore, templateDirs: templateDirsFor(answers.templates, project.dir) };
 }
 
 /** The wizard asks what is still open; it (and prompts) load only when there is someone to ask. */
@@ -102,7 +102,7 @@ function planWithNotes(c: Pick<Context, 'answers' | 'project' | 'state' | 'memor
 /** Per file: create, identical, regenerate (unedited since our last run), merge (fly.toml) or conflict. */
 async function decideFiles(c: Omit<Context, 'statuses'>): Promise<FileStatus[]> {
   const { state, project, plan, flags, generatedBefore } = c;
-  const last = state ? lastOutput(state, project.dir, (a) => render(makePlan(generatedBefore && a.dockerfile === undefined ? { ...a, dockerfile: 'create' } : a, project), project, templateDirsFor(a.templates))) : undefined;
+  const last = state ? lastOutput(state, project.dir, (a) => render(makePlan(generatedBefore && a.dockerfile === undefined ? { ...a, dockerfile: 'create' } : a, project), project, templateDirsFor(a.templates, project.dir))) : undefined;
   // The base of a conflict's diffs: our exact last output. fly.toml merges against the rebuilt one
   // even when values imported from it (an edited kill_timeout) make its hash differ.
   const base = new Map(last?.verified);

@@ -373,9 +373,10 @@ export function render(plan: Plan, project: Project, templateDirs: readonly stri
 }
 
 /** `--templates DIR`: it must be a directory. Returns the directories to pass to render(). */
-export function templateDirsFor(value: string | undefined, flag = '--templates'): string[] {
+export function templateDirsFor(value: string | undefined, projectDir: string, flag = '--templates'): string[] {
   if (value === undefined) return [];
-  const dir = path.resolve(value);
+  // Like --from-procfile: relative to the project directory (or absolute), wherever the command runs.
+  const dir = path.resolve(projectDir, value);
   const info = statSync(dir, { throwIfNoEntry: false });
   if (!info) throw new UsageError(`${flag} ${value}: no such directory (create it with \`create-fly-multiproc eject --to ${value}\`, then edit the templates you want to change)`);
   if (!info.isDirectory()) throw new UsageError(`${flag} ${value}: not a directory`);

@@ -27,7 +27,7 @@ export type RememberedAnswers = Partial<Pick<Answers, RememberedKey>>;
 /** The flag each remembered answer stands for, for messages. */
 export const FLAG_OF = TABLE_FLAG_OF as Readonly<Record<RememberedKey, string>>;
 const LISTS = rememberedAs('list');
-/** Paths: given relative to the working directory, remembered relative to the project, so a re-run from anywhere finds them. (--from-procfile is relative to the project already.) */
+/** Paths: given and remembered relative to the project directory (or absolute), so a re-run from anywhere finds them. */
 const PATHS = rememberedAs('path');
 const BOOLEANS = rememberedAs('boolean');
 
@@ -177,7 +177,6 @@ export function mergeAnswers(given: Answers, remembered: RememberedAnswers | und
     if (value === undefined || key === 'ports') continue;
     if (sourceGiven && (sources as readonly string[]).includes(key)) continue;
     if (record[key] === undefined) {
-      if (PATHS.has(key)) value = path.relative(process.cwd(), path.resolve(projectDir, value as string)) || '.';
       record[key] = value;
       answers.sources = { ...answers.sources, [key]: `${STATE_FILE} answers.${key}` };
       fromState.push(FLAG_OF[key]);
@@ -223,7 +222,7 @@ export function answersToRemember(answers: Answers, plan: Plan, inert: Remembere
   for (const key of REMEMBERED) {
     let value = answers[key];
     if (value === undefined || value === false) continue; // false is the default of every boolean: --no-X forgets
-    if (PATHS.has(key)) value = path.relative(projectDir, path.resolve(value as string)).split(path.sep).join('/') || '.';
+    if (PATHS.has(key)) value = path.relative(projectDir, path.resolve(projectDir, value as string)).split(path.sep).join('/') || '.';
     (out as Record<string, unknown>)[key] = value;
   }
   out.app = plan.app;

@@ -43,7 +43,7 @@ export interface Answers {
   yes?: boolean;
   /** Write the built-in example (chosen in the wizard; --yes in an empty directory does the same). */
   example?: boolean;
-  /** --templates: a directory of templates that replace or add to the built-in ones (as given, relative to the working directory). */
+  /** --templates: a directory of templates that replace or add to the built-in ones (as given, relative to the project directory or absolute). */
   templates?: string;
   /** --dockerfile: keep, extend, create or replace the project's Dockerfile. */
   dockerfile?: string;

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
@@ -75,6 +75,23 @@ kill_timeout = 10
     expect(r.exitCode).toBe(0);
     expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toContain('LOG_FORMAT = "json"');
     expect(readFileSync(path.join(dir, 'entrypoint.sh'), 'utf8')).toContain('start bar_web -- node server.js -bar');
+  });
+
+  it('a relative --templates is inside the project directory, wherever the command runs, and is remembered so', async () => {
+    const parent = tempDir();
+    const dir = path.join(parent, 'app');
+    mkdirSync(path.join(dir, 'tpl'), { recursive: true });
+    cpSync(fixture('whole'), path.join(dir, 'tpl'), { recursive: true });
+    const r = await runCli(['app', '--yes', '--example', '--strategy', 'bash', '--templates', 'tpl'], { cwd: parent });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toContain('LOG_FORMAT = "json"');
+    expect(JSON.parse(readFileSync(path.join(dir, 'fly-multiproc.json'), 'utf8')).answers.templates).toBe('tpl');
+    expect(r.stdout).toContain('--templates tpl');
+    // From inside the project, the remembered answer finds the same directory.
+    const again = await runCli(['.', '--yes'], { cwd: dir });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).not.toMatch(/^(create|update) /m);
   });
 
   it('--templates must name a directory', async () => {
