@@ -64,7 +64,7 @@ export function finalUser(d: Dockerfile): { user?: string; line?: number; ownerO
       line = ins.line;
     }
     if (ins.keyword === 'RUN') {
-      for (const m of ins.raw.matchAll(/\bchmod\s+(?:-\w+\s+)?(u\+x|u\+rwx|0?[1-7][0-7][0-6]|0?[1-7][0-7]0)\s+([^&;|]+)/g)) {
+      for (const m of ins.raw.matchAll(/\bchmod\s+(?:-\w+\s+)?(u\+x|u\+rwx|0?[1-7][0-7][0246])\s+([^&;|]+)/g)) {
         for (const p of m[2]!.trim().split(/\s+/)) ownerOnly.push({ path: p, line: ins.line });
       }
     }
