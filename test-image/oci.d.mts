@@ -77,3 +77,12 @@ export class Podman {
   removeAll(): Promise<void>;
   waitForPorts(name: string, ports: number[], options?: { since?: number; timeoutMs?: number }): Promise<{ ms: number; bodies: Map<number, string> }>;
 }
+
+export const SAMPLES: string;
+export const SAMPLE_PROCESSES: Record<string, (name: string, port: number) => string>;
+export function sampleProject(
+  sample: string,
+  strategy: string,
+  ports: number[],
+  options?: { procfileManager?: string; killTimeout?: number; managersImage?: string; runtime?: string },
+): { dir: string; ports: Record<string, number>; cleanup: () => void };

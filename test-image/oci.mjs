@@ -485,3 +485,62 @@ export class Podman {
     return { ms: performance.now() - since, bodies };
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// runtime samples (test-image/samples/<runtime>/): projects shaped like real ones, built on the
+// stand-in images (test-image/standins/) with the runtime's own generated Dockerfile
+
+export const SAMPLES = path.join(ROOT, 'test-image', 'samples');
+
+/** The processes each sample runs, [name, command] for a port: what a user would pass or keep in a Procfile. */
+export const SAMPLE_PROCESSES = {
+  node: (name, port) => `node server.js ${name} ${port}`,
+  bun: (name, port) => `bun server.js ${name} ${port}`,
+  python: (name, port) => `python server.py ${name} ${port}`,
+  ruby: (name, port) => `bundle exec ruby app.rb ${name} ${port}`,
+  // named bare, as in Heroku's go-getting-started Procfile: the binary must be on PATH
+  go: (name, port) => `go-getting-started ${name} ${port}`,
+  rust: (name, port) => `hello-rust ${name} ${port}`,
+  // the image's own entrypoint first: it fills in nginx/templates/*.template (NGINX_PORT), then execs nginx
+  static: () => '/docker-entrypoint.sh nginx -g "daemon off;"',
+};
+
+function copyTree(from, to) {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, entry.name);
+    const dst = path.join(to, entry.name);
+    if (entry.isDirectory()) copyTree(src, dst);
+    else copyFileSync(src, dst);
+  }
+}
+
+/**
+ * Copy test-image/samples/<sample> into a fresh temp dir and generate its files with the built CLI,
+ * without --base-image: the runtime's own images (the stand-ins). ports: one per process (static: one).
+ * procfile: the manager stage replaced by managersImage (procfileStandIn). Returns the project.
+ */
+export function sampleProject(sample, strategy, ports, { procfileManager = 'overmind', killTimeout = 5, managersImage, runtime } = {}) {
+  const parent = mkdtempSync(path.join(os.tmpdir(), `cfm-sample-${sample}-`));
+  const dir = path.join(parent, 'app');
+  copyTree(path.join(SAMPLES, sample), dir);
+  const command = SAMPLE_PROCESSES[runtime ?? sample];
+  const names = ['web', 'api'].slice(0, ports.length);
+  const args = [BIN, dir, '--yes', '--strategy', strategy, '--app', `sample-${sample}`, '--kill-timeout', String(killTimeout)];
+  if (runtime) args.push('--runtime', runtime);
+  names.forEach((name, i) => args.push('--process', `${name}=${command(name, ports[i])}`, '--port', `${name}=${ports[i]}`));
+  let templates;
+  if (strategy === 'procfile') {
+    if (!managersImage) throw new Error('sampleProject(procfile): pass managersImage (procfileManagersImage())');
+    templates = mkdtempSync(path.join(os.tmpdir(), 'cfm-image-templates-'));
+    procfileStandIn(templates, managersImage);
+    args.push('--procfile-manager', procfileManager, '--templates', templates);
+  }
+  try {
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1' }, timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`create-fly-multiproc ${args.slice(1).join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  } finally {
+    if (templates) rmSync(templates, { recursive: true, force: true });
+  }
+  return { dir, ports: Object.fromEntries(names.map((n, i) => [n, ports[i]])), cleanup: () => rmSync(parent, { recursive: true, force: true }) };
+}
