@@ -341,13 +341,15 @@ export class Podman {
    * Build dir's Dockerfile as tag. Every FROM must already be a local image (nothing can be
    * pulled here); --pull=never makes sure podman does not try. Returns the build time and log.
    */
-  async build(dir, tag, { timeoutMs = 15 * 60_000, noCache = false } = {}) {
+  async build(dir, tag, { timeoutMs = 15 * 60_000, noCache = false, buildArgs = {} } = {}) {
     const missing = [];
-    for (const image of baseImages(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'))) {
+    const expand = (image) => image.replace(/\$\{?(\w+)\}?/g, (m, name) => buildArgs[name] ?? m);
+    for (const image of baseImages(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).map(expand)) {
       if (!(await this.imageExists(image))) missing.push(image);
     }
     if (missing.length) throw new Error(`${dir}/Dockerfile: FROM ${missing.join(', ')}: not a local image, and nothing can be pulled here`);
-    const r = await this.run(['build', '--pull=never', '--network', 'host', ...(noCache ? ['--no-cache'] : []), '-t', tag, dir], { timeoutMs, check: false });
+    const args = Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    const r = await this.run(['build', '--pull=never', '--network', 'host', ...(noCache ? ['--no-cache'] : []), ...args, '-t', tag, dir], { timeoutMs, check: false });
     if (r.code !== 0 || r.timedOut) {
       const out = `${r.stdout}${r.stderr}`.split('\n').slice(-40).join('\n');
       throw new Error(`pm build ${dir} ${r.timedOut ? `timed out after ${timeoutMs} ms` : `failed (exit ${r.code})`}:\n${out}`);
@@ -503,7 +505,11 @@ export const SAMPLE_PROCESSES = {
   rust: (name, port) => `hello-rust ${name} ${port}`,
   // the image's own entrypoint first: it fills in nginx/templates/*.template (NGINX_PORT), then execs nginx
   static: () => '/docker-entrypoint.sh nginx -g "daemon off;"',
+  'extend-node-build': (name, port) => `node server.js ${name} ${port}`,
 };
+
+/** Real Dockerfiles of test/corpus/dockerfiles/ (kept byte for byte) that the stand-ins can build, with their sample project. */
+export const CORPUS = path.join(ROOT, 'test', 'corpus', 'dockerfiles');
 
 function copyTree(from, to) {
   mkdirSync(to, { recursive: true });
@@ -520,14 +526,17 @@ function copyTree(from, to) {
  * without --base-image: the runtime's own images (the stand-ins). ports: one per process (static: one).
  * procfile: the manager stage replaced by managersImage (procfileStandIn). Returns the project.
  */
-export function sampleProject(sample, strategy, ports, { procfileManager = 'overmind', killTimeout = 5, managersImage, runtime } = {}) {
+export function sampleProject(sample, strategy, ports, { procfileManager = 'overmind', killTimeout = 5, managersImage, runtime, extendCorpus } = {}) {
   const parent = mkdtempSync(path.join(os.tmpdir(), `cfm-sample-${sample}-`));
   const dir = path.join(parent, 'app');
   copyTree(path.join(SAMPLES, sample), dir);
+  // --dockerfile extend: the user's own Dockerfile (and its companions) from the corpus, kept as it is
+  if (extendCorpus) copyTree(path.join(CORPUS, extendCorpus), dir);
   const command = SAMPLE_PROCESSES[runtime ?? sample];
   const names = ['web', 'api'].slice(0, ports.length);
   const args = [BIN, dir, '--yes', '--strategy', strategy, '--app', `sample-${sample}`, '--kill-timeout', String(killTimeout)];
   if (runtime) args.push('--runtime', runtime);
+  if (extendCorpus) args.push('--dockerfile', 'extend');
   names.forEach((name, i) => args.push('--process', `${name}=${command(name, ports[i])}`, '--port', `${name}=${ports[i]}`));
   let templates;
   if (strategy === 'procfile') {
