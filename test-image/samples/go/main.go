@@ -32,8 +32,10 @@ func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if code, ok := strings.CutPrefix(r.URL.Path, "/exit/"); ok {
 			n, _ := strconv.Atoi(code)
+			body := fmt.Sprintf("%s exits %d\n", name, n)
 			w.Header().Set("Connection", "close")
-			fmt.Fprintf(w, "%s exits %d\n", name, n)
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			fmt.Fprint(w, body)
 			w.(http.Flusher).Flush()
 			fmt.Printf("%s exiting with status %d (GET /exit/%d)\n", name, n, n)
 			os.Exit(n)
