@@ -86,6 +86,11 @@ describe.each(RUNTIMES)('runtime %s', (runtime) => {
     it('answers on its ports and stops on kill_signal within kill_timeout, status 0', async () => {
       const { fly } = get();
       const name = await startAndProbe();
+      // the processes run unprivileged (static: nginx's master is root, its workers nginx)
+      const ps = await podman.run(['exec', '--user', 'root', name, 'sh', '-c', 'for p in /proc/[0-9]*; do printf "%s uid=%s\\n" "$(tr "\\0" " " < $p/cmdline)" "$(awk "/^Uid:/{print \\$2}" $p/status)"; done'], { timeoutMs: 30_000 });
+      const servers = ps.stdout.split('\n').filter((l) => (isStatic ? /^nginx: master/.test(l) : Object.values(running()).some((port) => l.includes(` ${port} `))));
+      expect(servers.length, ps.stdout).toBeGreaterThan(0);
+      for (const line of servers) expect(line, ps.stdout).toMatch(isStatic ? / uid=0$/ : / uid=[1-9]\d*$/);
       const stop = await podman.stop(name, fly.killSignal, fly.killTimeout * 1000 + OVERSHOOT);
       const logs = await podman.logs(name);
       expect(stop.code, `status after ${fly.killSignal} (null: still running)\n${logs}`).toBe(0);
