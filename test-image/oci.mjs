@@ -349,7 +349,12 @@ export class Podman {
     }
     if (missing.length) throw new Error(`${dir}/Dockerfile: FROM ${missing.join(', ')}: not a local image, and nothing can be pulled here`);
     const args = Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-    const r = await this.run(['build', '--pull=never', '--network', 'host', ...(noCache ? ['--no-cache'] : []), ...args, '-t', tag, dir], { timeoutMs, check: false });
+    const argv = ['build', '--pull=never', '--network', 'host', ...(noCache ? ['--no-cache'] : []), ...args, '-t', tag, dir];
+    let r = await this.run(argv, { timeoutMs, check: false });
+    // The store is shared with concurrent runs (the bench, another clone's suite): when one of them
+    // removes an image while this build looks up its layer cache, podman fails with "layer not known".
+    // That is the store's race, not the Dockerfile's: build once more.
+    if (r.code !== 0 && !r.timedOut && /layer not known/.test(`${r.stdout}${r.stderr}`)) r = await this.run(argv, { timeoutMs, check: false });
     if (r.code !== 0 || r.timedOut) {
       const out = `${r.stdout}${r.stderr}`.split('\n').slice(-40).join('\n');
       throw new Error(`pm build ${dir} ${r.timedOut ? `timed out after ${timeoutMs} ms` : `failed (exit ${r.code})`}:\n${out}`);
