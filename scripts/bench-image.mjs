@@ -205,7 +205,8 @@ if (values.runtimes !== undefined) {
   try {
     for (const runtime of runtimes) {
       let first = true;
-      for (const strategy of values['sample-strategies'].split(',')) {
+      // static runs one process (nginx): only process-groups, as in test-image/runtimes.test.ts
+      for (const strategy of values['sample-strategies'].split(',').filter((x) => runtime.trim() !== 'static' || x.trim() === 'process-groups')) {
         sampleResults.push(await measureSample(runtime.trim(), strategy.trim(), first));
         first = false;
       }
