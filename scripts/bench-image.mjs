@@ -162,8 +162,9 @@ async function measureSample(runtime, strategy, first) {
   const env = isStatic ? { NGINX_PORT: String(ports[0]) } : {};
   let args = [];
   if (strategy === 'process-groups') {
-    // the samples' commands hold plain words and double-quoted strings only (test-image/oci.mjs SAMPLE_PROCESSES)
-    args = [...fly.processes.web.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    // the samples' commands hold plain words and quoted strings only (test-image/oci.mjs SAMPLE_PROCESSES;
+    // fly.toml writes them back single-quoted)
+    args = [...fly.processes.web.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
   }
   const probe = strategy === 'process-groups' ? [ports[0]] : ports;
   const up = [];
@@ -207,7 +208,9 @@ if (values.runtimes !== undefined) {
       let first = true;
       // static runs one process (nginx): only process-groups, as in test-image/runtimes.test.ts
       for (const strategy of values['sample-strategies'].split(',').filter((x) => runtime.trim() !== 'static' || x.trim() === 'process-groups')) {
-        sampleResults.push(await measureSample(runtime.trim(), strategy.trim(), first));
+        const r = await measureSample(runtime.trim(), strategy.trim(), first);
+        sampleResults.push(r);
+        log(`${r.runtime} x ${r.strategy}: build ${sec(r.buildMs)}, ${mb(r.sizeBytes)}, up ${range(r.up)}, stop ${range(r.stop)} (${r.stopCodes.join('/')}), crash ${r.crash ? `${sec(r.crash.ms)} ${r.crash.result}` : '-'}`);
         first = false;
       }
     }
