@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// bench-image.mjs [--runs N] [--strategies a,b] [--json]: per strategy, the image the generated
+// bench-image.mjs [--runs N] [--strategies a,b] [--json]
+//                 [--runtimes [node,bun,...] [--sample-strategies a,b]]: per strategy (or, with
+// --runtimes, per runtime sample x strategy on the stand-in images, see measureSample), the image the generated
 // Dockerfile builds and how it behaves, measured the way the image tests run it (test-image/oci.mjs):
 //   - image size (podman's uncompressed size) and what the strategy adds over its base image;
 //   - build time from scratch (--no-cache: base image present, packages downloaded from Debian);
@@ -12,13 +14,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BASE_IMAGE, freePorts, httpGet, ociSetup, Podman, procfileManagersImage, readFlyToml, ROOT, runTag, standardProject } from '../test-image/oci.mjs';
+import { BASE_IMAGE, freePorts, httpGet, ociSetup, Podman, procfileManagersImage, readFlyToml, ROOT, runTag, sampleProject, standardProject } from '../test-image/oci.mjs';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     strategies: { type: 'string', default: 'process-groups,bash,supervisord,procfile-overmind,procfile-hivemind' },
     json: { type: 'boolean', default: false },
+    // the runtime samples (test-image/samples/) on the stand-in images, per runtime x strategy
+    runtimes: { type: 'string' },
+    'sample-strategies': { type: 'string', default: 'process-groups,bash,supervisord,procfile' },
   },
 });
 const RUNS = Number(values.runs);
@@ -135,6 +140,100 @@ async function measure(entry) {
     killSignal: fly.killSignal,
     killTimeout: fly.killTimeout,
   };
+}
+
+/**
+ * One runtime sample x strategy: build time (the first strategy of a runtime with --no-cache: its
+ * build stage included; the others reuse that stage from the layer cache), image size, `run` -> all
+ * ports answer, kill_signal -> exit, and a crash -> exit (supervisord: -> restarted).
+ */
+async function measureSample(runtime, strategy, first) {
+  const isStatic = runtime === 'static';
+  const ports = await freePorts(isStatic ? 1 : 2);
+  if (strategy === 'procfile') managersImage ??= await procfileManagersImage(podman);
+  const project = sampleProject(runtime, strategy, ports, { managersImage, ...(isStatic ? { runtime: 'static' } : {}) });
+  cleanups.push(project.cleanup);
+  const fly = readFlyToml(project.dir);
+  const image = runTag(`${runtime}-${strategy}`);
+  cleanups.push(() => podman.keep(image));
+  log(`${runtime} x ${strategy}: building${first ? ' (--no-cache)' : ''}`);
+  const build = await podman.build(project.dir, image, { noCache: first });
+  const size = await podman.imageSize(image);
+  const env = isStatic ? { NGINX_PORT: String(ports[0]) } : {};
+  let args = [];
+  if (strategy === 'process-groups') {
+    // the samples' commands hold plain words and quoted strings only (test-image/oci.mjs SAMPLE_PROCESSES;
+    // fly.toml writes them back single-quoted)
+    args = [...fly.processes.web.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  }
+  const probe = strategy === 'process-groups' ? [ports[0]] : ports;
+  const up = [];
+  const stop = [];
+  const codes = new Set();
+  for (let i = 0; i < RUNS; i++) {
+    const since = performance.now();
+    const { name } = await podman.start(image, { args, env });
+    up.push((await podman.waitForPorts(name, probe, { since, timeoutMs: 60_000 })).ms);
+    const s = await podman.stop(name, fly.killSignal, fly.killTimeout * 1000 + 10_000);
+    stop.push(s.ms);
+    codes.add(s.code);
+    await podman.remove(name);
+  }
+  let crash;
+  if (!isStatic) {
+    const { name } = await podman.start(image, { args, env });
+    await podman.waitForPorts(name, probe, { timeoutMs: 60_000 });
+    const victim = strategy === 'process-groups' ? ports[0] : ports[1];
+    const crashed = performance.now();
+    await httpGet(victim, '/exit/3');
+    if (strategy === 'supervisord') {
+      let back = null;
+      while (performance.now() - crashed < 20_000 && back === null) back = await httpGet(victim);
+      crash = { ms: performance.now() - crashed, result: back ? 'restarted' : 'not restarted' };
+    } else {
+      const exit = await podman.waitExit(name, 30_000);
+      crash = { ms: performance.now() - crashed, result: `exit ${exit ? exit.code : 'none'}` };
+    }
+    await podman.remove(name);
+  }
+  return { runtime, strategy, buildMs: build.ms, noCache: first, sizeBytes: size, up: stats(up), stop: stats(stop), stopCodes: [...codes], crash, killSignal: fly.killSignal, killTimeout: fly.killTimeout };
+}
+
+if (values.runtimes !== undefined) {
+  const runtimes = values.runtimes ? values.runtimes.split(',') : ['node', 'bun', 'python', 'ruby', 'go', 'rust', 'static'];
+  const sampleResults = [];
+  const started = performance.now();
+  try {
+    for (const runtime of runtimes) {
+      let first = true;
+      // static runs one process (nginx): only process-groups, as in test-image/runtimes.test.ts
+      for (const strategy of values['sample-strategies'].split(',').filter((x) => runtime.trim() !== 'static' || x.trim() === 'process-groups')) {
+        const r = await measureSample(runtime.trim(), strategy.trim(), first);
+        sampleResults.push(r);
+        log(`${r.runtime} x ${r.strategy}: build ${sec(r.buildMs)}, ${mb(r.sizeBytes)}, up ${range(r.up)}, stop ${range(r.stop)} (${r.stopCodes.join('/')}), crash ${r.crash ? `${sec(r.crash.ms)} ${r.crash.result}` : '-'}`);
+        first = false;
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ runs: RUNS, results: sampleResults }, null, 2)}\n`);
+  else {
+    const lines = [
+      `Runtime samples on the stand-in images: ${RUNS} runs per case; median (min–max); whole bench ${sec(performance.now() - started)}.`,
+      '',
+      '| runtime | strategy | build | image | `run` → ports answer | kill_signal → exit (status) | crash → |',
+      '|---|---|---|---|---|---|---|',
+      ...sampleResults.map((r) =>
+        `| ${r.runtime} | ${r.strategy} | ${sec(r.buildMs)}${r.noCache ? ' (no cache)' : ''} | ${mb(r.sizeBytes)} | ${range(r.up)} | ${range(r.stop)} (${r.stopCodes.join('/')}) | ${r.crash ? `${sec(r.crash.ms)} ${r.crash.result}` : '-'} |`,
+      ),
+      '',
+      'build: the first strategy of each runtime without the layer cache (its build stage included), the others with it',
+      '(the build stage is shared). kill_signal is fly.toml\'s (SIGINT by default), kill_timeout 5 s.',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  process.exit(0);
 }
 
 const results = [];

@@ -14,6 +14,8 @@
 #                                            the tests pass with --base-image (their servers are python)
 #   localhost/cfm-base-foreman:bookworm      the same + Debian's foreman, for the procfile stand-in
 #                                            manager (overmind/hivemind cannot be built here)
+#   node, oven/bun, python, golang, ruby, rust, nginx under their official names: stand-ins
+#                                            (scripts/oci-standins.sh; CFM_OCI_STANDINS=0 skips them)
 # System-wide it only installs Debian packages (podman, runc, debootstrap, catatonit) when they are missing.
 # Undo: "$OCI_ROOT/bin/pm" system reset -f && rm -rf "$OCI_ROOT" "$OCI_BASE_CACHE".
 set -euo pipefail
@@ -159,5 +161,12 @@ REBUILT=0
 build_base localhost/cfm-base:bookworm "$DEBIAN" python3
 build_base localhost/cfm-base-foreman:bookworm localhost/cfm-base:bookworm ruby-foreman
 if [ "$REBUILT" = 1 ]; then "$PM" image prune -f >/dev/null 2>&1 || true; fi   # the previous week's layers
+
+# 5. Stand-ins for the official runtime images (node, oven/bun, python, golang, ruby, rust, nginx),
+#    tagged with their official names: scripts/oci-standins.sh, test-image/standins/README.md.
+#    About 4 min on a fresh machine; nothing when their recipes and debian:bookworm-slim are unchanged.
+if [ "${CFM_OCI_STANDINS:-1}" != 0 ]; then
+  OCI_ROOT=$R OCI_BASE_CACHE=$OCI_BASE_CACHE bash "$(dirname "${BASH_SOURCE[0]}")/oci-standins.sh" "$PM" "$DEBIAN_ID"
+fi
 
 echo "$PM"

@@ -51,6 +51,16 @@ class Files {
     }
     return this.cache.get(name);
   }
+  /** A file below the project directory ("packages/web/package.json"); undefined when missing. */
+  readPath(rel: string): string | undefined {
+    if (!rel.includes('/')) return this.read(rel);
+    if (!this.cache.has(rel)) this.cache.set(rel, this.exists(rel) ? readProjectFile(this.dir, rel) : undefined);
+    return this.cache.get(rel);
+  }
+  /** Is rel (below the project directory) a directory? */
+  isDir(rel: string): boolean {
+    return statSync(path.join(this.dir, rel), { throwIfNoEntry: false })?.isDirectory() ?? false;
+  }
   /** Entries of a subdirectory (empty when it is not one). */
   list(name: string): string[] {
     if (!this.has(name)) return [];
@@ -121,10 +131,18 @@ function goFacts(files: Files): RuntimeFacts {
   const base = module?.split('/').filter((p) => !/^v\d+$/.test(p)).pop();
   const programs = [...(files.has('main.go') && base ? [base] : []), ...files.list('cmd')];
   const keep = RUN_TIME_PATHS.filter((p) => files.has(p));
+  // replace directives to local directories ("=> ./lib", "=> ../shared" cannot be copied: outside the context)
+  const replaceDirs = [...mod.matchAll(/=>\s*(\.\/[^\s"]+|\.\.\/[^\s"]+)/g)].map((m) => m[1]!.replace(/^\.\//, '').replace(/\/+$/, ''));
+  const goReplaceDirs = [...new Set(replaceDirs.filter((d) => !d.startsWith('../') && files.isDir(d)))].sort();
+  const sum = files.read('go.sum') ?? '';
+  const cgo = /^github\.com\/mattn\/go-sqlite3 |^github\.com\/mattn\/go-oci8 |^gopkg\.in\/gographics\/imagick/m.test(sum) || /github\.com\/mattn\/go-sqlite3/.test(mod);
   return {
     runtime: 'go',
     evidence: ['go.mod'],
     goSum: files.has('go.sum'),
+    ...(goReplaceDirs.length ? { goReplaceDirs } : {}),
+    ...(files.exists('vendor/modules.txt') ? { goVendor: true } : {}),
+    ...(cgo ? { cgo: true } : {}),
     ...(keep.length ? { keep } : {}),
     ...(programs.length ? { programs } : {}),
     ...optionalVersion(firstHint(toolchain ? { value: toolchain, source: 'go.mod toolchain' } : undefined, go ? { value: go, source: 'go.mod' } : undefined, toolVersion(files, 'golang', 'go'))),
@@ -141,6 +159,37 @@ const LOCKFILES: [string, PackageManager][] = [
   ['package-lock.json', 'npm'],
   ['npm-shrinkwrap.json', 'npm'],
 ];
+
+/** Scripts npm, yarn, pnpm and bun run at install time. */
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
+/** Packages that compile native code with node-gyp at install (when no prebuilt binary fits). */
+const NODE_GYP_PACKAGES = ['better-sqlite3', 'sqlite3', 'bcrypt', 'argon2', 'canvas', 'node-gyp', 'libxmljs', 'cpu-features', 'ssh2'];
+
+/** The workspaces' package.json files: package.json "workspaces" patterns ("packages/*", "api"), as they exist. */
+function workspaces(files: Files, pkg: Table): string[] {
+  const raw = Array.isArray(pkg.workspaces) ? pkg.workspaces : isTable(pkg.workspaces) && Array.isArray(pkg.workspaces.packages) ? pkg.workspaces.packages : [];
+  const found: string[] = [];
+  for (const pattern of raw) {
+    if (typeof pattern !== 'string' || pattern.startsWith('!') || pattern.includes('..')) continue;
+    const clean = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
+    const star = /^([^*?[\]{}]+)\/\*$/.exec(clean);
+    const dirs = star
+      ? (() => {
+          try {
+            return readdirSync(path.join(files.dir, star[1]!), { withFileTypes: true })
+              .filter((e) => e.isDirectory())
+              .map((e) => `${star[1]}/${e.name}`);
+          } catch {
+            return [];
+          }
+        })()
+      : /[*?[\]{}]/.test(clean)
+        ? []
+        : [clean];
+    for (const d of dirs) if (files.exists(`${d}/package.json`)) found.push(`${d}/package.json`);
+  }
+  return [...new Set(found)].sort();
+}
 
 /** package.json: facts for node and for bun (the package manager decides which is detected). */
 function packageJsonFacts(files: Files): { node: RuntimeFacts; bun: RuntimeFacts; detected: 'node' | 'bun' } {
@@ -163,10 +212,30 @@ function packageJsonFacts(files: Files): { node: RuntimeFacts; bun: RuntimeFacts
   }
   const scripts = isTable(pkg.scripts) ? pkg.scripts : {};
   const engines = isTable(pkg.engines) ? pkg.engines : {};
+  const workspaceManifests = workspaces(files, pkg);
+  const installScripts = [
+    ...INSTALL_SCRIPTS.filter((k) => typeof scripts[k] === 'string').map((k) => `package.json ${k}`),
+    ...workspaceManifests.flatMap((m) => {
+      let ws: unknown;
+      try {
+        ws = JSON.parse(files.readPath(m) ?? '');
+      } catch {
+        return [];
+      }
+      const wsScripts = isTable(ws) && isTable(ws.scripts) ? ws.scripts : {};
+      return INSTALL_SCRIPTS.filter((k) => typeof wsScripts[k] === 'string').map((k) => `${m} ${k}`);
+    }),
+  ];
+  const lockText = locks.map(([file]) => (file.endsWith('.lockb') ? '' : (files.read(file) ?? ''))).join('\n');
+  const deps = { ...(isTable(pkg.dependencies) ? pkg.dependencies : {}), ...(isTable(pkg.devDependencies) ? pkg.devDependencies : {}) };
+  const nodeGyp = NODE_GYP_PACKAGES.some((name) => name in deps || lockText.includes(`node_modules/${name}"`) || lockText.includes(`\n  ${name}@`) || lockText.includes(`\n"${name}@`)) || files.has('binding.gyp');
   const main = str(pkg.main);
   const base = {
     evidence: ['package.json'],
     buildScript: typeof scripts.build === 'string',
+    ...(installScripts.length ? { installScripts } : {}),
+    ...(workspaceManifests.length ? { workspaceManifests } : {}),
+    ...(nodeGyp ? { nodeGyp: true, nativeBuild: ['python3', 'make', 'g++'] } : {}),
     ...(problems.length ? { problems } : {}),
     ...(notes.length ? { notes } : {}),
   };
@@ -224,8 +293,19 @@ function pythonFacts(files: Files): RuntimeFacts {
   else if (project) installer = 'pyproject';
   const poetryDeps = poetry && isTable(poetry.dependencies) ? poetry.dependencies : {};
   const entry = ['main.py', 'app.py'].find((f) => files.has(f));
+  const requirementFiles = installer === 'requirements' ? requirementIncludes(files, 'requirements.txt') : [];
+  const reqText = [files.read('requirements.txt') ?? '', ...requirementFiles.map((f) => files.readPath(f) ?? ''), files.read('pyproject.toml') ?? '', files.read('uv.lock') ?? '', files.read('poetry.lock') ?? ''].join('\n').toLowerCase();
+  const requires = (name: string) => new RegExp(`(^|[\\s"'\\[,])${name}([\\s=<>~!;\\[,"']|$)`, 'm').test(reqText);
+  const nativeBuild: string[] = [];
+  const nativeRun: string[] = [];
+  if (requires('psycopg2')) nativeBuild.push('gcc', 'libpq-dev'), nativeRun.push('libpq5');
+  if (requires('mysqlclient')) nativeBuild.push('gcc', 'pkg-config', 'default-libmysqlclient-dev'), nativeRun.push('libmariadb3');
+  const django = files.has('manage.py') && requires('django');
   return {
     runtime: 'python',
+    ...(requirementFiles.length ? { requirementFiles } : {}),
+    ...(django ? { django: true } : {}),
+    ...(nativeBuild.length ? { nativeBuild: [...new Set(nativeBuild)], nativeRun } : {}),
     evidence: PYTHON_MARKERS.filter((f) => files.has(f)),
     ...(installer ? { pythonInstaller: installer } : {}),
     ...(lockfile ? { lockfile } : {}),
@@ -244,13 +324,67 @@ function pythonFacts(files: Files): RuntimeFacts {
   };
 }
 
+/**
+ * Files a requirements file includes (-r / -c / --requirement / --constraint), relative to the
+ * project, followed one level down; only those inside the project that exist.
+ */
+function requirementIncludes(files: Files, start: string): string[] {
+  const found: string[] = [];
+  const queue = [start];
+  while (queue.length && found.length < 50) {
+    const file = queue.shift()!;
+    const dir = path.posix.dirname(file);
+    for (const line of (files.readPath(file) ?? '').split(/\r?\n/)) {
+      const m = /^\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(\S+)/.exec(line);
+      if (!m) continue;
+      const rel = path.posix.normalize(path.posix.join(dir, m[1]!));
+      if (rel.startsWith('..') || path.posix.isAbsolute(rel) || found.includes(rel) || rel === start || !files.exists(rel)) continue;
+      found.push(rel);
+      queue.push(rel);
+    }
+  }
+  return found.sort();
+}
+
+/** Native gems and crates, as their lockfiles name them: [build-stage packages, final-stage packages]. */
+const NATIVE_GEMS: Record<string, [string[], string[]]> = {
+  pg: [['libpq-dev'], ['libpq5']],
+  mysql2: [['default-libmysqlclient-dev'], ['libmariadb3']],
+  sqlite3: [['libsqlite3-dev'], ['libsqlite3-0']],
+};
+const NATIVE_CRATES: Record<string, [string[], string[]]> = {
+  'openssl-sys': [['pkg-config', 'libssl-dev'], ['libssl3']],
+  'pq-sys': [['libpq-dev'], ['libpq5']],
+  'mysqlclient-sys': [['pkg-config', 'default-libmysqlclient-dev'], ['libmariadb3']],
+  'libsqlite3-sys': [['pkg-config', 'libsqlite3-dev'], ['libsqlite3-0']],
+};
+
+function nativeOf(table: Record<string, [string[], string[]]>, present: (name: string) => boolean): { nativeBuild?: string[]; nativeRun?: string[] } {
+  const names = Object.keys(table).filter(present);
+  if (!names.length) return {};
+  return { nativeBuild: [...new Set(names.flatMap((n) => table[n]![0]))], nativeRun: [...new Set(names.flatMap((n) => table[n]![1]))] };
+}
+
 function rubyFacts(files: Files): RuntimeFacts {
-  const gemfileRuby = /^\s*ruby\s+["']([^"']+)["']/m.exec(files.read('Gemfile') ?? '')?.[1];
+  const gemfile = files.read('Gemfile') ?? '';
+  const lock = files.read('Gemfile.lock') ?? '';
+  const gemfileRuby = /^\s*ruby\s+["']([^"']+)["']/m.exec(gemfile)?.[1];
   const entry = ['config.ru', 'app.rb'].find((f) => files.has(f));
+  // PLATFORMS of the lockfile: one made on a Mac lists only *-darwin-*, and deployment mode refuses it on Linux
+  const platforms = /^PLATFORMS\r?\n((?:[ \t]+\S+\r?\n?)+)/m.exec(lock)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+  const foreign = platforms.length > 0 && !platforms.some((p) => p === 'ruby' || /linux/.test(p));
+  const pathDeps = [...gemfile.matchAll(/^\s*gem\s+["'][^"']+["'][^\n#]*\bpath:\s*["']([^"']+)["']/gm), ...gemfile.matchAll(/^\s*path\s+["']([^"']+)["']/gm)]
+    .map((m) => m[1]!.replace(/^\.\//, '').replace(/\/+$/, ''))
+    .filter((d) => d && !d.startsWith('..') && !path.posix.isAbsolute(d) && files.isDir(d));
+  const rails = files.exists('config/application.rb') && files.exists('bin/rails');
   return {
     runtime: 'ruby',
     evidence: files.has('Gemfile.lock') ? ['Gemfile', 'Gemfile.lock'] : ['Gemfile'],
     gemfileLock: files.has('Gemfile.lock'),
+    ...(foreign ? { foreignLockfile: true } : {}),
+    ...(pathDeps.length ? { pathDeps: [...new Set(pathDeps)].sort() } : {}),
+    ...(rails ? { rails: true } : {}),
+    ...nativeOf(NATIVE_GEMS, (name) => new RegExp(`^    ${name} \\(`, 'm').test(lock) || new RegExp(`^\\s*gem\\s+["']${name}["']`, 'm').test(gemfile)),
     ...(entry ? { entry } : {}),
     ...optionalVersion(firstHint(fileHint(files, '.ruby-version'), gemfileRuby ? { value: gemfileRuby, source: 'Gemfile' } : undefined, toolVersion(files, 'ruby'))),
   };
@@ -275,13 +409,15 @@ function rustFacts(files: Files): RuntimeFacts {
     channel = /channel\s*=\s*["']([^"']+)["']/.exec(text)?.[1] ?? firstLine(text);
   }
   const msrv = str(pkg?.['rust-version']);
+  const lockText = files.read('Cargo.lock') ?? '';
   const keep = RUN_TIME_PATHS.filter((p) => files.has(p));
   return {
     runtime: 'rust',
     evidence: files.has('Cargo.lock') ? ['Cargo.toml', 'Cargo.lock'] : ['Cargo.toml'],
     ...(keep.length ? { keep } : {}),
     cargoLock: files.has('Cargo.lock'),
-    ...(pkg && cargo.workspace === undefined && pkg.build === undefined && !['lib', 'bin', 'example', 'test', 'bench'].some((t) => cargo[t] !== undefined) ? { cargoFetchFirst: true } : {}),
+    ...(pkg && cargo.workspace === undefined && pkg.build === undefined && !['lib', 'bin', 'example', 'test', 'bench'].some((t) => cargo[t] !== undefined) && !hasPathDependency(cargo) ? { cargoFetchFirst: true } : {}),
+    ...nativeOf(NATIVE_CRATES, (name) => new RegExp(`^name = "${name}"$`, 'm').test(lockText) || name in (isTable(cargo.dependencies) ? cargo.dependencies : {})),
     ...(programs.length ? { programs } : {}),
     ...(problems.length ? { problems } : {}),
     ...optionalVersion(
@@ -295,11 +431,22 @@ function rustFacts(files: Files): RuntimeFacts {
   };
 }
 
+/** A dependency on a local crate (`path = "..."`): the placeholder fetch cannot see it, so the source comes first. */
+function hasPathDependency(cargo: Table): boolean {
+  const tables = [cargo.dependencies, cargo['build-dependencies'], cargo['dev-dependencies'], ...(isTable(cargo.target) ? Object.values(cargo.target).flatMap((t) => (isTable(t) ? [t.dependencies, t['build-dependencies']] : [])) : [])];
+  return tables.some((t) => isTable(t) && Object.values(t).some((d) => isTable(d) && typeof d.path === 'string'));
+}
+
 const SITE_DIRS = ['public', 'dist', 'build', '_site', 'site', 'www'];
 
 function staticFacts(files: Files): RuntimeFacts {
   const siteDir = files.has('index.html') ? '.' : SITE_DIRS.find((d) => files.has(d) && files.exists(`${d}/index.html`));
-  return { runtime: 'static', evidence: siteDir ? [siteDir === '.' ? 'index.html' : `${siteDir}/index.html`] : [], siteDir: siteDir ?? '.' };
+  return {
+    runtime: 'static',
+    evidence: siteDir ? [siteDir === '.' ? 'index.html' : `${siteDir}/index.html`] : [],
+    siteDir: siteDir ?? '.',
+    ...(files.isDir('nginx/templates') ? { nginxTemplates: 'nginx/templates' } : {}),
+  };
 }
 
 /** How a file of the project is named in messages: under the directory as the user gave it. */

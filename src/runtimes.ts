@@ -36,14 +36,32 @@ export interface RuntimeFacts {
   yarnBerry?: boolean;
   /** node, bun: package.json has a "build" script, run in the build stage. */
   buildScript?: boolean;
+  /**
+   * node, bun: package.json (the root's or a workspace's) runs scripts at install time (preinstall,
+   * install, postinstall, prepare) that may read the source (prisma generate, a scripts/ helper):
+   * the source is copied before the install.
+   */
+  installScripts?: string[];
+  /** node, bun: the workspaces' package.json files (package.json "workspaces"), copied with the lockfile. */
+  workspaceManifests?: string[];
+  /** node: a dependency builds native code with node-gyp (binding.gyp, or a known native package). */
+  nodeGyp?: boolean;
 
   /** python: how dependencies are installed. */
   pythonInstaller?: PythonInstaller;
   /** python: pyproject.toml declares a [build-system], so the project itself is installed too. */
   installProject?: boolean;
+  /** python: files requirements.txt includes (-r/-c), copied with it before the install. */
+  requirementFiles?: string[];
 
   /** go: go.sum exists (copied with go.mod before `go mod download`). */
   goSum?: boolean;
+  /** go: directories go.mod's replace directives point to, copied with go.mod before the download. */
+  goReplaceDirs?: string[];
+  /** go: vendor/modules.txt exists: the build uses the vendored modules, nothing is downloaded. */
+  goVendor?: boolean;
+  /** go: a dependency needs cgo (go-sqlite3 and the like): CGO_ENABLED=1, a glibc final stage. */
+  cgo?: boolean;
   /** rust: Cargo.lock exists (the build uses --locked). */
   cargoLock?: boolean;
   /**
@@ -53,8 +71,24 @@ export interface RuntimeFacts {
   cargoFetchFirst?: boolean;
   /** ruby: Gemfile.lock exists (bundle install in deployment mode). */
   gemfileLock?: boolean;
+  /** ruby: Gemfile.lock lists platforms, none of them Linux (made on a Mac): x86_64-linux is added before the install. */
+  foreignLockfile?: boolean;
+  /** ruby, rust: directories of local path dependencies (Gemfile `path:` gems), copied with the manifests. */
+  pathDeps?: string[];
+  /** ruby: a Rails app (config/application.rb and bin/rails): assets are precompiled in the build stage. */
+  rails?: boolean;
+  /** python: a Django project (manage.py and django in the requirements): collectstatic in the build stage. */
+  django?: boolean;
+  /**
+   * OS packages the project's dependencies need, found in its lockfiles (pg -> libpq, mysql2,
+   * sqlite3, openssl-sys, node-gyp): build stage (headers, compilers) and final stage (libraries).
+   */
+  nativeBuild?: string[];
+  nativeRun?: string[];
   /** static: the directory with the site's index.html ("." for the project root). */
   siteDir?: string;
+  /** static: nginx/templates/ (*.template files the nginx image's entrypoint fills in with envsubst at start). */
+  nginxTemplates?: string;
 
   /**
    * go, rust: what the programs read at run time, found in the project (RUN_TIME_PATHS: templates/,
@@ -81,8 +115,15 @@ export interface Build {
   image?: string;
   /** The image of the final stage when --base-image does not name one. */
   runImage: string;
-  /** Debian packages the final stage needs for the runtime (the strategy's come on top). */
+  /** Debian packages the final stage needs for the runtime and the project's dependencies, plus extraPackages (the strategy's come on top). */
   aptPackages: string[];
+  /** Debian packages the build stage installs before the dependencies: what native dependencies need to compile, plus extraBuildPackages. */
+  buildPackages: string[];
+  /**
+   * The unprivileged user the final stage runs as (created there), or undefined to stay root:
+   * static (nginx binds port 80 as root and drops to its own user for the workers).
+   */
+  user?: string;
   /** .dockerignore lines for this runtime (the common ones are in the template). */
   ignore: string[];
   /** python: the pinned uv image (uv.lock, or pyproject.toml without a lock) and Poetry version. */
@@ -102,6 +143,9 @@ export interface Build {
  * override partials/go/app.ejs or partials/rust/app.ejs (TEMPLATES.md).
  */
 export const RUN_TIME_PATHS = ['templates', 'views', 'static', 'public', 'assets', 'web', 'migrations', 'locales', 'i18n', 'config', 'Rocket.toml', '.sqlx'];
+
+/** The final stage's unprivileged user (README "Runtimes and the Dockerfile": what needs root). */
+export const RUN_USER = 'app';
 
 /** uv, pinned: installs Python dependencies from uv.lock, or from pyproject.toml without a lock. */
 export const UV_IMAGE = 'ghcr.io/astral-sh/uv:0.8.15';
@@ -392,8 +436,28 @@ export function imageLine(runtime: Runtime, raw: string, source: string): { line
   return { line: fallback, note: `${asked}, and no ${label} line with Debian bookworm images (${lines[0]} to ${lines[lines.length - 1]}) satisfies it: building with ${label} ${fallback}` };
 }
 
+/** OS packages the user adds (the lead's --packages / --build-packages flags, remembered with the other options). */
+export interface ExtraPackages {
+  /** Debian packages for the final stage. */
+  packages?: string[];
+  /** Debian packages for the build stage. */
+  buildPackages?: string[];
+}
+
+/** A Debian package name (policy 5.6.1), optionally with an architecture qualifier; anything else would be shell. */
+export const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
+
+/** Problems with user-supplied package names, one message per bad name (where it came from: `from`). */
+export function packageProblems(names: readonly string[], from: string): string[] {
+  return names
+    .filter((n) => !DEBIAN_PACKAGE.test(n))
+    .map((n) => `${from} ${JSON.stringify(n)}: not a Debian package name (lower-case letters, digits, + - . only, e.g. libpq5); pass one name per package`);
+}
+
+const unique = (xs: readonly string[]) => [...new Set(xs)];
+
 /** Resolve the chosen runtime's facts into a Build. Notes explain versions that were not taken as written. */
-export function resolveBuild(runtime: Runtime, facts: RuntimeFacts | undefined, notes: string[]): Build {
+export function resolveBuild(runtime: Runtime, facts: RuntimeFacts | undefined, notes: string[], extra: ExtraPackages = {}): Build {
   const info = RUNTIME_INFO[runtime];
   const f: RuntimeFacts = facts ?? { runtime, evidence: [] };
   let imageVersion = info.defaultVersion;
@@ -413,7 +477,9 @@ export function resolveBuild(runtime: Runtime, facts: RuntimeFacts | undefined, 
     ...(hasBuildStage(runtime, f) && info.buildImage && imageVersion ? { image: info.buildImage(imageVersion) } : {}),
     runImage: info.runImage(imageVersion),
     ...(runtime === 'python' ? { uvImage: UV_IMAGE, poetryVersion: POETRY_VERSION } : {}),
-    aptPackages: [...info.aptPackages],
+    aptPackages: unique([...info.aptPackages, ...(f.nativeRun ?? []), ...(extra.packages ?? [])]),
+    buildPackages: unique([...(f.nativeBuild ?? []), ...(extra.buildPackages ?? [])]),
+    ...(runtime === 'static' ? {} : { user: RUN_USER }),
     ignore: [...info.ignore],
     runFiles: [],
   };
@@ -466,7 +532,8 @@ export function suggestedProcess(build: Pick<RuntimeFacts, 'runtime' | 'programs
         ? { name: 'web', command: 'bundle exec puma -b tcp://0.0.0.0:8080', port: 8080 }
         : { name: 'web', command: `bundle exec ruby ${build.entry ?? 'app.rb'}`, port: 8080 };
     case 'static':
-      return { name: 'web', command: 'nginx -g "daemon off;"', port: 80 };
+      // through the nginx image's entrypoint, which fills in /etc/nginx/templates before it execs nginx
+      return { name: 'web', command: '/docker-entrypoint.sh nginx -g "daemon off;"', port: 80 };
     default:
       return { name: 'web', command: '/app/bin/server', port: 8080 };
   }
@@ -480,7 +547,9 @@ export function runtimeLabel(runtime: Runtime): string {
  * The runtime to build and how: --runtime when given, else the detected one (node for the built-in
  * example). Problems of the chosen runtime's files and a --runtime that does not fit go to problems.
  */
-export function chooseBuild(flag: string | undefined, project: Project, example: boolean, problems: string[], notes: string[]): Build {
+export function chooseBuild(flag: string | undefined, project: Project, example: boolean, problems: string[], notes: string[], extra: ExtraPackages = {}): Build {
+  problems.push(...packageProblems(extra.packages ?? [], '--packages'), ...packageProblems(extra.buildPackages ?? [], '--build-packages'));
+  const valid: ExtraPackages = { packages: (extra.packages ?? []).filter((n) => DEBIAN_PACKAGE.test(n)), buildPackages: (extra.buildPackages ?? []).filter((n) => DEBIAN_PACKAGE.test(n)) };
   let runtime: Runtime = example ? 'node' : project.runtime;
   if (flag !== undefined) {
     if (!(RUNTIMES as readonly string[]).includes(flag)) {
@@ -506,7 +575,7 @@ export function chooseBuild(flag: string | undefined, project: Project, example:
     problems.push(...(facts.problems ?? []));
     notes.push(...(facts.notes ?? []));
   }
-  return resolveBuild(runtime, facts, notes);
+  return resolveBuild(runtime, facts, notes, valid);
 }
 
 /** `--process "web=..." --port web=8080` for messages, fitting the project's runtime. */

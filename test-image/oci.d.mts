@@ -62,7 +62,7 @@ export class Podman {
   readonly containers: Set<string>;
   run(args: string[], options?: { timeoutMs?: number; check?: boolean }): Promise<ExecResult>;
   imageExists(image: string): Promise<boolean>;
-  build(dir: string, tag: string, options?: { timeoutMs?: number; noCache?: boolean }): Promise<{ ms: number; log: string }>;
+  build(dir: string, tag: string, options?: { timeoutMs?: number; noCache?: boolean; buildArgs?: Record<string, string> }): Promise<{ ms: number; log: string }>;
   imageId(image: string): Promise<string | undefined>;
   keep(tag: string): Promise<void>;
   imageSize(image: string): Promise<number>;
@@ -77,3 +77,13 @@ export class Podman {
   removeAll(): Promise<void>;
   waitForPorts(name: string, ports: number[], options?: { since?: number; timeoutMs?: number }): Promise<{ ms: number; bodies: Map<number, string> }>;
 }
+
+export const SAMPLES: string;
+export const CORPUS: string;
+export const SAMPLE_PROCESSES: Record<string, (name: string, port: number) => string>;
+export function sampleProject(
+  sample: string,
+  strategy: string,
+  ports: number[],
+  options?: { procfileManager?: string; killTimeout?: number; managersImage?: string; runtime?: string; extendCorpus?: string },
+): { dir: string; ports: Record<string, number>; cleanup: () => void };

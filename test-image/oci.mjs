@@ -341,13 +341,20 @@ export class Podman {
    * Build dir's Dockerfile as tag. Every FROM must already be a local image (nothing can be
    * pulled here); --pull=never makes sure podman does not try. Returns the build time and log.
    */
-  async build(dir, tag, { timeoutMs = 15 * 60_000, noCache = false } = {}) {
+  async build(dir, tag, { timeoutMs = 15 * 60_000, noCache = false, buildArgs = {} } = {}) {
     const missing = [];
-    for (const image of baseImages(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'))) {
+    const expand = (image) => image.replace(/\$\{?(\w+)\}?/g, (m, name) => buildArgs[name] ?? m);
+    for (const image of baseImages(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).map(expand)) {
       if (!(await this.imageExists(image))) missing.push(image);
     }
     if (missing.length) throw new Error(`${dir}/Dockerfile: FROM ${missing.join(', ')}: not a local image, and nothing can be pulled here`);
-    const r = await this.run(['build', '--pull=never', '--network', 'host', ...(noCache ? ['--no-cache'] : []), '-t', tag, dir], { timeoutMs, check: false });
+    const args = Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    const argv = ['build', '--pull=never', '--network', 'host', ...(noCache ? ['--no-cache'] : []), ...args, '-t', tag, dir];
+    let r = await this.run(argv, { timeoutMs, check: false });
+    // The store is shared with concurrent runs (the bench, another clone's suite): when one of them
+    // removes an image while this build looks up its layer cache, podman fails with "layer not known".
+    // That is the store's race, not the Dockerfile's: build once more.
+    if (r.code !== 0 && !r.timedOut && /layer not known/.test(`${r.stdout}${r.stderr}`)) r = await this.run(argv, { timeoutMs, check: false });
     if (r.code !== 0 || r.timedOut) {
       const out = `${r.stdout}${r.stderr}`.split('\n').slice(-40).join('\n');
       throw new Error(`pm build ${dir} ${r.timedOut ? `timed out after ${timeoutMs} ms` : `failed (exit ${r.code})`}:\n${out}`);
@@ -484,4 +491,70 @@ export class Podman {
     }
     return { ms: performance.now() - since, bodies };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// runtime samples (test-image/samples/<runtime>/): projects shaped like real ones, built on the
+// stand-in images (test-image/standins/) with the runtime's own generated Dockerfile
+
+export const SAMPLES = path.join(ROOT, 'test-image', 'samples');
+
+/** The processes each sample runs, [name, command] for a port: what a user would pass or keep in a Procfile. */
+export const SAMPLE_PROCESSES = {
+  node: (name, port) => `node server.js ${name} ${port}`,
+  bun: (name, port) => `bun server.js ${name} ${port}`,
+  python: (name, port) => `python server.py ${name} ${port}`,
+  ruby: (name, port) => `bundle exec ruby app.rb ${name} ${port}`,
+  // named bare, as in Heroku's go-getting-started Procfile: the binary must be on PATH
+  go: (name, port) => `go-getting-started ${name} ${port}`,
+  rust: (name, port) => `hello-rust ${name} ${port}`,
+  // the image's own entrypoint first: it fills in nginx/templates/*.template (NGINX_PORT), then execs nginx
+  static: () => '/docker-entrypoint.sh nginx -g "daemon off;"',
+  'extend-node-build': (name, port) => `node server.js ${name} ${port}`,
+};
+
+/** Real Dockerfiles of test/corpus/dockerfiles/ (kept byte for byte) that the stand-ins can build, with their sample project. */
+export const CORPUS = path.join(ROOT, 'test', 'corpus', 'dockerfiles');
+
+function copyTree(from, to) {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, entry.name);
+    const dst = path.join(to, entry.name);
+    if (entry.isDirectory()) copyTree(src, dst);
+    else copyFileSync(src, dst);
+  }
+}
+
+/**
+ * Copy test-image/samples/<sample> into a fresh temp dir and generate its files with the built CLI,
+ * without --base-image: the runtime's own images (the stand-ins). ports: one per process (static: one).
+ * procfile: the manager stage replaced by managersImage (procfileStandIn). Returns the project.
+ */
+export function sampleProject(sample, strategy, ports, { procfileManager = 'overmind', killTimeout = 5, managersImage, runtime, extendCorpus } = {}) {
+  const parent = mkdtempSync(path.join(os.tmpdir(), `cfm-sample-${sample}-`));
+  const dir = path.join(parent, 'app');
+  copyTree(path.join(SAMPLES, sample), dir);
+  // --dockerfile extend: the user's own Dockerfile (and its companions) from the corpus, kept as it is
+  if (extendCorpus) copyTree(path.join(CORPUS, extendCorpus), dir);
+  const command = SAMPLE_PROCESSES[runtime ?? sample];
+  const names = ['web', 'api'].slice(0, ports.length);
+  const args = [BIN, dir, '--yes', '--strategy', strategy, '--app', `sample-${sample}`, '--kill-timeout', String(killTimeout)];
+  if (runtime) args.push('--runtime', runtime);
+  if (extendCorpus) args.push('--dockerfile', 'extend');
+  names.forEach((name, i) => args.push('--process', `${name}=${command(name, ports[i])}`, '--port', `${name}=${ports[i]}`));
+  let templates;
+  if (strategy === 'procfile') {
+    if (!managersImage) throw new Error('sampleProject(procfile): pass managersImage (procfileManagersImage())');
+    templates = mkdtempSync(path.join(os.tmpdir(), 'cfm-image-templates-'));
+    procfileStandIn(templates, managersImage);
+    args.push('--procfile-manager', procfileManager, '--templates', templates);
+  }
+  try {
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1' }, timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`create-fly-multiproc ${args.slice(1).join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  } finally {
+    if (templates) rmSync(templates, { recursive: true, force: true });
+  }
+  return { dir, ports: Object.fromEntries(names.map((n, i) => [n, ports[i]])), cleanup: () => rmSync(parent, { recursive: true, force: true }) };
 }

@@ -235,7 +235,7 @@ describe('detect: order of evidence and conflicting signals', () => {
     expect(suggestedProcess(fixtureProject('node').runtimes!.node!).command).toBe('node server.js');
     expect(suggestedProcess(fixtureProject('python').runtimes!.python!).command).toBe('python app.py');
     expect(suggestedProcess(fixtureProject('ruby').runtimes!.ruby!).command).toBe('bundle exec puma -b tcp://0.0.0.0:8080');
-    expect(suggestedProcess({ runtime: 'static' })).toEqual({ name: 'web', command: 'nginx -g "daemon off;"', port: 80 });
+    expect(suggestedProcess({ runtime: 'static' })).toEqual({ name: 'web', command: '/docker-entrypoint.sh nginx -g "daemon off;"', port: 80 });
     const go = fixtureProject('go');
     expect(problemsOf(() => plan({ dir: go.dir, yes: true }, go))[0]).toContain('for example --process web=/app/bin/hello --port web=8080 --process "worker=bin/worker"');
   });
@@ -264,5 +264,94 @@ describe('detect stays small and fast', () => {
       const ms = (used.user + used.system) / 1000 / 50;
       expect(ms, name).toBeLessThan(2);
     }
+  });
+});
+
+describe('detect: what real projects need at build time (issue 18)', () => {
+  it('node: install-time scripts of the root and of workspaces, the workspaces\' manifests, node-gyp packages', () => {
+    const dir = projectWith({
+      'package.json': pkg({ workspaces: ['packages/*', 'tools/cli', '!packages/skip'], scripts: { postinstall: 'prisma generate', build: 'tsc' }, dependencies: { 'better-sqlite3': '^11' } }),
+      'package-lock.json': '{}',
+      'packages/a/package.json': pkg({ name: 'a', scripts: { prepare: 'node gen.js' } }),
+      'packages/b/package.json': pkg({ name: 'b' }),
+      'packages/notes.md': '',
+      'tools/cli/package.json': pkg({ name: 'cli' }),
+    });
+    const facts = detect(dir).runtimes!.node!;
+    expect(facts.installScripts).toEqual(['package.json postinstall', 'packages/a/package.json prepare']);
+    expect(facts.workspaceManifests).toEqual(['packages/a/package.json', 'packages/b/package.json', 'tools/cli/package.json']);
+    expect(facts.nodeGyp).toBe(true);
+    const p = planFor(detect(dir), { runtime: 'node' });
+    expect(p.build.buildPackages).toEqual(['python3', 'make', 'g++']);
+    const plain = detect(projectWith({ 'package.json': pkg({ scripts: { start: 'node .' } }) })).runtimes!.node!;
+    expect(plain.installScripts).toBeUndefined();
+    expect(plain.workspaceManifests).toBeUndefined();
+    expect(plain.nodeGyp).toBeUndefined();
+  });
+
+  it('go: replace directives to local directories, vendor/, cgo for go-sqlite3', () => {
+    const mod = 'module example.com/app\n\ngo 1.23\n\nrequire (\n\texample.com/lib v0.0.0\n\tgithub.com/mattn/go-sqlite3 v1.14.22\n)\n\nreplace example.com/lib => ./lib\nreplace example.com/up => ../outside\nreplace example.com/gone => ./missing\n';
+    const facts = detect(projectWith({ 'go.mod': mod, 'main.go': '', 'lib/lib.go': '', 'vendor/modules.txt': '# example.com/lib v0.0.0 => ./lib\n' })).runtimes!.go!;
+    expect(facts.goReplaceDirs).toEqual(['lib']);
+    expect(facts.goVendor).toBe(true);
+    expect(facts.cgo).toBe(true);
+    const plain = detect(projectWith({ 'go.mod': 'module x\n\ngo 1.23\n', 'main.go': '' })).runtimes!.go!;
+    expect([plain.goReplaceDirs, plain.goVendor, plain.cgo]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('ruby: a Gemfile.lock made on a Mac, path gems, Rails, native gems', () => {
+    const lock = 'GEM\n  remote: https://rubygems.org/\n  specs:\n    pg (1.5.9)\n    mysql2 (0.5.6)\n\nPLATFORMS\n  arm64-darwin-23\n  x86_64-darwin-22\n\nDEPENDENCIES\n  pg\n';
+    const dir = projectWith({ Gemfile: 'source "https://rubygems.org"\ngem "pg"\ngem "mine", path: "gems/mine"\ngem "far", path: "../far"\n', 'Gemfile.lock': lock, 'gems/mine/mine.gemspec': '', 'config/application.rb': '', 'bin/rails': '' });
+    const facts = detect(dir).runtimes!.ruby!;
+    expect(facts.foreignLockfile).toBe(true);
+    expect(facts.pathDeps).toEqual(['gems/mine']);
+    expect(facts.rails).toBe(true);
+    expect(facts.nativeBuild).toEqual(['libpq-dev', 'default-libmysqlclient-dev']);
+    expect(facts.nativeRun).toEqual(['libpq5', 'libmariadb3']);
+    const p = planFor(detect(dir), { runtime: 'ruby' });
+    expect(p.build.aptPackages).toEqual(['libpq5', 'libmariadb3']);
+    const linux = detect(projectWith({ Gemfile: '', 'Gemfile.lock': lock.replace('  x86_64-darwin-22\n', '  x86_64-linux\n') })).runtimes!.ruby!;
+    expect(linux.foreignLockfile).toBeUndefined();
+    const pure = detect(projectWith({ Gemfile: '', 'Gemfile.lock': 'PLATFORMS\n  ruby\n\nDEPENDENCIES\n' })).runtimes!.ruby!;
+    expect(pure.foreignLockfile).toBeUndefined();
+  });
+
+  it('python: requirements includes (followed, kept inside the project), psycopg2, Django', () => {
+    const dir = projectWith({
+      'requirements.txt': '-r requirements/prod.txt\n--constraint=constraints.txt\n-r ../outside.txt\nDjango==5.1\n',
+      'requirements/prod.txt': '-r base.txt\npsycopg2==2.9.9\n',
+      'requirements/base.txt': 'requests\n',
+      'constraints.txt': '',
+      'manage.py': '',
+    });
+    const facts = detect(dir).runtimes!.python!;
+    expect(facts.requirementFiles).toEqual(['constraints.txt', 'requirements/base.txt', 'requirements/prod.txt']);
+    expect(facts.django).toBe(true);
+    expect(facts.nativeBuild).toEqual(['gcc', 'libpq-dev']);
+    expect(facts.nativeRun).toEqual(['libpq5']);
+    const binary = detect(projectWith({ 'requirements.txt': 'psycopg2-binary==2.9.9\n' })).runtimes!.python!;
+    expect(binary.nativeBuild).toBeUndefined();
+  });
+
+  it('rust: a path dependency turns the placeholder fetch off; openssl-sys in Cargo.lock needs pkg-config and libssl-dev', () => {
+    const facts = detect(projectWith({ 'Cargo.toml': '[package]\nname = "app"\nversion = "0.1.0"\n\n[dependencies]\nlib = { path = "lib" }\n', 'Cargo.lock': 'version = 4\n\n[[package]]\nname = "openssl-sys"\nversion = "0.9.104"\n' })).runtimes!.rust!;
+    expect(facts.cargoFetchFirst).toBeUndefined();
+    expect(facts.nativeBuild).toEqual(['pkg-config', 'libssl-dev']);
+    expect(facts.nativeRun).toEqual(['libssl3']);
+    expect(detect(projectWith({ 'Cargo.toml': '[package]\nname = "app"\nversion = "0.1.0"\n' })).runtimes!.rust!.cargoFetchFirst).toBe(true);
+  });
+
+  it('static: nginx/templates is copied for the image\'s envsubst step', () => {
+    expect(detect(projectWith({ 'public/index.html': '', 'nginx/templates/default.conf.template': '' })).runtimes!.static!.nginxTemplates).toBe('nginx/templates');
+  });
+
+  it('extra packages: added to both stages, bad names rejected with the flag named', async () => {
+    const { chooseBuild } = await import('../src/runtimes.js');
+    const project = detect(projectWith({ 'go.mod': 'module x\n\ngo 1.23\n', 'main.go': '' }));
+    const problems: string[] = [];
+    const build = chooseBuild(undefined, project, false, problems, [], { packages: ['libvips42', 'x; rm -rf /'], buildPackages: ['libvips-dev'] });
+    expect(build.aptPackages).toEqual(['ca-certificates', 'libvips42']);
+    expect(build.buildPackages).toEqual(['libvips-dev']);
+    expect(problems).toEqual(['--packages "x; rm -rf /": not a Debian package name (lower-case letters, digits, + - . only, e.g. libpq5); pass one name per package']);
   });
 });

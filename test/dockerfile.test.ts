@@ -183,6 +183,7 @@ describe('what each build stage does', () => {
     expect(runs(stages[0])!.slice(0, 2)).toEqual(['COPY go.mod go.sum ./', 'RUN go mod download']);
     expect(runs(stages[1])).toEqual([
       'RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*',
+      'RUN useradd --system --user-group --create-home --home-dir /home/app --shell /bin/sh app',
       'COPY --from=build /out/bin/ /app/bin/',
       'COPY entrypoint.sh ./',
       'RUN chmod 0755 entrypoint.sh',
@@ -222,7 +223,7 @@ describe('what each build stage does', () => {
     const stages = stagesOf(dockerfile);
     expect(p.runtime).toBe('node');
     expect(stages.map((s) => s.image)).toEqual(['node:22-bookworm-slim']);
-    expect(runs(stages[0])).toEqual(['COPY . .', 'RUN chmod 0755 entrypoint.sh']);
+    expect(runs(stages[0])).toEqual(['RUN useradd --system --user-group --create-home --home-dir /home/app --shell /bin/sh app', 'COPY . .', 'RUN chmod 0755 entrypoint.sh']);
     expect(lintDockerfile(dockerfile)).toEqual([]);
   });
 

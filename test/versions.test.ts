@@ -94,3 +94,23 @@ describe('the Dockerfile FROMs are tags of the table', () => {
     for (const image of [p.build.image, p.baseImage].filter((i): i is string => i !== undefined)) expect(images, image).toContain(image);
   });
 });
+
+describe('the image suite has a stand-in for every default image (test-image/standins/IMAGES)', () => {
+  it('each runtime\'s default build and final images are tagged by a stand-in recipe', async () => {
+    const { readFileSync } = await import('node:fs');
+    const tagged = new Set(
+      readFileSync(new URL('../test-image/standins/IMAGES', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#'))
+        .flatMap((l) => l.trim().split(/\s+/).slice(1))
+        .map((t) => t.replace(/^docker\.io\/(library\/)?/, '')),
+    );
+    for (const [runtime, info] of Object.entries(RUNTIME_INFO)) {
+      const v = info.defaultVersion;
+      for (const image of [v && info.buildImage?.(v), info.runImage(v)]) {
+        if (!image || image === 'debian:bookworm-slim') continue; // imported by oci-setup.sh
+        expect(tagged.has(image), `${runtime}: ${image} has no stand-in in test-image/standins/IMAGES`).toBe(true);
+      }
+    }
+  });
+});

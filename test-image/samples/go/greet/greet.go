@@ -1,0 +1,4 @@
+package greet
+
+// Greet says hello.
+func Greet(who string) string { return "hello from " + who }

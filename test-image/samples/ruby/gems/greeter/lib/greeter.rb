@@ -1,0 +1,3 @@
+module Greeter
+  def self.greet(who) = "hello from #{who}"
+end
