@@ -41,6 +41,8 @@ const BEFORE_STRATEGY_OPTIONS = [
   { key: 'killSignal', flags: '--kill-signal <signal>', help: `signal Fly sends on stop: ${KILL_SIGNALS.join(', ')} (default SIGINT)`, remember: 'string' },
   { key: 'killTimeout', flags: '--kill-timeout <seconds>', help: 'seconds Fly waits after kill_signal (default 5, max 300)', remember: 'string' },
   { key: 'runtime', flags: '--runtime <name>', help: 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)', remember: 'string', choices: () => RUNTIMES },
+  { key: 'packages', flags: '--packages <names>', help: 'more Debian packages for the final image, comma-separated (repeatable; e.g. libvips42,ffmpeg)', repeatable: true, remember: 'list' },
+  { key: 'buildPackages', flags: '--build-packages <names>', help: 'more Debian packages for the build stage, comma-separated (repeatable; e.g. libvips-dev)', repeatable: true, remember: 'list' },
   { key: 'baseImage', flags: '--base-image <image>', help: 'base image of the final stage (default fits the runtime)', remember: 'string' },
 ] as const satisfies readonly OptionSpec[];
 

@@ -378,7 +378,8 @@ export function plan(given: Answers, project: Project): Plan {
   const strategyName = chooseStrategy(answers.strategy, given.sources?.strategy ?? '--strategy', problems);
   const strategy = strategyName ? STRATEGIES[strategyName] : undefined;
   const { rawProcesses, rawPorts, example } = processSource(answers, project, problems);
-  const build = chooseBuild(answers.runtime, project, example, problems, notes);
+  const words = (values: string[] | undefined) => (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+  const build = chooseBuild(answers.runtime, project, example, problems, notes, { packages: words(answers.packages), buildPackages: words(answers.buildPackages) });
   const seen = new Set<string>();
   const processes = parseProcesses(rawProcesses, strategy, seen, found);
   runBuiltProgramsByName(processes, build, notes);

@@ -44,7 +44,7 @@ export function fileWarnings(statuses: FileStatus[]): string[] {
 }
 
 /** What the user gave (flags, wizard, remembered answers): a value given is repeated even when it equals the default, so the state file matches too. */
-export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | 'http' | 'killSignal' | 'killTimeout' | 'strategy' | 'procfileManager' | 'dockerfile'>;
+export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | 'http' | 'killSignal' | 'killTimeout' | 'strategy' | 'procfileManager' | 'dockerfile' | 'packages' | 'buildPackages'>;
 
 /** The command line that gives the same files (and the same remembered answers) without a single question. */
 export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
@@ -70,6 +70,8 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
   }
   if (given.runtime) args.push('--runtime', plan.runtime);
   if (given.baseImage) args.push('--base-image', plan.baseImage);
+  if (given.packages?.length) args.push('--packages', given.packages.join(','));
+  if (given.buildPackages?.length) args.push('--build-packages', given.buildPackages.join(','));
   if (given.templates) args.push('--templates', given.templates);
   if (given.dockerfile === 'keep' || given.dockerfile === 'extend') args.push('--dockerfile', given.dockerfile);
   args.push('--yes');

@@ -25,6 +25,9 @@ export interface Answers {
   processes?: string[];
   /** Raw `name=port` values of --port. */
   ports?: string[];
+  /** --packages / --build-packages: Debian packages for the final image / the build stage (each value may be comma-separated). */
+  packages?: string[];
+  buildPackages?: string[];
   /** Raw `url_prefix=guest_path` values of --statics, in order. */
   statics?: string[];
   http?: string;
