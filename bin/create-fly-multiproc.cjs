@@ -23,13 +23,22 @@ function buildFromClone() {
   const root = path.join(__dirname, '..');
   const script = path.join(root, 'scripts', 'build.mjs');
   if (!require('node:fs').existsSync(script)) {
-    process.stderr.write(`create-fly-multiproc: ${bundle} is missing: this copy of the package was packed without its build; reinstall it\n`);
+    process.stderr.write(
+      `create-fly-multiproc: ${bundle} is missing: this copy of the package was packed without its build; reinstall it\n`,
+    );
     process.exit(1);
   }
-  process.stderr.write('create-fly-multiproc: building dist/ (first run from a clone; `npm run build` after changing src/)\n');
-  const result = require('node:child_process').spawnSync(process.execPath, [script], { cwd: root, stdio: ['ignore', 2, 2] });
+  process.stderr.write(
+    'create-fly-multiproc: building dist/ (first run from a clone; `npm run build` after changing src/)\n',
+  );
+  const result = require('node:child_process').spawnSync(process.execPath, [script], {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+  });
   if (result.status !== 0) {
-    process.stderr.write('create-fly-multiproc: the build failed; run `npm ci` in the clone first (esbuild is a dev dependency), then `npm run build`\n');
+    process.stderr.write(
+      'create-fly-multiproc: the build failed; run `npm ci` in the clone first (esbuild is a dev dependency), then `npm run build`\n',
+    );
     process.exit(1);
   }
 }
@@ -75,7 +84,10 @@ function runCached() {
   try {
     const dir = cacheDir(fs, os, uid, false);
     if (dir) {
-      const cfd = fs.openSync(path.join(dir, `${key}.bin`), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+      const cfd = fs.openSync(
+        path.join(dir, `${key}.bin`),
+        fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+      );
       try {
         const info = fs.fstatSync(cfd);
         if (info.isFile() && info.uid === uid && info.size < 64 * 1024 * 1024) cachedData = fs.readFileSync(cfd);
@@ -95,7 +107,11 @@ function runCached() {
         const dir = cacheDir(fs, os, uid, true);
         if (!dir) return;
         temp = path.join(dir, `.${key}.${require('node:crypto').randomBytes(8).toString('hex')}.tmp`);
-        const out = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        const out = fs.openSync(
+          temp,
+          fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+          0o600,
+        );
         try {
           fs.writeSync(out, script.createCachedData());
         } finally {
@@ -119,14 +135,19 @@ function runCached() {
   const mod = new Module(bundle, module);
   mod.filename = bundle;
   mod.paths = Module._nodeModulePaths(path.dirname(bundle));
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  script
+    .runInThisContext()
+    .call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
 }
 
 if (typeof Module.enableCompileCache === 'function') {
   // Node's own cache, but in the checked per-user directory (its default, node-compile-cache in the
   // temp directory, is one name for every user). No safe directory: no cache.
   try {
-    const dir = typeof process.getuid === 'function' ? cacheDir(require('node:fs'), require('node:os'), process.getuid(), true) : undefined;
+    const dir =
+      typeof process.getuid === 'function'
+        ? cacheDir(require('node:fs'), require('node:os'), process.getuid(), true)
+        : undefined;
     if (dir || typeof process.getuid !== 'function') Module.enableCompileCache(dir);
   } catch {
     // only speed is lost

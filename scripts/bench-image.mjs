@@ -14,7 +14,19 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BASE_IMAGE, freePorts, httpGet, ociSetup, Podman, procfileManagersImage, readFlyToml, ROOT, runTag, sampleProject, standardProject } from '../test-image/oci.mjs';
+import {
+  BASE_IMAGE,
+  freePorts,
+  httpGet,
+  ociSetup,
+  Podman,
+  procfileManagersImage,
+  readFlyToml,
+  ROOT,
+  runTag,
+  sampleProject,
+  standardProject,
+} from '../test-image/oci.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +40,8 @@ const { values } = parseArgs({
 });
 const RUNS = Number(values.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) throw new Error(`--runs ${values.runs}: expected 1-50`);
-if (!existsSync(path.join(ROOT, 'dist', 'index.cjs'))) throw new Error('dist/ is missing: run `npm run build` (or `npm run bench:image`)');
+if (!existsSync(path.join(ROOT, 'dist', 'index.cjs')))
+  throw new Error('dist/ is missing: run `npm run build` (or `npm run bench:image`)');
 
 const log = (message) => process.stderr.write(`[bench-image] ${message}\n`);
 const pm = ociSetup();
@@ -50,7 +63,8 @@ const stats = (xs) => {
   const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   return { median, min: s[0], max: s[s.length - 1], n: s.length };
 };
-const mb = (bytes) => (Math.abs(bytes) < 1e6 ? `${(bytes / 1e3).toFixed(0)} kB` : `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`);
+const mb = (bytes) =>
+  Math.abs(bytes) < 1e6 ? `${(bytes / 1e3).toFixed(0)} kB` : `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 /** The base image of a generated `generic` project (src/runtimes.ts), built locally by oci-setup.sh. */
 const DEFAULT_BASE = 'docker.io/library/debian:bookworm-slim';
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -59,7 +73,12 @@ const range = (st) => (st ? `${sec(st.median)} (${sec(st.min)}–${sec(st.max)})
 let managersImage;
 /** A --strategies entry: a strategy, or procfile-overmind / procfile-hivemind (procfile alone: overmind). */
 async function measure(entry) {
-  const [strategy, procfileManager = 'overmind'] = entry === 'procfile' ? ['procfile'] : entry.startsWith('procfile-') ? ['procfile', entry.slice('procfile-'.length)] : [entry];
+  const [strategy, procfileManager = 'overmind'] =
+    entry === 'procfile'
+      ? ['procfile']
+      : entry.startsWith('procfile-')
+        ? ['procfile', entry.slice('procfile-'.length)]
+        : [entry];
   const key = strategy === 'procfile' ? `procfile-${procfileManager}` : strategy;
   const [web, api] = await freePorts(2);
   // procfile: the real manager built here in place of the `go install` stage (see procfileStandIn in oci.mjs)
@@ -151,7 +170,10 @@ async function measureSample(runtime, strategy, first) {
   const isStatic = runtime === 'static';
   const ports = await freePorts(isStatic ? 1 : 2);
   if (strategy === 'procfile') managersImage ??= await procfileManagersImage(podman);
-  const project = sampleProject(runtime, strategy, ports, { managersImage, ...(isStatic ? { runtime: 'static' } : {}) });
+  const project = sampleProject(runtime, strategy, ports, {
+    managersImage,
+    ...(isStatic ? { runtime: 'static' } : {}),
+  });
   cleanups.push(project.cleanup);
   const fly = readFlyToml(project.dir);
   const image = runTag(`${runtime}-${strategy}`);
@@ -196,21 +218,39 @@ async function measureSample(runtime, strategy, first) {
     }
     await podman.remove(name);
   }
-  return { runtime, strategy, buildMs: build.ms, noCache: first, sizeBytes: size, up: stats(up), stop: stats(stop), stopCodes: [...codes], crash, killSignal: fly.killSignal, killTimeout: fly.killTimeout };
+  return {
+    runtime,
+    strategy,
+    buildMs: build.ms,
+    noCache: first,
+    sizeBytes: size,
+    up: stats(up),
+    stop: stats(stop),
+    stopCodes: [...codes],
+    crash,
+    killSignal: fly.killSignal,
+    killTimeout: fly.killTimeout,
+  };
 }
 
 if (values.runtimes !== undefined) {
-  const runtimes = values.runtimes ? values.runtimes.split(',') : ['node', 'bun', 'python', 'ruby', 'go', 'rust', 'static'];
+  const runtimes = values.runtimes
+    ? values.runtimes.split(',')
+    : ['node', 'bun', 'python', 'ruby', 'go', 'rust', 'static'];
   const sampleResults = [];
   const started = performance.now();
   try {
     for (const runtime of runtimes) {
       let first = true;
       // static runs one process (nginx): only process-groups, as in test-image/runtimes.test.ts
-      for (const strategy of values['sample-strategies'].split(',').filter((x) => runtime.trim() !== 'static' || x.trim() === 'process-groups')) {
+      for (const strategy of values['sample-strategies']
+        .split(',')
+        .filter((x) => runtime.trim() !== 'static' || x.trim() === 'process-groups')) {
         const r = await measureSample(runtime.trim(), strategy.trim(), first);
         sampleResults.push(r);
-        log(`${r.runtime} x ${r.strategy}: build ${sec(r.buildMs)}, ${mb(r.sizeBytes)}, up ${range(r.up)}, stop ${range(r.stop)} (${r.stopCodes.join('/')}), crash ${r.crash ? `${sec(r.crash.ms)} ${r.crash.result}` : '-'}`);
+        log(
+          `${r.runtime} x ${r.strategy}: build ${sec(r.buildMs)}, ${mb(r.sizeBytes)}, up ${range(r.up)}, stop ${range(r.stop)} (${r.stopCodes.join('/')}), crash ${r.crash ? `${sec(r.crash.ms)} ${r.crash.result}` : '-'}`,
+        );
         first = false;
       }
     }
@@ -224,12 +264,13 @@ if (values.runtimes !== undefined) {
       '',
       '| runtime | strategy | build | image | `run` → ports answer | kill_signal → exit (status) | crash → |',
       '|---|---|---|---|---|---|---|',
-      ...sampleResults.map((r) =>
-        `| ${r.runtime} | ${r.strategy} | ${sec(r.buildMs)}${r.noCache ? ' (no cache)' : ''} | ${mb(r.sizeBytes)} | ${range(r.up)} | ${range(r.stop)} (${r.stopCodes.join('/')}) | ${r.crash ? `${sec(r.crash.ms)} ${r.crash.result}` : '-'} |`,
+      ...sampleResults.map(
+        (r) =>
+          `| ${r.runtime} | ${r.strategy} | ${sec(r.buildMs)}${r.noCache ? ' (no cache)' : ''} | ${mb(r.sizeBytes)} | ${range(r.up)} | ${range(r.stop)} (${r.stopCodes.join('/')}) | ${r.crash ? `${sec(r.crash.ms)} ${r.crash.result}` : '-'} |`,
       ),
       '',
       'build: the first strategy of each runtime without the layer cache (its build stage included), the others with it',
-      '(the build stage is shared). kill_signal is fly.toml\'s (SIGINT by default), kill_timeout 5 s.',
+      "(the build stage is shared). kill_signal is fly.toml's (SIGINT by default), kill_timeout 5 s.",
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }
@@ -262,7 +303,9 @@ if (values.json) {
         `${range(r.stop)} (${r.stopCodes.join('/')})`,
         r.crash ? `${range(r.crash)} (${r.crashCodes.join('/')})` : '-',
         '',
-      ].join(' | ').trim(),
+      ]
+        .join(' | ')
+        .trim(),
     ),
     '',
     'process-groups: one group (web) per container, started with its fly.toml command. supervisord crash: from `run` to the exit,',

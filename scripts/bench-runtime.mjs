@@ -16,7 +16,17 @@
 // server and panes (which leave the entrypoint's session) are counted too.
 // Usage: npm run bench:runtime   (BENCH_RUNS=N, default 5)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -91,19 +101,53 @@ function marked(marker) {
 let runCount = 0;
 
 function generate(strategy, dir, ports, extra = []) {
-  execFileSync(process.execPath, [BIN, dir, '--strategy', strategy, '--yes', '--kill-timeout', '5',
-    '--process', `web=${PYTHON} -m http.server ${ports[0]} --bind 127.0.0.1`, '--port', `web=${ports[0]}`,
-    '--process', `api=${PYTHON} -m http.server ${ports[1]} --bind 127.0.0.1`, '--port', `api=${ports[1]}`, ...extra],
-  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+  execFileSync(
+    process.execPath,
+    [
+      BIN,
+      dir,
+      '--strategy',
+      strategy,
+      '--yes',
+      '--kill-timeout',
+      '5',
+      '--process',
+      `web=${PYTHON} -m http.server ${ports[0]} --bind 127.0.0.1`,
+      '--port',
+      `web=${ports[0]}`,
+      '--process',
+      `api=${PYTHON} -m http.server ${ports[1]} --bind 127.0.0.1`,
+      '--port',
+      `api=${ports[1]}`,
+      ...extra,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } },
+  );
 }
 
 /** The crash project: web serves, api waits for the file crash-now in the app directory, then exits 3. */
 const CRASHER = `import os, sys, time\nwhile not os.path.exists("crash-now"): time.sleep(0.01)\nsys.exit(3)\n`;
 function generateCrash(strategy, dir, port, extra = []) {
-  execFileSync(process.execPath, [BIN, dir, '--strategy', strategy, '--yes', '--kill-timeout', '5',
-    '--process', `web=${PYTHON} -m http.server ${port} --bind 127.0.0.1`, '--port', `web=${port}`,
-    '--process', `api=${PYTHON} crasher.py`, ...extra],
-  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+  execFileSync(
+    process.execPath,
+    [
+      BIN,
+      dir,
+      '--strategy',
+      strategy,
+      '--yes',
+      '--kill-timeout',
+      '5',
+      '--process',
+      `web=${PYTHON} -m http.server ${port} --bind 127.0.0.1`,
+      '--port',
+      `web=${port}`,
+      '--process',
+      `api=${PYTHON} crasher.py`,
+      ...extra,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } },
+  );
   writeFileSync(path.join(dir, 'crasher.py'), CRASHER);
 }
 
@@ -118,7 +162,9 @@ async function once(s, dir, ports, work) {
   const t0 = performance.now();
   const children = s.commands(dir).map(([file, args]) => spawnOne(file, args));
   closeSync(out);
-  const exits = children.map((c) => new Promise((r) => c.once('exit', (code, signal) => r({ code, signal, at: performance.now() }))));
+  const exits = children.map(
+    (c) => new Promise((r) => c.once('exit', (code, signal) => r({ code, signal, at: performance.now() }))),
+  );
   const peak = new Map(); // pid -> { hwm, cmdline }
   const sample = () => {
     for (const p of session()) peak.set(p.pid, { hwm: Math.max(p.hwm, peak.get(p.pid)?.hwm ?? 0), cmdline: p.cmdline });
@@ -143,15 +189,27 @@ async function once(s, dir, ports, work) {
     if (ended.some((e) => e === null)) throw new Error(`${s.name}: did not exit within 15 s of SIGINT`);
     const stopMs = Math.max(...ended.map((e) => e.at)) - t1;
     const left = await leftovers(session);
-    if (left.length) throw new Error(`${s.name}: processes left after the exit: ${left.map((p) => p.cmdline).join('; ')}`);
+    if (left.length)
+      throw new Error(`${s.name}: processes left after the exit: ${left.map((p) => p.cmdline).join('; ')}`);
     const codes = ended.map((e) => e.code ?? e.signal).join(',');
     const pids = new Set(children.map((c) => c.pid));
     const manager = [...peak.entries()].find(([pid, p]) => s.manager(p.cmdline, pids.has(pid)));
-    return { startMs, stopMs, codes, managerKb: manager?.[1].hwm ?? 0, helpersKb: helpers.reduce((a, p) => a + p.hwm, 0), helperCount: helpers.length };
+    return {
+      startMs,
+      stopMs,
+      codes,
+      managerKb: manager?.[1].hwm ?? 0,
+      helpersKb: helpers.reduce((a, p) => a + p.hwm, 0),
+      helperCount: helpers.length,
+    };
   } finally {
     clearInterval(sampler);
     for (const p of session()) {
-      try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   }
 }
@@ -174,7 +232,9 @@ async function crashOnce(s, dir, ports, work) {
   const [file, args] = s.commands(dir)[0];
   const child = spawn(file, args, { cwd: dir, env, detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
-  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code: code ?? signal, at: performance.now() })));
+  const exited = new Promise((r) =>
+    child.once('exit', (code, signal) => r({ code: code ?? signal, at: performance.now() })),
+  );
   try {
     const deadline = performance.now() + 20_000;
     while (!(await answers(ports[0])) && performance.now() < deadline) await sleep(10);
@@ -187,15 +247,24 @@ async function crashOnce(s, dir, ports, work) {
   } finally {
     rmSync(path.join(dir, 'crash-now'), { force: true });
     for (const p of marked(marker)) {
-      try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   }
 }
 
 const managers = (() => {
-  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'procfile-managers.sh')], { encoding: 'utf8', timeout: 15 * 60_000 });
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'procfile-managers.sh')], {
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+  });
   if (r.status !== 0) {
-    console.error(`[bench-runtime] overmind/hivemind not available (scripts/procfile-managers.sh: ${r.stderr.trim().split('\n').pop()}): their rows are skipped`);
+    console.error(
+      `[bench-runtime] overmind/hivemind not available (scripts/procfile-managers.sh: ${r.stderr.trim().split('\n').pop()}): their rows are skipped`,
+    );
     return undefined;
   }
   return r.stdout.trim();
@@ -206,23 +275,63 @@ const managerEnv = (work) => {
     shim = path.join(mkdtempSync(path.join(os.tmpdir(), 'cfm-bench-shim-')), 'libnoutempter.so');
     buildShimFromTemplate(shim);
   }
-  return { PATH: `${managers}:${process.env.PATH}`, NOUTEMPTER_LIB: shim, OVERMIND_SOCKET: path.join(work, 'overmind.sock'), TMPDIR: work, TMUX_TMPDIR: work };
+  return {
+    PATH: `${managers}:${process.env.PATH}`,
+    NOUTEMPTER_LIB: shim,
+    OVERMIND_SOCKET: path.join(work, 'overmind.sock'),
+    TMPDIR: work,
+    TMUX_TMPDIR: work,
+  };
 };
 
 const STRATEGIES = [
-  { name: 'bash', managerName: 'bash entrypoint.sh', commands: (d) => [[path.join(d, 'entrypoint.sh'), []]], manager: (cmd, isLeader) => isLeader, crash: true },
-  { name: 'supervisord', tool: 'supervisord', managerName: 'supervisord 4.2.5', commands: (d) => [[path.join(d, 'entrypoint.sh'), []]], manager: (cmd) => /supervisord -c/.test(cmd) },
   {
-    name: 'procfile', label: 'procfile: overmind', manager_: 'overmind', needsManagers: true, managerName: 'overmind 2.5.1 (tmux 3.3a + shim)',
-    commands: (d) => [[path.join(d, 'entrypoint.sh'), []]], manager: (cmd, isLeader) => isLeader, env: managerEnv, crash: true,
+    name: 'bash',
+    managerName: 'bash entrypoint.sh',
+    commands: (d) => [[path.join(d, 'entrypoint.sh'), []]],
+    manager: (cmd, isLeader) => isLeader,
+    crash: true,
   },
   {
-    name: 'procfile', label: 'procfile: hivemind', manager_: 'hivemind', needsManagers: true, managerName: 'hivemind 1.1.0',
-    commands: (d) => [[path.join(d, 'entrypoint.sh'), []]], manager: (cmd, isLeader) => isLeader, env: managerEnv, crash: true,
+    name: 'supervisord',
+    tool: 'supervisord',
+    managerName: 'supervisord 4.2.5',
+    commands: (d) => [[path.join(d, 'entrypoint.sh'), []]],
+    manager: (cmd) => /supervisord -c/.test(cmd),
   },
-  { name: 'procfile', label: 'procfile: foreman', tool: 'foreman', managerName: 'foreman (ruby)', commands: (d) => [['foreman', ['start', '-f', path.join(d, 'Procfile.fly'), '-d', d]]], manager: (cmd, isLeader) => isLeader },
   {
-    name: 'process-groups', managerName: 'none (exec)',
+    name: 'procfile',
+    label: 'procfile: overmind',
+    manager_: 'overmind',
+    needsManagers: true,
+    managerName: 'overmind 2.5.1 (tmux 3.3a + shim)',
+    commands: (d) => [[path.join(d, 'entrypoint.sh'), []]],
+    manager: (cmd, isLeader) => isLeader,
+    env: managerEnv,
+    crash: true,
+  },
+  {
+    name: 'procfile',
+    label: 'procfile: hivemind',
+    manager_: 'hivemind',
+    needsManagers: true,
+    managerName: 'hivemind 1.1.0',
+    commands: (d) => [[path.join(d, 'entrypoint.sh'), []]],
+    manager: (cmd, isLeader) => isLeader,
+    env: managerEnv,
+    crash: true,
+  },
+  {
+    name: 'procfile',
+    label: 'procfile: foreman',
+    tool: 'foreman',
+    managerName: 'foreman (ruby)',
+    commands: (d) => [['foreman', ['start', '-f', path.join(d, 'Procfile.fly'), '-d', d]]],
+    manager: (cmd, isLeader) => isLeader,
+  },
+  {
+    name: 'process-groups',
+    managerName: 'none (exec)',
     // Two Machines, one per group: ENTRYPOINT + each [processes] command, signalled separately.
     commands: (d) => {
       const { processes } = parseToml(readFileSync(path.join(d, 'fly.toml'), 'utf8'));
@@ -238,13 +347,19 @@ const mb = (kb) => (kb ? `${(kb / 1024).toFixed(1)} MB` : '—');
 
 const version = (cmd, args) => {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0].trim();
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')[0]
+      .trim();
   } catch {
     return 'n/a';
   }
 };
-console.log(`bench:runtime — ${RUNS} runs per strategy, kill_timeout 5, two servers: ${PYTHON} -m http.server on 127.0.0.1`);
-console.log(`${os.cpus().length} CPUs, node ${process.version}, ${version('bash', ['--version'])}, supervisord ${version('supervisord', ['--version'])}, foreman ${version('foreman', ['version'])}\n`);
+console.log(
+  `bench:runtime — ${RUNS} runs per strategy, kill_timeout 5, two servers: ${PYTHON} -m http.server on 127.0.0.1`,
+);
+console.log(
+  `${os.cpus().length} CPUs, node ${process.version}, ${version('bash', ['--version'])}, supervisord ${version('supervisord', ['--version'])}, foreman ${version('foreman', ['version'])}\n`,
+);
 
 const rows = [];
 for (const s of STRATEGIES) {
@@ -294,7 +409,15 @@ for (const s of STRATEGIES) {
 }
 if (shim) rmSync(path.dirname(shim), { recursive: true, force: true });
 
-const head = ['strategy', 'supervising process', 'start→both answer, ms: median (min–max)', 'SIGINT→exit, ms (status)', 'crash→exit, ms (status)', 'peak RSS of supervisor', 'peak RSS, all non-server processes (count)'];
+const head = [
+  'strategy',
+  'supervising process',
+  'start→both answer, ms: median (min–max)',
+  'SIGINT→exit, ms (status)',
+  'crash→exit, ms (status)',
+  'peak RSS of supervisor',
+  'peak RSS, all non-server processes (count)',
+];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
 const line = (cells) => `| ${head.map((_, i) => String(cells[i] ?? '').padEnd(widths[i])).join(' | ')} |`;
 console.log(line(head));

@@ -14,7 +14,14 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'cfm-bench-'));
 const commands = {
   'node -e 0': ['-e', '0'],
   'create-fly-multiproc --yes --dry-run': [bin, path.join(dir, 'app'), '--yes', '--dry-run'],
-  'create-fly-multiproc --yes --dry-run --strategy supervisord': [bin, path.join(dir, 'app'), '--yes', '--dry-run', '--strategy', 'supervisord'],
+  'create-fly-multiproc --yes --dry-run --strategy supervisord': [
+    bin,
+    path.join(dir, 'app'),
+    '--yes',
+    '--dry-run',
+    '--strategy',
+    'supervisord',
+  ],
   // The first run on a machine, before V8's code cache exists (bin/create-fly-multiproc.cjs).
   'same, without the code cache': [bin, path.join(dir, 'app'), '--yes', '--dry-run', '--no-cache-for-bench'],
 };

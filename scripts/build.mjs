@@ -15,14 +15,26 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
  * loaded on first use instead of at start-up: each `require('node:x')` in the bundle becomes a proxy
  * that requires the module when a property is first read.
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'vm', 'readline', 'fs/promises', 'stream', 'string_decoder', 'os', 'assert'];
+const LAZY_BUILTINS = [
+  'child_process',
+  'crypto',
+  'vm',
+  'readline',
+  'fs/promises',
+  'stream',
+  'string_decoder',
+  'os',
+  'assert',
+];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map((m) => m.replace('/', '\\/')).join('|')})$`);
     b.onResolve({ filter }, (args) =>
       // The proxy's own require() is the real module.
-      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       // An object with one getter per export (the list read from this Node at build time): esbuild's
@@ -48,7 +60,10 @@ const promptsApart = {
     // require() too, and the bundle never needs Node's ESM loader.
     b.onResolve({ filter: /^prompts$/ }, () => ({ path: 'prompts', namespace: 'prompts-apart' }));
     b.onResolve({ filter: /^\.\/prompts\.cjs$/ }, () => ({ path: './prompts.cjs', external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'prompts-apart' }, () => ({ contents: "module.exports = require('./prompts.cjs');", loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'prompts-apart' }, () => ({
+      contents: "module.exports = require('./prompts.cjs');",
+      loader: 'js',
+    }));
   },
 };
 
@@ -61,7 +76,10 @@ const checkApart = {
   setup(b) {
     b.onResolve({ filter: /^\.\/check\/main\.js$/ }, () => ({ path: 'check', namespace: 'check-apart' }));
     b.onResolve({ filter: /^\.\/check\.cjs$/ }, () => ({ path: './check.cjs', external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'check-apart' }, () => ({ contents: "module.exports = require('./check.cjs');", loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'check-apart' }, () => ({
+      contents: "module.exports = require('./check.cjs');",
+      loader: 'js',
+    }));
   },
 };
 
@@ -73,9 +91,15 @@ const checkApart = {
 const dockerfileApart = {
   name: 'dockerfile-apart',
   setup(b) {
-    b.onResolve({ filter: /^\.\/dockerfile\/index\.js$/ }, () => ({ path: 'dockerfile', namespace: 'dockerfile-apart' }));
+    b.onResolve({ filter: /^\.\/dockerfile\/index\.js$/ }, () => ({
+      path: 'dockerfile',
+      namespace: 'dockerfile-apart',
+    }));
     b.onResolve({ filter: /^\.\/dockerfile\.cjs$/ }, () => ({ path: './dockerfile.cjs', external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'dockerfile-apart' }, () => ({ contents: "module.exports = require('./dockerfile.cjs');", loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'dockerfile-apart' }, () => ({
+      contents: "module.exports = require('./dockerfile.cjs');",
+      loader: 'js',
+    }));
   },
 };
 
@@ -89,7 +113,10 @@ const flytomlApart = {
   setup(b) {
     b.onResolve({ filter: /^\.\/flytoml\.js$/ }, () => ({ path: 'flytoml', namespace: 'flytoml-apart' }));
     b.onResolve({ filter: /^\.\/flytoml\.cjs$/ }, () => ({ path: './flytoml.cjs', external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'flytoml-apart' }, () => ({ contents: "module.exports = require('./flytoml.cjs');", loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'flytoml-apart' }, () => ({
+      contents: "module.exports = require('./flytoml.cjs');",
+      loader: 'js',
+    }));
   },
 };
 

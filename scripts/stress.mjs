@@ -34,7 +34,11 @@ const burnerLifetimeMs = runs * runTimeoutS * 1000;
 const burners = [];
 function startBurners() {
   for (let i = 0; i < burnerCount; i++) {
-    const child = spawn(process.execPath, ['-e', `const end = Date.now() + ${burnerLifetimeMs}; while (Date.now() < end) {}`], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['-e', `const end = Date.now() + ${burnerLifetimeMs}; while (Date.now() < end) {}`],
+      { stdio: 'ignore' },
+    );
     burners.push(child);
   }
 }
@@ -85,12 +89,16 @@ function runSuite(jsonFile) {
   return new Promise((resolve) => {
     const started = performance.now();
     // Its own process group, so a timeout can stop vitest and everything it started.
-    current = spawn(path.join(root, 'node_modules', '.bin', 'vitest'), ['run', ...tests, '--reporter=dot', '--reporter=json', `--outputFile.json=${jsonFile}`], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      env: { ...process.env, CI: 'true' }, // a missing tool fails its tests instead of skipping them
-    });
+    current = spawn(
+      path.join(root, 'node_modules', '.bin', 'vitest'),
+      ['run', ...tests, '--reporter=dot', '--reporter=json', `--outputFile.json=${jsonFile}`],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        env: { ...process.env, CI: 'true' }, // a missing tool fails its tests instead of skipping them
+      },
+    );
     let output = '';
     current.stdout.on('data', (d) => (output += d));
     current.stderr.on('data', (d) => (output += d));
@@ -112,8 +120,15 @@ function runSuite(jsonFile) {
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cfm-stress-'));
 const cores = os.availableParallelism();
-console.log(`test:stress: ${runs} runs of ${tests.join(' ')}, ${burnerCount} CPU-burning loops on ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`);
-console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (this machine may be shared: it includes other users' work)`);
+console.log(
+  `test:stress: ${runs} runs of ${tests.join(' ')}, ${burnerCount} CPU-burning loops on ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`,
+);
+console.log(
+  `load average before: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (this machine may be shared: it includes other users' work)`,
+);
 startBurners();
 const results = [];
 try {
@@ -128,16 +143,28 @@ try {
     } catch {
       report = undefined;
     }
-    const passed = res.code === 0 && report !== undefined && report.numFailedTests === 0 && report.numPendingTests === 0 && report.numTotalTests > 0;
+    const passed =
+      res.code === 0 &&
+      report !== undefined &&
+      report.numFailedTests === 0 &&
+      report.numPendingTests === 0 &&
+      report.numTotalTests > 0;
     const load = os.loadavg()[0];
     results.push({ passed, load });
-    const counts = report ? `${report.numPassedTests}/${report.numTotalTests} tests passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped` : 'no report';
+    const counts = report
+      ? `${report.numPassedTests}/${report.numTotalTests} tests passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`
+      : 'no report';
     console.log(
       `run ${String(i).padStart(2)}/${runs}: ${passed ? 'PASS' : 'FAIL'}  ${counts}  ${res.seconds.toFixed(0)} s  ` +
         `load(1m) ${load.toFixed(2)}  burners busy ${((burnt / res.seconds / burnerCount) * 100).toFixed(0)}% of their cores`,
     );
     if (!passed) {
-      const failed = report?.testResults?.flatMap((f) => f.assertionResults.filter((a) => a.status === 'failed').map((a) => `  ${a.fullName}\n    ${(a.failureMessages[0] ?? '').split('\n')[0]}`)) ?? [];
+      const failed =
+        report?.testResults?.flatMap((f) =>
+          f.assertionResults
+            .filter((a) => a.status === 'failed')
+            .map((a) => `  ${a.fullName}\n    ${(a.failureMessages[0] ?? '').split('\n')[0]}`),
+        ) ?? [];
       console.log(failed.length > 0 ? failed.join('\n') : res.output.slice(-4000));
     }
   }

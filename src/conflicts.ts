@@ -37,7 +37,8 @@ export async function resolveConflicts(statuses: FileStatus[], options: ResolveO
   if (!pending.length) return result;
   if (options.policy === 'force' || options.policy === 'skip') {
     // --force never replaces a fly.toml that cannot be merged: it stays a conflict, reported with its reason.
-    for (const s of pending) if (options.policy === 'skip' || !s.unmergeable) s.action = options.policy === 'force' ? 'overwrite' : 'skip';
+    for (const s of pending)
+      if (options.policy === 'skip' || !s.unmergeable) s.action = options.policy === 'force' ? 'overwrite' : 'skip';
     return result;
   }
   if (!options.interactive) return result;
@@ -61,10 +62,33 @@ export async function resolveConflicts(statuses: FileStatus[], options: ResolveO
           name: 'choice',
           message: `${status.path}: what should happen to it?`,
           choices: [
-            ...(status.unmergeable ? [] : [{ title: 'overwrite', value: 'overwrite', description: status.owned !== undefined ? 'rewrite the create-fly-multiproc block, keep your lines' : status.path === 'fly.toml' && status.content !== status.generated ? 'update the keys this tool owns, keep the rest of your file' : 'replace your file with the new one' }]),
+            ...(status.unmergeable
+              ? []
+              : [
+                  {
+                    title: 'overwrite',
+                    value: 'overwrite',
+                    description:
+                      status.owned !== undefined
+                        ? 'rewrite the create-fly-multiproc block, keep your lines'
+                        : status.path === 'fly.toml' && status.content !== status.generated
+                          ? 'update the keys this tool owns, keep the rest of your file'
+                          : 'replace your file with the new one',
+                  },
+                ]),
             { title: 'skip', value: 'skip', description: 'keep your file as it is' },
             { title: 'show diff', value: 'diff', description: 'what you changed, and what this run would change' },
-            ...(status.unmergeable ? [] : [{ title: 'overwrite all', value: 'all', description: remaining ? `this file and the ${remaining} other conflicting file${remaining === 1 ? '' : 's'}` : 'this file (it is the last one)' }]),
+            ...(status.unmergeable
+              ? []
+              : [
+                  {
+                    title: 'overwrite all',
+                    value: 'all',
+                    description: remaining
+                      ? `this file and the ${remaining} other conflicting file${remaining === 1 ? '' : 's'}`
+                      : 'this file (it is the last one)',
+                  },
+                ]),
             { title: 'quit', value: 'quit', description: 'stop here: nothing is written' },
           ],
           initial: 0,
@@ -109,24 +133,44 @@ export async function conflictView(status: FileStatus): Promise<string> {
   const fly = status.path === 'fly.toml' && status.content !== status.generated;
   if (status.base !== undefined) {
     parts.push(pc.bold(`Your changes to ${status.path} since create-fly-multiproc last wrote it:`));
-    parts.push(unifiedDiff(status.base, existing, { from: `${status.path} (last written)`, to: `${status.path} (yours)` }) || '(none)\n');
+    parts.push(
+      unifiedDiff(status.base, existing, { from: `${status.path} (last written)`, to: `${status.path} (yours)` }) ||
+        '(none)\n',
+    );
     if (fly) {
       parts.push(pc.bold(`What overwriting does to your ${status.path} (only the keys this tool owns):`));
-      parts.push(unifiedDiff(existing, status.content, { from: `${status.path} (yours)`, to: `${status.path} (merged)` }) || '(nothing)\n');
+      parts.push(
+        unifiedDiff(existing, status.content, { from: `${status.path} (yours)`, to: `${status.path} (merged)` }) ||
+          '(nothing)\n',
+      );
     } else {
       parts.push(pc.bold(`What this run changes in its own output:`));
-      parts.push(unifiedDiff(status.base, status.content, { from: `${status.path} (last written)`, to: `${status.path} (new)` }) || '(nothing: overwriting only undoes your changes)\n');
+      parts.push(
+        unifiedDiff(status.base, status.content, {
+          from: `${status.path} (last written)`,
+          to: `${status.path} (new)`,
+        }) || '(nothing: overwriting only undoes your changes)\n',
+      );
     }
   } else {
     parts.push(pc.bold(`What overwriting does to your ${status.path}${fly ? ' (only the keys this tool owns)' : ''}:`));
-    parts.push(unifiedDiff(existing, status.content, { from: `${status.path} (yours)`, to: `${status.path} (${fly ? 'merged' : 'new'})` }));
+    parts.push(
+      unifiedDiff(existing, status.content, {
+        from: `${status.path} (yours)`,
+        to: `${status.path} (${fly ? 'merged' : 'new'})`,
+      }),
+    );
   }
   return parts.map((p) => (p.startsWith('---') || p.includes('\n@@') ? colourDiff(p) : `${p}\n`)).join('');
 }
 
 /** Fill in status.diff for every file that would change: the data behind --dry-run (text and --json). */
 export async function attachDiffs(statuses: FileStatus[]): Promise<void> {
-  const changing = statuses.filter((s) => s.existing !== undefined && (s.action === 'update' || s.action === 'merge' || s.action === 'overwrite' || s.action === 'conflict'));
+  const changing = statuses.filter(
+    (s) =>
+      s.existing !== undefined &&
+      (s.action === 'update' || s.action === 'merge' || s.action === 'overwrite' || s.action === 'conflict'),
+  );
   if (!changing.length) return;
   const { unifiedDiff } = await import('./diff.js');
   for (const s of changing) s.diff = unifiedDiff(s.existing!, s.content, { from: `a/${s.path}`, to: `b/${s.path}` });

@@ -80,7 +80,8 @@ class Files {
 
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() && !/[\n\r\0]/.test(v) ? v.trim() : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() && !/[\n\r\0]/.test(v) ? v.trim() : undefined;
 
 /** The first line of a version file such as .nvmrc (comments and blank lines skipped). */
 function firstLine(text: string | undefined): string | undefined {
@@ -116,7 +117,9 @@ function tomlOf(files: Files, name: string, problems: string[]): Table | undefin
     return parseToml(text) as Table;
   } catch (error) {
     const e = error as { line?: number; column?: number; message: string };
-    problems.push(`${name}${e.line ? `:${e.line}:${e.column}` : ''}: not valid TOML: ${e.message.replace(/^Invalid TOML document: /, '').split('\n')[0]}`);
+    problems.push(
+      `${name}${e.line ? `:${e.line}:${e.column}` : ''}: not valid TOML: ${e.message.replace(/^Invalid TOML document: /, '').split('\n')[0]}`,
+    );
     return undefined;
   }
 }
@@ -128,14 +131,21 @@ function goFacts(files: Files): RuntimeFacts {
   const toolchain = line('toolchain')?.replace(/^go/, '');
   const go = line('go');
   // The binary of a main package is named after the last element of its path (not a /vN suffix).
-  const base = module?.split('/').filter((p) => !/^v\d+$/.test(p)).pop();
+  const base = module
+    ?.split('/')
+    .filter((p) => !/^v\d+$/.test(p))
+    .pop();
   const programs = [...(files.has('main.go') && base ? [base] : []), ...files.list('cmd')];
   const keep = RUN_TIME_PATHS.filter((p) => files.has(p));
   // replace directives to local directories ("=> ./lib", "=> ../shared" cannot be copied: outside the context)
-  const replaceDirs = [...mod.matchAll(/=>\s*(\.\/[^\s"]+|\.\.\/[^\s"]+)/g)].map((m) => m[1]!.replace(/^\.\//, '').replace(/\/+$/, ''));
+  const replaceDirs = [...mod.matchAll(/=>\s*(\.\/[^\s"]+|\.\.\/[^\s"]+)/g)].map((m) =>
+    m[1]!.replace(/^\.\//, '').replace(/\/+$/, ''),
+  );
   const goReplaceDirs = [...new Set(replaceDirs.filter((d) => !d.startsWith('../') && files.isDir(d)))].sort();
   const sum = files.read('go.sum') ?? '';
-  const cgo = /^github\.com\/mattn\/go-sqlite3 |^github\.com\/mattn\/go-oci8 |^gopkg\.in\/gographics\/imagick/m.test(sum) || /github\.com\/mattn\/go-sqlite3/.test(mod);
+  const cgo =
+    /^github\.com\/mattn\/go-sqlite3 |^github\.com\/mattn\/go-oci8 |^gopkg\.in\/gographics\/imagick/m.test(sum) ||
+    /github\.com\/mattn\/go-sqlite3/.test(mod);
   return {
     runtime: 'go',
     evidence: ['go.mod'],
@@ -145,7 +155,13 @@ function goFacts(files: Files): RuntimeFacts {
     ...(cgo ? { cgo: true } : {}),
     ...(keep.length ? { keep } : {}),
     ...(programs.length ? { programs } : {}),
-    ...optionalVersion(firstHint(toolchain ? { value: toolchain, source: 'go.mod toolchain' } : undefined, go ? { value: go, source: 'go.mod' } : undefined, toolVersion(files, 'golang', 'go'))),
+    ...optionalVersion(
+      firstHint(
+        toolchain ? { value: toolchain, source: 'go.mod toolchain' } : undefined,
+        go ? { value: go, source: 'go.mod' } : undefined,
+        toolVersion(files, 'golang', 'go'),
+      ),
+    ),
   };
 }
 
@@ -163,11 +179,25 @@ const LOCKFILES: [string, PackageManager][] = [
 /** Scripts npm, yarn, pnpm and bun run at install time. */
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 /** Packages that compile native code with node-gyp at install (when no prebuilt binary fits). */
-const NODE_GYP_PACKAGES = ['better-sqlite3', 'sqlite3', 'bcrypt', 'argon2', 'canvas', 'node-gyp', 'libxmljs', 'cpu-features', 'ssh2'];
+const NODE_GYP_PACKAGES = [
+  'better-sqlite3',
+  'sqlite3',
+  'bcrypt',
+  'argon2',
+  'canvas',
+  'node-gyp',
+  'libxmljs',
+  'cpu-features',
+  'ssh2',
+];
 
 /** The workspaces' package.json files: package.json "workspaces" patterns ("packages/*", "api"), as they exist. */
 function workspaces(files: Files, pkg: Table): string[] {
-  const raw = Array.isArray(pkg.workspaces) ? pkg.workspaces : isTable(pkg.workspaces) && Array.isArray(pkg.workspaces.packages) ? pkg.workspaces.packages : [];
+  const raw = Array.isArray(pkg.workspaces)
+    ? pkg.workspaces
+    : isTable(pkg.workspaces) && Array.isArray(pkg.workspaces.packages)
+      ? pkg.workspaces.packages
+      : [];
   const found: string[] = [];
   for (const pattern of raw) {
     if (typeof pattern !== 'string' || pattern.startsWith('!') || pattern.includes('..')) continue;
@@ -201,14 +231,18 @@ function packageJsonFacts(files: Files): { node: RuntimeFacts; bun: RuntimeFacts
     if (isTable(parsed)) pkg = parsed;
     else problems.push('package.json: is not a JSON object');
   } catch (error) {
-    problems.push(`package.json: not valid JSON (${(error as Error).message}); fix it, or pass --runtime to build the project as another runtime`);
+    problems.push(
+      `package.json: not valid JSON (${(error as Error).message}); fix it, or pass --runtime to build the project as another runtime`,
+    );
   }
   const field = /^(npm|pnpm|yarn|bun)@(\d+)/.exec(str(pkg.packageManager) ?? '');
   const locks = LOCKFILES.filter(([file]) => files.has(file));
   const manager: PackageManager = (field?.[1] as PackageManager | undefined) ?? locks[0]?.[1] ?? 'npm';
   const lockOf = (pm: PackageManager) => locks.find(([, m]) => m === pm)?.[0];
   if (locks.length > 1) {
-    notes.push(`several lockfiles (${locks.map(([f]) => f).join(', ')}): installing with ${manager}${field ? ' (package.json "packageManager")' : ''}; delete the others`);
+    notes.push(
+      `several lockfiles (${locks.map(([f]) => f).join(', ')}): installing with ${manager}${field ? ' (package.json "packageManager")' : ''}; delete the others`,
+    );
   }
   const scripts = isTable(pkg.scripts) ? pkg.scripts : {};
   const engines = isTable(pkg.engines) ? pkg.engines : {};
@@ -227,8 +261,18 @@ function packageJsonFacts(files: Files): { node: RuntimeFacts; bun: RuntimeFacts
     }),
   ];
   const lockText = locks.map(([file]) => (file.endsWith('.lockb') ? '' : (files.read(file) ?? ''))).join('\n');
-  const deps = { ...(isTable(pkg.dependencies) ? pkg.dependencies : {}), ...(isTable(pkg.devDependencies) ? pkg.devDependencies : {}) };
-  const nodeGyp = NODE_GYP_PACKAGES.some((name) => name in deps || lockText.includes(`node_modules/${name}"`) || lockText.includes(`\n  ${name}@`) || lockText.includes(`\n"${name}@`)) || files.has('binding.gyp');
+  const deps = {
+    ...(isTable(pkg.dependencies) ? pkg.dependencies : {}),
+    ...(isTable(pkg.devDependencies) ? pkg.devDependencies : {}),
+  };
+  const nodeGyp =
+    NODE_GYP_PACKAGES.some(
+      (name) =>
+        name in deps ||
+        lockText.includes(`node_modules/${name}"`) ||
+        lockText.includes(`\n  ${name}@`) ||
+        lockText.includes(`\n"${name}@`),
+    ) || files.has('binding.gyp');
   const main = str(pkg.main);
   const base = {
     evidence: ['package.json'],
@@ -248,10 +292,17 @@ function packageJsonFacts(files: Files): { node: RuntimeFacts; bun: RuntimeFacts
     evidence: nodeLock ? ['package.json', nodeLock] : ['package.json'],
     packageManager: nodeManager,
     ...(nodeLock ? { lockfile: nodeLock } : {}),
-    ...(nodeManager === 'yarn' && (files.has('.yarnrc.yml') || (field?.[1] === 'yarn' && Number(field[2]) >= 2)) ? { yarnBerry: true } : {}),
+    ...(nodeManager === 'yarn' && (files.has('.yarnrc.yml') || (field?.[1] === 'yarn' && Number(field[2]) >= 2))
+      ? { yarnBerry: true }
+      : {}),
     ...(nodeEntry ? { entry: nodeEntry } : {}),
     ...optionalVersion(
-      firstHint(fileHint(files, '.nvmrc'), fileHint(files, '.node-version'), str(engines.node) ? { value: str(engines.node)!, source: 'package.json engines.node' } : undefined, toolVersion(files, 'nodejs', 'node')),
+      firstHint(
+        fileHint(files, '.nvmrc'),
+        fileHint(files, '.node-version'),
+        str(engines.node) ? { value: str(engines.node)!, source: 'package.json engines.node' } : undefined,
+        toolVersion(files, 'nodejs', 'node'),
+      ),
     ),
   };
   const bunLock = lockOf('bun');
@@ -265,7 +316,9 @@ function packageJsonFacts(files: Files): { node: RuntimeFacts; bun: RuntimeFacts
     ...(bunEntry ? { entry: bunEntry } : {}),
     ...optionalVersion(
       firstHint(
-        field?.[1] === 'bun' ? { value: str(pkg.packageManager)!.slice(4), source: 'package.json packageManager' } : undefined,
+        field?.[1] === 'bun'
+          ? { value: str(pkg.packageManager)!.slice(4), source: 'package.json packageManager' }
+          : undefined,
         str(engines.bun) ? { value: str(engines.bun)!, source: 'package.json engines.bun' } : undefined,
         fileHint(files, '.bun-version'),
         toolVersion(files, 'bun'),
@@ -294,12 +347,21 @@ function pythonFacts(files: Files): RuntimeFacts {
   const poetryDeps = poetry && isTable(poetry.dependencies) ? poetry.dependencies : {};
   const entry = ['main.py', 'app.py'].find((f) => files.has(f));
   const requirementFiles = installer === 'requirements' ? requirementIncludes(files, 'requirements.txt') : [];
-  const reqText = [files.read('requirements.txt') ?? '', ...requirementFiles.map((f) => files.readPath(f) ?? ''), files.read('pyproject.toml') ?? '', files.read('uv.lock') ?? '', files.read('poetry.lock') ?? ''].join('\n').toLowerCase();
+  const reqText = [
+    files.read('requirements.txt') ?? '',
+    ...requirementFiles.map((f) => files.readPath(f) ?? ''),
+    files.read('pyproject.toml') ?? '',
+    files.read('uv.lock') ?? '',
+    files.read('poetry.lock') ?? '',
+  ]
+    .join('\n')
+    .toLowerCase();
   const requires = (name: string) => new RegExp(`(^|[\\s"'\\[,])${name}([\\s=<>~!;\\[,"']|$)`, 'm').test(reqText);
   const nativeBuild: string[] = [];
   const nativeRun: string[] = [];
-  if (requires('psycopg2')) nativeBuild.push('gcc', 'libpq-dev'), nativeRun.push('libpq5');
-  if (requires('mysqlclient')) nativeBuild.push('gcc', 'pkg-config', 'default-libmysqlclient-dev'), nativeRun.push('libmariadb3');
+  if (requires('psycopg2')) (nativeBuild.push('gcc', 'libpq-dev'), nativeRun.push('libpq5'));
+  if (requires('mysqlclient'))
+    (nativeBuild.push('gcc', 'pkg-config', 'default-libmysqlclient-dev'), nativeRun.push('libmariadb3'));
   const django = files.has('manage.py') && requires('django');
   return {
     runtime: 'python',
@@ -309,15 +371,21 @@ function pythonFacts(files: Files): RuntimeFacts {
     evidence: PYTHON_MARKERS.filter((f) => files.has(f)),
     ...(installer ? { pythonInstaller: installer } : {}),
     ...(lockfile ? { lockfile } : {}),
-    ...((installer === 'pyproject' || installer === 'uv') && project && isTable(pyproject?.['build-system']) ? { installProject: true } : {}),
+    ...((installer === 'pyproject' || installer === 'uv') && project && isTable(pyproject?.['build-system'])
+      ? { installProject: true }
+      : {}),
     ...(entry ? { entry } : {}),
     ...(problems.length ? { problems } : {}),
     ...optionalVersion(
       firstHint(
         fileHint(files, '.python-version'),
         fileHint(files, 'runtime.txt'),
-        str(project?.['requires-python']) ? { value: str(project!['requires-python'])!, source: 'pyproject.toml requires-python' } : undefined,
-        str(poetryDeps.python) ? { value: str(poetryDeps.python)!, source: 'pyproject.toml [tool.poetry.dependencies] python' } : undefined,
+        str(project?.['requires-python'])
+          ? { value: str(project!['requires-python'])!, source: 'pyproject.toml requires-python' }
+          : undefined,
+        str(poetryDeps.python)
+          ? { value: str(poetryDeps.python)!, source: 'pyproject.toml [tool.poetry.dependencies] python' }
+          : undefined,
         toolVersion(files, 'python'),
       ),
     ),
@@ -338,7 +406,14 @@ function requirementIncludes(files: Files, start: string): string[] {
       const m = /^\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(\S+)/.exec(line);
       if (!m) continue;
       const rel = path.posix.normalize(path.posix.join(dir, m[1]!));
-      if (rel.startsWith('..') || path.posix.isAbsolute(rel) || found.includes(rel) || rel === start || !files.exists(rel)) continue;
+      if (
+        rel.startsWith('..') ||
+        path.posix.isAbsolute(rel) ||
+        found.includes(rel) ||
+        rel === start ||
+        !files.exists(rel)
+      )
+        continue;
       found.push(rel);
       queue.push(rel);
     }
@@ -359,10 +434,16 @@ const NATIVE_CRATES: Record<string, [string[], string[]]> = {
   'libsqlite3-sys': [['pkg-config', 'libsqlite3-dev'], ['libsqlite3-0']],
 };
 
-function nativeOf(table: Record<string, [string[], string[]]>, present: (name: string) => boolean): { nativeBuild?: string[]; nativeRun?: string[] } {
+function nativeOf(
+  table: Record<string, [string[], string[]]>,
+  present: (name: string) => boolean,
+): { nativeBuild?: string[]; nativeRun?: string[] } {
   const names = Object.keys(table).filter(present);
   if (!names.length) return {};
-  return { nativeBuild: [...new Set(names.flatMap((n) => table[n]![0]))], nativeRun: [...new Set(names.flatMap((n) => table[n]![1]))] };
+  return {
+    nativeBuild: [...new Set(names.flatMap((n) => table[n]![0]))],
+    nativeRun: [...new Set(names.flatMap((n) => table[n]![1]))],
+  };
 }
 
 function rubyFacts(files: Files): RuntimeFacts {
@@ -373,7 +454,10 @@ function rubyFacts(files: Files): RuntimeFacts {
   // PLATFORMS of the lockfile: one made on a Mac lists only *-darwin-*, and deployment mode refuses it on Linux
   const platforms = /^PLATFORMS\r?\n((?:[ \t]+\S+\r?\n?)+)/m.exec(lock)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
   const foreign = platforms.length > 0 && !platforms.some((p) => p === 'ruby' || /linux/.test(p));
-  const pathDeps = [...gemfile.matchAll(/^\s*gem\s+["'][^"']+["'][^\n#]*\bpath:\s*["']([^"']+)["']/gm), ...gemfile.matchAll(/^\s*path\s+["']([^"']+)["']/gm)]
+  const pathDeps = [
+    ...gemfile.matchAll(/^\s*gem\s+["'][^"']+["'][^\n#]*\bpath:\s*["']([^"']+)["']/gm),
+    ...gemfile.matchAll(/^\s*path\s+["']([^"']+)["']/gm),
+  ]
     .map((m) => m[1]!.replace(/^\.\//, '').replace(/\/+$/, ''))
     .filter((d) => d && !d.startsWith('..') && !path.posix.isAbsolute(d) && files.isDir(d));
   const rails = files.exists('config/application.rb') && files.exists('bin/rails');
@@ -384,9 +468,19 @@ function rubyFacts(files: Files): RuntimeFacts {
     ...(foreign ? { foreignLockfile: true } : {}),
     ...(pathDeps.length ? { pathDeps: [...new Set(pathDeps)].sort() } : {}),
     ...(rails ? { rails: true } : {}),
-    ...nativeOf(NATIVE_GEMS, (name) => new RegExp(`^    ${name} \\(`, 'm').test(lock) || new RegExp(`^\\s*gem\\s+["']${name}["']`, 'm').test(gemfile)),
+    ...nativeOf(
+      NATIVE_GEMS,
+      (name) =>
+        new RegExp(`^    ${name} \\(`, 'm').test(lock) || new RegExp(`^\\s*gem\\s+["']${name}["']`, 'm').test(gemfile),
+    ),
     ...(entry ? { entry } : {}),
-    ...optionalVersion(firstHint(fileHint(files, '.ruby-version'), gemfileRuby ? { value: gemfileRuby, source: 'Gemfile' } : undefined, toolVersion(files, 'ruby'))),
+    ...optionalVersion(
+      firstHint(
+        fileHint(files, '.ruby-version'),
+        gemfileRuby ? { value: gemfileRuby, source: 'Gemfile' } : undefined,
+        toolVersion(files, 'ruby'),
+      ),
+    ),
   };
 }
 
@@ -394,7 +488,9 @@ function rustFacts(files: Files): RuntimeFacts {
   const problems: string[] = [];
   const cargo = tomlOf(files, 'Cargo.toml', problems) ?? {};
   const pkg = isTable(cargo.package) ? cargo.package : undefined;
-  const bins = (Array.isArray(cargo.bin) ? cargo.bin : []).map((b) => (isTable(b) ? str(b.name) : undefined)).filter((n): n is string => Boolean(n));
+  const bins = (Array.isArray(cargo.bin) ? cargo.bin : [])
+    .map((b) => (isTable(b) ? str(b.name) : undefined))
+    .filter((n): n is string => Boolean(n));
   const name = str(pkg?.name);
   const programs = bins.length ? bins : name ? [name] : [];
   let channel: string | undefined;
@@ -416,8 +512,19 @@ function rustFacts(files: Files): RuntimeFacts {
     evidence: files.has('Cargo.lock') ? ['Cargo.toml', 'Cargo.lock'] : ['Cargo.toml'],
     ...(keep.length ? { keep } : {}),
     cargoLock: files.has('Cargo.lock'),
-    ...(pkg && cargo.workspace === undefined && pkg.build === undefined && !['lib', 'bin', 'example', 'test', 'bench'].some((t) => cargo[t] !== undefined) && !hasPathDependency(cargo) ? { cargoFetchFirst: true } : {}),
-    ...nativeOf(NATIVE_CRATES, (name) => new RegExp(`^name = "${name}"$`, 'm').test(lockText) || name in (isTable(cargo.dependencies) ? cargo.dependencies : {})),
+    ...(pkg &&
+    cargo.workspace === undefined &&
+    pkg.build === undefined &&
+    !['lib', 'bin', 'example', 'test', 'bench'].some((t) => cargo[t] !== undefined) &&
+    !hasPathDependency(cargo)
+      ? { cargoFetchFirst: true }
+      : {}),
+    ...nativeOf(
+      NATIVE_CRATES,
+      (name) =>
+        new RegExp(`^name = "${name}"$`, 'm').test(lockText) ||
+        name in (isTable(cargo.dependencies) ? cargo.dependencies : {}),
+    ),
     ...(programs.length ? { programs } : {}),
     ...(problems.length ? { problems } : {}),
     ...optionalVersion(
@@ -433,14 +540,23 @@ function rustFacts(files: Files): RuntimeFacts {
 
 /** A dependency on a local crate (`path = "..."`): the placeholder fetch cannot see it, so the source comes first. */
 function hasPathDependency(cargo: Table): boolean {
-  const tables = [cargo.dependencies, cargo['build-dependencies'], cargo['dev-dependencies'], ...(isTable(cargo.target) ? Object.values(cargo.target).flatMap((t) => (isTable(t) ? [t.dependencies, t['build-dependencies']] : [])) : [])];
+  const tables = [
+    cargo.dependencies,
+    cargo['build-dependencies'],
+    cargo['dev-dependencies'],
+    ...(isTable(cargo.target)
+      ? Object.values(cargo.target).flatMap((t) => (isTable(t) ? [t.dependencies, t['build-dependencies']] : []))
+      : []),
+  ];
   return tables.some((t) => isTable(t) && Object.values(t).some((d) => isTable(d) && typeof d.path === 'string'));
 }
 
 const SITE_DIRS = ['public', 'dist', 'build', '_site', 'site', 'www'];
 
 function staticFacts(files: Files): RuntimeFacts {
-  const siteDir = files.has('index.html') ? '.' : SITE_DIRS.find((d) => files.has(d) && files.exists(`${d}/index.html`));
+  const siteDir = files.has('index.html')
+    ? '.'
+    : SITE_DIRS.find((d) => files.has(d) && files.exists(`${d}/index.html`));
   return {
     runtime: 'static',
     evidence: siteDir ? [siteDir === '.' ? 'index.html' : `${siteDir}/index.html`] : [],
@@ -461,21 +577,34 @@ function procfileOf(files: Files, targetDir: string, given: string | undefined):
     // that only exists from the working directory (`app/Procfile.dev` for project `app`) is taken too.
     const inProject = path.resolve(files.dir, given);
     const fromCwd = path.resolve(given);
-    const file = statSync(inProject, { throwIfNoEntry: false }) || !statSync(fromCwd, { throwIfNoEntry: false }) ? inProject : fromCwd;
+    const file =
+      statSync(inProject, { throwIfNoEntry: false }) || !statSync(fromCwd, { throwIfNoEntry: false })
+        ? inProject
+        : fromCwd;
     try {
       text = readRegular(file, { shown: `--from-procfile ${given}` });
     } catch (error) {
       if (!(error instanceof FileError)) throw error;
       return { file: given, explicit: true, processes: [], problems: [error.message], notes: [] };
     }
-    if (text === undefined) return { file: given, explicit: true, processes: [], problems: [`--from-procfile ${given}: no such file`], notes: [] };
+    if (text === undefined)
+      return {
+        file: given,
+        explicit: true,
+        processes: [],
+        problems: [`--from-procfile ${given}: no such file`],
+        notes: [],
+      };
     return parseProcfile(text, given, true);
   }
   // Procfile.prod is the production one where both exist (Procfile is then often for development).
   const name = ['Procfile.prod', 'Procfile'].find((n) => files.read(n) !== undefined);
   if (!name) return undefined;
   const result = parseProcfile(files.read(name)!, shown(targetDir, name));
-  if (name === 'Procfile.prod' && files.has('Procfile')) result.notes.push(`${shown(targetDir, name)} is used, not ${shown(targetDir, 'Procfile')}: pass --from-procfile to choose`);
+  if (name === 'Procfile.prod' && files.has('Procfile'))
+    result.notes.push(
+      `${shown(targetDir, name)} is used, not ${shown(targetDir, 'Procfile')}: pass --from-procfile to choose`,
+    );
   return result;
 }
 
@@ -490,17 +619,25 @@ export function detect(targetDir: string, options: DetectOptions = {}): Project 
   const dir = path.resolve(targetDir);
   const link = lstatSync(dir, { throwIfNoEntry: false });
   if (link?.isSymbolicLink() && !statSync(dir, { throwIfNoEntry: false })) {
-    throw new UsageError(`target ${targetDir} is a dangling symlink (to ${readlinkSync(dir)}): create the directory it points to, or pass another directory`);
+    throw new UsageError(
+      `target ${targetDir} is a dangling symlink (to ${readlinkSync(dir)}): create the directory it points to, or pass another directory`,
+    );
   }
   const existing = nearestExisting(dir);
   const info = statSync(existing, { throwIfNoEntry: false });
   if (info && !info.isDirectory()) {
-    throw new UsageError(existing === dir ? `target ${targetDir} is a file, not a directory: pass a directory (or leave it out for the current one)` : `target ${targetDir}: ${existing} is a file, so the directory cannot be created`);
+    throw new UsageError(
+      existing === dir
+        ? `target ${targetDir} is a file, not a directory: pass a directory (or leave it out for the current one)`
+        : `target ${targetDir}: ${existing} is a file, so the directory cannot be created`,
+    );
   }
   try {
     accessSync(existing, constants.W_OK);
   } catch {
-    throw new UsageError(`target ${targetDir}: ${existing} is not writable; pick another directory or fix its permissions`);
+    throw new UsageError(
+      `target ${targetDir}: ${existing} is not writable; pick another directory or fix its permissions`,
+    );
   }
   const exists = existing === dir;
   const entries = exists ? readdirSync(dir) : [];
@@ -534,7 +671,10 @@ export function detect(targetDir: string, options: DetectOptions = {}): Project 
   runtimes.static = staticFacts(files);
 
   const procfile = procfileOf(files, targetDir, options.procfile);
-  const flyToml = files.read('fly.toml') !== undefined ? parseFlyToml(files.read('fly.toml')!, shown(targetDir, 'fly.toml')) : undefined;
+  const flyToml =
+    files.read('fly.toml') !== undefined
+      ? parseFlyToml(files.read('fly.toml')!, shown(targetDir, 'fly.toml'))
+      : undefined;
   const node = runtimes.node;
   return {
     dir,

@@ -30,7 +30,8 @@ export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] 
     const next = v;
     for (let k = -d; k <= d; k += 2) {
       let x: number;
-      if (k === -d || (k !== d && next[offset + k - 1]! < next[offset + k + 1]!)) x = next[offset + k + 1]!; // down: insert
+      if (k === -d || (k !== d && next[offset + k - 1]! < next[offset + k + 1]!))
+        x = next[offset + k + 1]!; // down: insert
       else x = next[offset + k - 1]! + 1; // right: delete
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
@@ -124,7 +125,9 @@ export function unifiedDiff(oldText: string, newText: string, options: UnifiedOp
     // diff -u numbers an empty range by the line before it.
     const oldStart = oldCount === 0 ? first.oldLine - 1 : first.oldLine;
     const newStart = newCount === 0 ? first.newLine - 1 : first.newLine;
-    out.push(`@@ -${oldStart}${oldCount === 1 ? '' : `,${oldCount}`} +${newStart}${newCount === 1 ? '' : `,${newCount}`} @@`);
+    out.push(
+      `@@ -${oldStart}${oldCount === 1 ? '' : `,${oldCount}`} +${newStart}${newCount === 1 ? '' : `,${newCount}`} @@`,
+    );
     for (const op of slice) {
       if (op.line.endsWith('\0')) out.push(`${op.kind}${op.line.slice(0, -1)}`, '\\ No newline at end of file');
       else out.push(`${op.kind}${op.line}`);

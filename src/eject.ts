@@ -3,7 +3,16 @@ import { linkSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
 import { printable, shellWordForDisplay } from './escape.js';
-import { kindOf, lstatInside, makeParentDirs, osCall, readRegular, removeQuietly, shownPath, writeTemp } from './fs-safe.js';
+import {
+  kindOf,
+  lstatInside,
+  makeParentDirs,
+  osCall,
+  readRegular,
+  removeQuietly,
+  shownPath,
+  writeTemp,
+} from './fs-safe.js';
 import { BUILTIN_TEMPLATES, listTemplates, TEMPLATE_EXT } from './render.js';
 
 export interface EjectedFile {
@@ -20,7 +29,10 @@ export interface EjectedFile {
  * (`partials/app.ejs`, `.ejs` optional), a directory (`supervisord`, `partials`), or the file a
  * template writes when only one template writes it (`fly.toml`, `supervisor.conf`). No names: all.
  */
-export function selectTemplates(names: readonly string[], available: readonly string[] = listTemplates(BUILTIN_TEMPLATES)): string[] {
+export function selectTemplates(
+  names: readonly string[],
+  available: readonly string[] = listTemplates(BUILTIN_TEMPLATES),
+): string[] {
   if (!names.length) return [...available];
   const chosen = new Set<string>();
   const problems: string[] = [];
@@ -31,7 +43,8 @@ export function selectTemplates(names: readonly string[], available: readonly st
     const byOutput = available.filter((t) => path.posix.basename(t) === `${name}${TEMPLATE_EXT}`);
     const matches = exact.length ? exact : inDir.length ? inDir : byOutput.length === 1 ? byOutput : [];
     if (matches.length) for (const t of matches) chosen.add(t);
-    else if (byOutput.length > 1) problems.push(`eject ${raw}: several templates write ${name}: name one of ${byOutput.join(', ')}`);
+    else if (byOutput.length > 1)
+      problems.push(`eject ${raw}: several templates write ${name}: name one of ${byOutput.join(', ')}`);
     else problems.push(`eject ${raw}: no built-in template of that name`);
   }
   if (problems.length) throw new UsageError(problems, `the built-in templates are: ${available.join(', ')}`);
@@ -51,7 +64,8 @@ export function eject(names: readonly string[], to: string): EjectedFile[] {
     const content = readRegular(path.join(BUILTIN_TEMPLATES, ...template.split('/')))!;
     // Inside the directory the user named, the same rules as in a project: no symlinked subdirectory, no link as a target.
     const { file: target, info: existing } = lstatInside(dir, template);
-    if (existing && !existing.isFile()) throw new UsageError(`eject: ${target} exists and is ${kindOf(existing)}, not a file; move it away first`);
+    if (existing && !existing.isFile())
+      throw new UsageError(`eject: ${target} exists and is ${kindOf(existing)}, not a file; move it away first`);
     const action = !existing ? 'create' : readRegular(target) === content ? 'identical' : 'kept';
     return { template, target, action, content };
   });
@@ -71,12 +85,17 @@ export function eject(names: readonly string[], to: string): EjectedFile[] {
 
 /** What eject did, for the terminal. */
 export function ejectSummary(files: readonly EjectedFile[], to: string): string {
-  const lines = files.map((f) => `  ${f.action.padEnd(9)} ${printable(path.join(to, ...f.template.split('/')))}${f.action === 'kept' ? '  (exists and differs: left alone)' : ''}`);
+  const lines = files.map(
+    (f) =>
+      `  ${f.action.padEnd(9)} ${printable(path.join(to, ...f.template.split('/')))}${f.action === 'kept' ? '  (exists and differs: left alone)' : ''}`,
+  );
   const created = files.filter((f) => f.action === 'create').length;
   const arg = shellWordForDisplay(to);
   lines.push(
     '',
-    created ? `Copied ${created} template${created === 1 ? '' : 's'}. Edit them, delete the ones you do not change (those keep following the built-in templates), then run:` : 'Nothing copied: every template is already there. Use them with:',
+    created
+      ? `Copied ${created} template${created === 1 ? '' : 's'}. Edit them, delete the ones you do not change (those keep following the built-in templates), then run:`
+      : 'Nothing copied: every template is already there. Use them with:',
     `  npx create-fly-multiproc --templates ${arg} ...`,
     'TEMPLATES.md lists what a template can use.',
   );

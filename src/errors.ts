@@ -6,7 +6,10 @@ export class UsageError extends Error {
   static override [Symbol.hasInstance](x: unknown): boolean {
     return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'UsageError';
   }
-  constructor(problems: string | string[], readonly hint?: string) {
+  constructor(
+    problems: string | string[],
+    readonly hint?: string,
+  ) {
     const list = Array.isArray(problems) ? problems : [problems];
     super(list.join('\n'));
     this.problems = list;
@@ -66,7 +69,11 @@ const ERRNO: Record<string, [string, 1 | 2]> = {
 };
 
 export function isErrno(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    typeof (error as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 /** An OS error as a FileError about `file` (the path as the user knows it; defaults to the one in the error). */
@@ -79,5 +86,8 @@ export function fileErrorOf(error: NodeJS.ErrnoException, file?: string, hint?: 
 /** Is the stack of an unexpected error wanted? DEBUG=create-fly-multiproc (or *), or CREATE_FLY_MULTIPROC_DEBUG=1. */
 export function debugWanted(env: NodeJS.ProcessEnv = process.env): boolean {
   const debug = env.DEBUG ?? '';
-  return Boolean(env.CREATE_FLY_MULTIPROC_DEBUG) || debug.split(/[\s,]+/).some((d) => d === '*' || d.startsWith('create-fly-multiproc'));
+  return (
+    Boolean(env.CREATE_FLY_MULTIPROC_DEBUG) ||
+    debug.split(/[\s,]+/).some((d) => d === '*' || d.startsWith('create-fly-multiproc'))
+  );
 }

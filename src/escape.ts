@@ -5,7 +5,8 @@
  */
 
 function assertSingleLine(value: string, format: string): void {
-  if (/[\n\r\0]/.test(value)) throw new Error(`internal: a ${format} value contains a newline or NUL: ${JSON.stringify(value)}`);
+  if (/[\n\r\0]/.test(value))
+    throw new Error(`internal: a ${format} value contains a newline or NUL: ${JSON.stringify(value)}`);
 }
 
 const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -33,7 +34,8 @@ export function shellWordForDisplay(word: string): string {
     else if (ch === '\t') out += '\\t';
     else if (ch === '\r') out += '\\r';
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else if ((code >= 0x80 && code <= 0x9f) || code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else if ((code >= 0x80 && code <= 0x9f) || code === 0x2028 || code === 0x2029)
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
   return `${out}'`;
@@ -126,5 +128,15 @@ export function jsonString(value: string): string {
   return JSON.stringify(value);
 }
 
-export const escape = { shellQuote, shellJoin, tomlString, tomlKey, tomlArray, supervisorCommand, supervisorValue, procfileLine, jsonString };
+export const escape = {
+  shellQuote,
+  shellJoin,
+  tomlString,
+  tomlKey,
+  tomlArray,
+  supervisorCommand,
+  supervisorValue,
+  procfileLine,
+  jsonString,
+};
 export type Escape = typeof escape;

@@ -18,7 +18,7 @@ export function isTable(v: unknown): v is Doc {
 // ---------------------------------------------------------------------------------------------
 // Durations.
 
-const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /**
  * A Go duration string (time.ParseDuration: "1m30s", "5m0s", "1.5h", "500ms", "+5s") in seconds.
@@ -102,7 +102,7 @@ export function groupNames(doc: Doc): string[] {
 
 /** The default group: "app" if there is one, else the first name in sort order (processgroups.go:45-61). */
 export function defaultGroup(groups: string[]): string {
-  return groups.includes('app') ? 'app' : [...groups].sort()[0] ?? 'app';
+  return groups.includes('app') ? 'app' : ([...groups].sort()[0] ?? 'app');
 }
 
 /**
@@ -207,11 +207,23 @@ export function filterSections(doc: Doc, text = ''): Section[] {
     } else if (Array.isArray(value)) {
       const lines = headerLines(text, headerPattern([name], true));
       value.forEach((entry, i) => {
-        if (isTable(entry)) out.push({ kind, label: value.length === 1 ? `[[${name}]]` : `[[${name}]] #${i + 1}`, entry, line: lines[i] });
+        if (isTable(entry))
+          out.push({
+            kind,
+            label: value.length === 1 ? `[[${name}]]` : `[[${name}]] #${i + 1}`,
+            entry,
+            line: lines[i],
+          });
       });
     }
   };
-  if (isTable(doc.http_service)) out.push({ kind: 'services', label: '[http_service]', entry: doc.http_service, line: headerLines(text, headerPattern(['http_service'], false))[0] });
+  if (isTable(doc.http_service))
+    out.push({
+      kind: 'services',
+      label: '[http_service]',
+      entry: doc.http_service,
+      line: headerLines(text, headerPattern(['http_service'], false))[0],
+    });
   add('services', 'services', doc.services);
   add('restart', 'restart', doc.restart);
   add('vm', 'vm', doc.vm);
@@ -223,7 +235,13 @@ export function filterSections(doc: Doc, text = ''): Section[] {
   add('statics', 'statics', doc.statics);
   if (isTable(doc.checks)) {
     for (const [name, check] of Object.entries(doc.checks)) {
-      if (isTable(check)) out.push({ kind: 'checks', label: `[checks.${name}]`, entry: check, line: headerLines(text, headerPattern(['checks', name], false))[0] });
+      if (isTable(check))
+        out.push({
+          kind: 'checks',
+          label: `[checks.${name}]`,
+          entry: check,
+          line: headerLines(text, headerPattern(['checks', name], false))[0],
+        });
     }
   }
   return out;
@@ -260,15 +278,28 @@ export function filterFindings(doc: Doc, text = '', file = 'fly.toml'): Finding[
     const names = Array.isArray(filter) ? filter.filter((p): p is string => typeof p === 'string') : undefined;
     const line = s.line;
     if (s.kind === 'statics') {
-      if (filter !== undefined) findings.push({ severity: 'warning', line, message: `${at(s)} has processes = ${JSON.stringify(filter)}, but flyctl ignores a filter on [[statics]]: the Machines of every group serve these files` });
+      if (filter !== undefined)
+        findings.push({
+          severity: 'warning',
+          line,
+          message: `${at(s)} has processes = ${JSON.stringify(filter)}, but flyctl ignores a filter on [[statics]]: the Machines of every group serve these files`,
+        });
       continue;
     }
     if (names === undefined || names.length === 0) {
       if (!multi) continue;
       if (s.kind === 'services') {
-        findings.push({ severity: 'error', line, message: `${at(s)} has no processes filter, but the app has ${groups.length} process groups (${groups.join(', ')}): fly deploy refuses this ("Service has no processes set but app has ${groups.length} processes defined"); add processes = ["GROUP"] naming the group that serves it` });
+        findings.push({
+          severity: 'error',
+          line,
+          message: `${at(s)} has no processes filter, but the app has ${groups.length} process groups (${groups.join(', ')}): fly deploy refuses this ("Service has no processes set but app has ${groups.length} processes defined"); add processes = ["GROUP"] naming the group that serves it`,
+        });
       } else if (s.kind !== 'vm') {
-        findings.push({ severity: 'warning', line, message: `${at(s)} has no processes filter, so flyctl gives it to the default group "${fallback}" only (not to ${quoteList(groups.filter((g) => g !== fallback))}); add processes = ["GROUP"] to choose the group` });
+        findings.push({
+          severity: 'warning',
+          line,
+          message: `${at(s)} has no processes filter, so flyctl gives it to the default group "${fallback}" only (not to ${quoteList(groups.filter((g) => g !== fallback))}); add processes = ["GROUP"] to choose the group`,
+        });
       }
       continue;
     }
@@ -276,7 +307,11 @@ export function filterFindings(doc: Doc, text = '', file = 'fly.toml'): Finding[
     if (!missing.length) continue;
     const which = `${quoteList(missing)} ${missing.length === 1 ? 'is not a process group' : 'are not process groups'} (groups: ${groups.join(', ')})`;
     if (s.kind === 'services' || s.kind === 'restart') {
-      findings.push({ severity: 'error', line, message: `${at(s)} has processes = ${JSON.stringify(filter)}, but ${which}: fly deploy refuses this; edit the filter` });
+      findings.push({
+        severity: 'error',
+        line,
+        message: `${at(s)} has processes = ${JSON.stringify(filter)}, but ${which}: fly deploy refuses this; edit the filter`,
+      });
     } else {
       const reaches = names.filter((n) => known.has(n));
       findings.push({
@@ -304,16 +339,28 @@ export function bypassFindings(doc: Doc, text = '', file = 'fly.toml'): Finding[
   const set = (v: unknown) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
   for (const key of ['entrypoint', 'exec'] as const) {
     if (set(experimental[key])) {
-      findings.push({ severity: 'warning', line: line('experimental'), message: `${where('experimental')} ${key} = ${JSON.stringify(experimental[key])} replaces the image's ENTRYPOINT on every Machine (and for release_command), so the generated entrypoint.sh never runs: remove it unless you mean to bypass it` });
+      findings.push({
+        severity: 'warning',
+        line: line('experimental'),
+        message: `${where('experimental')} ${key} = ${JSON.stringify(experimental[key])} replaces the image's ENTRYPOINT on every Machine (and for release_command), so the generated entrypoint.sh never runs: remove it unless you mean to bypass it`,
+      });
     }
   }
   if (set(experimental.cmd)) {
-    findings.push({ severity: 'warning', line: line('experimental'), message: `${where('experimental')} cmd = ${JSON.stringify(experimental.cmd)} replaces the image's CMD wherever no [processes] command is given: remove it unless you mean it` });
+    findings.push({
+      severity: 'warning',
+      line: line('experimental'),
+      message: `${where('experimental')} cmd = ${JSON.stringify(experimental.cmd)} replaces the image's CMD wherever no [processes] command is given: remove it unless you mean it`,
+    });
   }
   const build = isTable(doc.build) ? doc.build : {};
   const other = (['image', 'builder', 'buildpacks', 'builtin'] as const).filter((k) => set(build[k]));
   if (other.length) {
-    findings.push({ severity: 'warning', line: line('build'), message: `${where('build')} sets ${other.join(', ')}: flyctl then builds from ${other.length === 1 && other[0] === 'image' ? 'that image' : 'those'}, not from the generated Dockerfile; remove ${other.length === 1 ? 'it' : 'them'} to use the Dockerfile` });
+    findings.push({
+      severity: 'warning',
+      line: line('build'),
+      message: `${where('build')} sets ${other.join(', ')}: flyctl then builds from ${other.length === 1 && other[0] === 'image' ? 'that image' : 'those'}, not from the generated Dockerfile; remove ${other.length === 1 ? 'it' : 'them'} to use the Dockerfile`,
+    });
   }
   return findings;
 }

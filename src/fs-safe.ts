@@ -83,8 +83,19 @@ export function readRegular(file: string, options: ReadOptions = {}): string | u
   }
   try {
     const info = osCall(shown, () => fstatSync(fd));
-    if (!info.isFile()) throw new FileError(shown(), `is ${kindOf(info)}, not a regular file`, 2, 'replace it with a regular file, or move it away');
-    const tooBig = () => new FileError(shown(), `is larger than ${max / (1024 * 1024)} MB, too large for a file create-fly-multiproc reads`, 2);
+    if (!info.isFile())
+      throw new FileError(
+        shown(),
+        `is ${kindOf(info)}, not a regular file`,
+        2,
+        'replace it with a regular file, or move it away',
+      );
+    const tooBig = () =>
+      new FileError(
+        shown(),
+        `is larger than ${max / (1024 * 1024)} MB, too large for a file create-fly-multiproc reads`,
+        2,
+      );
     if (info.size > max) throw tooBig();
     // Sized by fstat (+1 to see EOF in one read); grows only for a file that grows meanwhile.
     let buffer = Buffer.allocUnsafe(Math.min(max + 1, info.size + 1));
@@ -102,7 +113,13 @@ export function readRegular(file: string, options: ReadOptions = {}): string | u
       if (length > max) throw tooBig();
     }
     const bytes = buffer.subarray(0, length);
-    if (bytes.includes(0)) throw new FileError(shown(), 'contains NUL bytes: a binary file, not text', 2, 'point create-fly-multiproc at a text file');
+    if (bytes.includes(0))
+      throw new FileError(
+        shown(),
+        'contains NUL bytes: a binary file, not text',
+        2,
+        'point create-fly-multiproc at a text file',
+      );
     return bytes.toString('utf8');
   } finally {
     closeSync(fd);
@@ -118,7 +135,8 @@ function within(dir: string, file: string): boolean {
 /** A project-relative path split into its parts; absolute paths and `..` are refused. */
 export function relParts(rel: string, shown = rel): string[] {
   const parts = rel.split(/[\\/]/).filter((p) => p !== '' && p !== '.');
-  if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel) || parts.includes('..')) throw new FileError(shown, 'is not a path inside the project', 2);
+  if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel) || parts.includes('..'))
+    throw new FileError(shown, 'is not a path inside the project', 2);
   if (!parts.length) throw new FileError(shown, 'names the project directory itself, not a file in it', 2);
   return parts;
 }
@@ -133,7 +151,10 @@ export function pathInside(root: string, rel: string): string {
   for (const part of parts.slice(0, -1)) {
     current = path.join(current, part);
     const dir = current;
-    const info = osCall(() => shownPath(dir), () => lstatSync(dir, { throwIfNoEntry: false }));
+    const info = osCall(
+      () => shownPath(dir),
+      () => lstatSync(dir, { throwIfNoEntry: false }),
+    );
     if (!info) break; // nothing exists beyond a missing directory
     if (info.isSymbolicLink()) {
       throw new FileError(
@@ -151,7 +172,10 @@ export function pathInside(root: string, rel: string): string {
 /** lstat of root/rel (undefined when absent), with the directories on the way checked. */
 export function lstatInside(root: string, rel: string): { file: string; info?: Stats } {
   const file = pathInside(root, rel);
-  const info = osCall(() => shownPath(file), () => lstatSync(file, { throwIfNoEntry: false }));
+  const info = osCall(
+    () => shownPath(file),
+    () => lstatSync(file, { throwIfNoEntry: false }),
+  );
   return { file, info };
 }
 
@@ -167,13 +191,24 @@ export function readProjectFile(root: string, rel: string, options: ReadOptions 
     try {
       real = realpathSync(file);
     } catch (error) {
-      if (isErrno(error) && error.code === 'ENOENT') throw new FileError(options.shown ?? shownPath(file), 'is a dangling symlink (its target does not exist)', 2, 'remove the link, or restore its target');
+      if (isErrno(error) && error.code === 'ENOENT')
+        throw new FileError(
+          options.shown ?? shownPath(file),
+          'is a dangling symlink (its target does not exist)',
+          2,
+          'remove the link, or restore its target',
+        );
       if (isErrno(error)) throw fileErrorOf(error, options.shown ?? shownPath(file));
       throw error;
     }
     const realRoot = osCall(shownPath(root), () => realpathSync(root));
     if (!within(realRoot, real)) {
-      throw new FileError(options.shown ?? shownPath(file), `is a symlink to ${real}, outside the project: create-fly-multiproc reads only files inside the project`, 2, 'copy the file into the project (for a Procfile elsewhere, name it with --from-procfile)');
+      throw new FileError(
+        options.shown ?? shownPath(file),
+        `is a symlink to ${real}, outside the project: create-fly-multiproc reads only files inside the project`,
+        2,
+        'copy the file into the project (for a Procfile elsewhere, name it with --from-procfile)',
+      );
     }
   }
   return readRegular(file, options);
@@ -197,11 +232,18 @@ export function makeParentDirs(root: string, rel: string): string[] {
         mkdirSync(dir, { mode: 0o755 });
         created.push(dir);
       } catch (error) {
-        if (!isErrno(error) || error.code !== 'EEXIST') throw isErrno(error) ? fileErrorOf(error, shownPath(dir)) : error;
+        if (!isErrno(error) || error.code !== 'EEXIST')
+          throw isErrno(error) ? fileErrorOf(error, shownPath(dir)) : error;
       }
       info = osCall(shownPath(dir), () => lstatSync(dir));
     }
-    if (info.isSymbolicLink()) throw new FileError(shownPath(dir), 'is a symlink to a directory: create-fly-multiproc does not write through symlinked directories (they can lead outside the project)', 2, 'replace the link with a real directory');
+    if (info.isSymbolicLink())
+      throw new FileError(
+        shownPath(dir),
+        'is a symlink to a directory: create-fly-multiproc does not write through symlinked directories (they can lead outside the project)',
+        2,
+        'replace the link with a real directory',
+      );
     if (!info.isDirectory()) throw new FileError(shownPath(dir), `is ${kindOf(info)}, not a directory`, 2);
   }
   return created;

@@ -128,7 +128,9 @@ function dedupePorts(processes: DeclaredProcess[], notes: string[]): void {
     if (p.port === undefined) continue;
     const other = seen.get(p.port);
     if (other) {
-      notes.push(`${p.source}: port ${p.port} is also ${other.name}'s, so neither gets it: give them distinct ports with --port`);
+      notes.push(
+        `${p.source}: port ${p.port} is also ${other.name}'s, so neither gets it: give them distinct ports with --port`,
+      );
       delete other.port;
       delete p.port;
     } else seen.set(p.port, p);
@@ -137,7 +139,9 @@ function dedupePorts(processes: DeclaredProcess[], notes: string[]): void {
 
 /** Problems with one imported process (name and command), each prefixed with where it is. */
 function checkProcess(name: string, command: string, where: string, fix: string): string[] {
-  return [checkName(name), checkCommand(command)].filter((p): p is string => p !== undefined).map((p) => `${where}: ${p}; ${fix}`);
+  return [checkName(name), checkCommand(command)]
+    .filter((p): p is string => p !== undefined)
+    .map((p) => `${where}: ${p}; ${fix}`);
 }
 
 /**
@@ -155,13 +159,17 @@ export function parseProcfile(text: string, file: string, explicit = false): Pro
     if (!line || line.startsWith('#')) return;
     const colon = line.indexOf(':');
     if (colon < 0) {
-      result.problems.push(`${at}: ${JSON.stringify(line)} has no colon: each line of a Procfile is NAME: COMMAND; ${fix}`);
+      result.problems.push(
+        `${at}: ${JSON.stringify(line)} has no colon: each line of a Procfile is NAME: COMMAND; ${fix}`,
+      );
       return;
     }
     const name = line.slice(0, colon).trim();
     const command = line.slice(colon + 1).trim();
     if (!PROCFILE_NAME.test(name)) {
-      result.problems.push(`${at}: ${JSON.stringify(line)} does not start with a process name (letters, digits, "_" and "-") and a colon; ${fix}`);
+      result.problems.push(
+        `${at}: ${JSON.stringify(line)} does not start with a process name (letters, digits, "_" and "-") and a colon; ${fix}`,
+      );
       return;
     }
     if (!command) {
@@ -177,7 +185,9 @@ export function parseProcfile(text: string, file: string, explicit = false): Pro
     }
     const first = lines.get(name);
     if (first !== undefined) {
-      result.problems.push(`${at}: ${name} is already declared on line ${first}; each process needs its own name; ${fix}`);
+      result.problems.push(
+        `${at}: ${name} is already declared on line ${first}; each process needs its own name; ${fix}`,
+      );
       return;
     }
     lines.set(name, index + 1);
@@ -190,7 +200,9 @@ export function parseProcfile(text: string, file: string, explicit = false): Pro
     result.processes.push({ name, command, source: at, ...(port !== undefined ? { port } : {}) });
   });
   if (!result.problems.length && !result.processes.length) {
-    result.problems.push(`${file}: declares no processes; add NAME: COMMAND lines, or give the processes with --process`);
+    result.problems.push(
+      `${file}: declares no processes; add NAME: COMMAND lines, or give the processes with --process`,
+    );
   }
   // Ports are read from the commands again by plan() (as for --process), which also settles clashes.
   return result;
@@ -211,7 +223,8 @@ function lineOf(text: string, key: string, after?: RegExp): number | undefined {
 }
 
 type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isTable = (v: unknown): v is Table =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 /** A parsed fly.toml, where its keys are, and the import being filled in. */
 interface TomlSource {
@@ -241,8 +254,14 @@ function readTopLevel(src: TomlSource): void {
   if (doc.kill_timeout !== undefined) {
     // As flyctl reads it: a number is seconds, a string a Go duration ("1m30s", as fly launch --copy-config writes it).
     const n = killTimeoutSeconds(doc.kill_timeout);
-    if (n === undefined) result.problems.push(`${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a duration flyctl reads: write seconds (such as 90) or a duration with a unit (such as "1m30s"; "5" without a unit is invalid)`);
-    else if (!Number.isInteger(n)) result.problems.push(`${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a whole number of seconds, which the generated entrypoints need: write whole seconds (such as "2s")`);
+    if (n === undefined)
+      result.problems.push(
+        `${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a duration flyctl reads: write seconds (such as 90) or a duration with a unit (such as "1m30s"; "5" without a unit is invalid)`,
+      );
+    else if (!Number.isInteger(n))
+      result.problems.push(
+        `${at('kill_timeout')}: kill_timeout ${JSON.stringify(String(doc.kill_timeout))} is not a whole number of seconds, which the generated entrypoints need: write whole seconds (such as "2s")`,
+      );
     else result.killTimeout = String(n);
   }
 }
@@ -254,7 +273,8 @@ function readReleaseAndEnv(src: TomlSource): void {
   if (isTable(deploy) && deploy.release_command !== undefined) {
     const release = deploy.release_command;
     const where = `${at('release_command', /^\s*\[deploy\]\s*(#.*)?$/)}`;
-    if (typeof release !== 'string' || /[\n\r\0]/.test(release) || !release.trim()) result.problems.push(`${where}: [deploy] release_command must be a one-line command string`);
+    if (typeof release !== 'string' || /[\n\r\0]/.test(release) || !release.trim())
+      result.problems.push(`${where}: [deploy] release_command must be a one-line command string`);
     else result.release = { command: release.trim(), source: `${file} [deploy] release_command` };
   }
   const env = doc.env;
@@ -283,11 +303,14 @@ function readProcessGroups(src: TomlSource): void {
         // flyctl splits these with google/shlex, not sh: keep its meaning ("C:\\data" is C:data there).
         const argv = shlexSplit(command);
         if (!argv || !argv.length) {
-          result.processProblems.push(`${where}: [processes] ${name}: flyctl cannot split this command (an open quote or a trailing backslash); ${fix}`);
+          result.processProblems.push(
+            `${where}: [processes] ${name}: flyctl cannot split this command (an open quote or a trailing backslash); ${fix}`,
+          );
           continue;
         }
         const posix = splitWords(command);
-        const same = !('error' in posix) && posix.words.length === argv.length && posix.words.every((w, i) => w === argv[i]);
+        const same =
+          !('error' in posix) && posix.words.length === argv.length && posix.words.every((w, i) => w === argv[i]);
         const taken = same ? command.trim() : shellJoin(argv);
         if (!same) result.notes.push(`${where}: [processes] ${name} read as flyctl splits it: ${taken}`);
         const problems = checkProcess(name, taken, `${where}: [processes] ${name}`, fix);
@@ -313,7 +336,15 @@ function assignServicePorts(src: TomlSource): void {
     const group = groupOf(service);
     const port = service.internal_port;
     const proc = result.processes.find((p) => p.name === group);
-    if (!proc || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535 || proc.port !== undefined) return;
+    if (
+      !proc ||
+      typeof port !== 'number' ||
+      !Number.isInteger(port) ||
+      port < 1 ||
+      port > 65535 ||
+      proc.port !== undefined
+    )
+      return;
     proc.port = port;
     if (http) result.http = proc.name;
   };
@@ -387,9 +418,21 @@ export function withProjectDefaults(given: Answers, project: Project): ProjectDe
   if (!flagged && !given.example) {
     const source =
       procfile && (procfile.explicit || procfile.processes.length || procfile.problems.length)
-        ? { file: procfile.file, processes: procfile.processes, problems: procfile.problems, notes: procfile.notes, http: undefined }
+        ? {
+            file: procfile.file,
+            processes: procfile.processes,
+            problems: procfile.problems,
+            notes: procfile.notes,
+            http: undefined,
+          }
         : fly && (fly.processes.length || fly.processProblems.length)
-          ? { file: `${fly.file} [processes]`, processes: fly.processes, problems: fly.processProblems, notes: fly.notes, http: fly.http }
+          ? {
+              file: `${fly.file} [processes]`,
+              processes: fly.processes,
+              problems: fly.processProblems,
+              notes: fly.notes,
+              http: fly.http,
+            }
           : undefined;
     if (source) {
       result.problems.push(...source.problems);
@@ -398,11 +441,16 @@ export function withProjectDefaults(given: Answers, project: Project): ProjectDe
         answers.processes = source.processes.map((p) => `${p.name}=${p.command}`);
         const portGiven = new Set((given.ports ?? []).map((p) => p.slice(0, p.indexOf('=')).trim()));
         // Ports a command says plainly, plan() finds itself; fly.toml's services give the others.
-        const ports = source.processes.filter((p) => p.port !== undefined && p.port !== portOf(p.command) && !portGiven.has(p.name)).map((p) => `${p.name}=${p.port}`);
+        const ports = source.processes
+          .filter((p) => p.port !== undefined && p.port !== portOf(p.command) && !portGiven.has(p.name))
+          .map((p) => `${p.name}=${p.port}`);
         if (ports.length) answers.ports = [...(given.ports ?? []), ...ports];
-        if (answers.http === undefined && source.http !== undefined && !portGiven.has(source.http)) answers.http = source.http;
+        if (answers.http === undefined && source.http !== undefined && !portGiven.has(source.http))
+          answers.http = source.http;
         result.origin.processes = source.file;
-        result.notes.push(`processes from ${source.file}: ${source.processes.map((p) => (p.port === undefined ? p.name : `${p.name} (port ${p.port})`)).join(', ')}; --process replaces them`);
+        result.notes.push(
+          `processes from ${source.file}: ${source.processes.map((p) => (p.port === undefined ? p.name : `${p.name} (port ${p.port})`)).join(', ')}; --process replaces them`,
+        );
       }
     }
   }
@@ -434,7 +482,8 @@ export function withProjectDefaults(given: Answers, project: Project): ProjectDe
 /** The processes the project declares, for the wizard to offer (none when the file has problems: plan() reports them). */
 export function declaredProcesses(project: Project): DeclaredProcess[] {
   const { procfile, flyToml: fly } = project;
-  if (procfile && (procfile.explicit || procfile.processes.length || procfile.problems.length)) return procfile.problems.length ? [] : procfile.processes;
+  if (procfile && (procfile.explicit || procfile.processes.length || procfile.problems.length))
+    return procfile.problems.length ? [] : procfile.processes;
   if (fly && !fly.processProblems.length) return fly.processes;
   return [];
 }

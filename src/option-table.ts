@@ -30,31 +30,130 @@ export interface OptionSpec {
 export const flagName = (o: Pick<OptionSpec, 'flags'>) => /--[a-z-]+/.exec(o.flags)![0];
 
 const BEFORE_STRATEGY_OPTIONS = [
-  { key: 'strategy', flags: '--strategy <name>', help: 'how the processes run (see Strategies below)', remember: 'string', choices: () => STRATEGY_NAMES },
-  { key: 'processes', flagKey: 'process', flags: '--process <name=command>', help: 'a process to run (repeatable, in order)', repeatable: true, remember: 'list' },
-  { key: 'fromProcfile', flags: '--from-procfile <path>', help: 'take the processes from this Procfile, relative to the project directory (default: Procfile.prod or Procfile in the project, if any)', remember: 'string' },
-  { key: 'ports', flagKey: 'port', flags: '--port <name=port>', help: 'internal port a process listens on (repeatable); NAME=none: no port, a worker even if named web', repeatable: true, remember: 'list' },
-  { key: 'http', flags: '--http <name>', help: "process that gets Fly's http_service (default: the first with a port)", remember: 'string' },
+  {
+    key: 'strategy',
+    flags: '--strategy <name>',
+    help: 'how the processes run (see Strategies below)',
+    remember: 'string',
+    choices: () => STRATEGY_NAMES,
+  },
+  {
+    key: 'processes',
+    flagKey: 'process',
+    flags: '--process <name=command>',
+    help: 'a process to run (repeatable, in order)',
+    repeatable: true,
+    remember: 'list',
+  },
+  {
+    key: 'fromProcfile',
+    flags: '--from-procfile <path>',
+    help: 'take the processes from this Procfile, relative to the project directory (default: Procfile.prod or Procfile in the project, if any)',
+    remember: 'string',
+  },
+  {
+    key: 'ports',
+    flagKey: 'port',
+    flags: '--port <name=port>',
+    help: 'internal port a process listens on (repeatable); NAME=none: no port, a worker even if named web',
+    repeatable: true,
+    remember: 'list',
+  },
+  {
+    key: 'http',
+    flags: '--http <name>',
+    help: "process that gets Fly's http_service (default: the first with a port)",
+    remember: 'string',
+  },
   { key: 'app', flags: '--app <name>', help: 'Fly app name (default: from the directory name)', remember: 'string' },
   { key: 'region', flags: '--region <code>', help: 'primary region, e.g. ams, iad, syd', remember: 'string' },
-  { key: 'statics', flags: '--statics <prefix=path>', help: "files Fly's proxy serves from the image under a URL prefix, e.g. /static=/app/public (repeatable, at most 10; a relative path is inside the app directory)", repeatable: true, remember: 'list' },
-  { key: 'killSignal', flags: '--kill-signal <signal>', help: `signal Fly sends on stop: ${KILL_SIGNALS.join(', ')} (default SIGINT)`, remember: 'string' },
-  { key: 'killTimeout', flags: '--kill-timeout <seconds>', help: 'seconds Fly waits after kill_signal (default 5, max 300)', remember: 'string' },
-  { key: 'runtime', flags: '--runtime <name>', help: 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)', remember: 'string', choices: () => RUNTIMES },
-  { key: 'packages', flags: '--packages <names>', help: 'more Debian packages for the final image, comma-separated (repeatable; e.g. libvips42,ffmpeg)', repeatable: true, remember: 'list' },
-  { key: 'buildPackages', flags: '--build-packages <names>', help: 'more Debian packages for the build stage, comma-separated (repeatable; e.g. libvips-dev)', repeatable: true, remember: 'list' },
-  { key: 'baseImage', flags: '--base-image <image>', help: 'base image of the final stage (default fits the runtime)', remember: 'string' },
+  {
+    key: 'statics',
+    flags: '--statics <prefix=path>',
+    help: "files Fly's proxy serves from the image under a URL prefix, e.g. /static=/app/public (repeatable, at most 10; a relative path is inside the app directory)",
+    repeatable: true,
+    remember: 'list',
+  },
+  {
+    key: 'killSignal',
+    flags: '--kill-signal <signal>',
+    help: `signal Fly sends on stop: ${KILL_SIGNALS.join(', ')} (default SIGINT)`,
+    remember: 'string',
+  },
+  {
+    key: 'killTimeout',
+    flags: '--kill-timeout <seconds>',
+    help: 'seconds Fly waits after kill_signal (default 5, max 300)',
+    remember: 'string',
+  },
+  {
+    key: 'runtime',
+    flags: '--runtime <name>',
+    help: 'build the project as this runtime (default: detected from go.mod, package.json, pyproject.toml, Gemfile, Cargo.toml)',
+    remember: 'string',
+    choices: () => RUNTIMES,
+  },
+  {
+    key: 'packages',
+    flags: '--packages <names>',
+    help: 'more Debian packages for the final image, comma-separated (repeatable; e.g. libvips42,ffmpeg)',
+    repeatable: true,
+    remember: 'list',
+  },
+  {
+    key: 'buildPackages',
+    flags: '--build-packages <names>',
+    help: 'more Debian packages for the build stage, comma-separated (repeatable; e.g. libvips-dev)',
+    repeatable: true,
+    remember: 'list',
+  },
+  {
+    key: 'baseImage',
+    flags: '--base-image <image>',
+    help: 'base image of the final stage (default fits the runtime)',
+    remember: 'string',
+  },
 ] as const satisfies readonly OptionSpec[];
 
 const AFTER_STRATEGY_OPTIONS = [
-  { key: 'templates', flags: '--templates <dir>', help: 'your templates, relative to the project directory (or absolute): each replaces the built-in one of the same name, extra ones add files (see TEMPLATES.md)', remember: 'path' },
-  { key: 'example', flags: '--example', help: 'write the built-in example program and its two processes (default with --yes in an empty directory; remembered)', remember: 'boolean' },
-  { key: 'dockerfile', flags: '--dockerfile <mode>', help: 'your existing Dockerfile: keep it (default for process-groups and apps), extend it with a marked block (default for the others), or replace it with a generated one', remember: 'string', choices: () => DOCKERFILE_MODES },
-  { key: 'yes', flags: '-y, --yes', help: 'take the defaults, never prompt; on a re-run, the answers remembered in fly-multiproc.json' },
+  {
+    key: 'templates',
+    flags: '--templates <dir>',
+    help: 'your templates, relative to the project directory (or absolute): each replaces the built-in one of the same name, extra ones add files (see TEMPLATES.md)',
+    remember: 'path',
+  },
+  {
+    key: 'example',
+    flags: '--example',
+    help: 'write the built-in example program and its two processes (default with --yes in an empty directory; remembered)',
+    remember: 'boolean',
+  },
+  {
+    key: 'dockerfile',
+    flags: '--dockerfile <mode>',
+    help: 'your existing Dockerfile: keep it (default for process-groups and apps), extend it with a marked block (default for the others), or replace it with a generated one',
+    remember: 'string',
+    choices: () => DOCKERFILE_MODES,
+  },
+  {
+    key: 'yes',
+    flags: '-y, --yes',
+    help: 'take the defaults, never prompt; on a re-run, the answers remembered in fly-multiproc.json',
+  },
   { key: 'force', flags: '--force', help: 'overwrite existing files that differ', run: true },
   { key: 'skip', flags: '--skip', help: 'keep existing files that differ, write the rest', run: true },
-  { key: 'dryRun', flags: '--dry-run', help: 'show what would be written (a diff per changed file), write nothing', run: true },
-  { key: 'prune', flags: '--prune', help: 'delete files an earlier run wrote that are no longer needed (only if unedited)', run: true },
+  {
+    key: 'dryRun',
+    flags: '--dry-run',
+    help: 'show what would be written (a diff per changed file), write nothing',
+    run: true,
+  },
+  {
+    key: 'prune',
+    flags: '--prune',
+    help: 'delete files an earlier run wrote that are no longer needed (only if unedited)',
+    run: true,
+  },
   { key: 'json', flags: '--json', help: 'print a machine-readable summary on stdout', run: true },
 ] as const satisfies readonly OptionSpec[];
 
@@ -62,13 +161,27 @@ const AFTER_STRATEGY_OPTIONS = [
 export const OPTIONS: readonly OptionSpec[] = [
   ...BEFORE_STRATEGY_OPTIONS,
   // Each strategy's own (the Procfile manager), from its module.
-  ...strategyOptions().map(({ option }): OptionSpec => ({ key: option.key, flags: `${option.flag} <name>`, help: option.help, remember: 'string', choices: () => option.choices })),
+  ...strategyOptions().map(({ option }): OptionSpec => ({
+    key: option.key,
+    flags: `${option.flag} <name>`,
+    help: option.help,
+    remember: 'string',
+    choices: () => option.choices,
+  })),
   ...AFTER_STRATEGY_OPTIONS,
 ];
 
 type Spec = (typeof BEFORE_STRATEGY_OPTIONS)[number] | (typeof AFTER_STRATEGY_OPTIONS)[number];
-type FlagKey<O> = O extends { flagKey: infer K extends string } ? K : O extends { key: infer K extends string } ? K : never;
-type FlagValue<O> = O extends { repeatable: true } ? string[] : O extends { flags: `${string}<${string}` } ? string | undefined : boolean | undefined;
+type FlagKey<O> = O extends { flagKey: infer K extends string }
+  ? K
+  : O extends { key: infer K extends string }
+    ? K
+    : never;
+type FlagValue<O> = O extends { repeatable: true }
+  ? string[]
+  : O extends { flags: `${string}<${string}` }
+    ? string | undefined
+    : boolean | undefined;
 
 /** Parsed command-line flags (commander's camelCase names), derived from the table. */
 export type Flags = { [O in Spec as FlagKey<O>]: FlagValue<O> } & {
@@ -83,7 +196,8 @@ export type RememberedKey = Extract<Spec, { remember: string }>['key'] | Strateg
 /** The answers a re-run remembers, in the order they are written. */
 export const REMEMBERED_KEYS = OPTIONS.filter((o) => o.remember).map((o) => o.key as RememberedKey);
 /** Remembered answers by kind. */
-export const rememberedAs = (kind: NonNullable<OptionSpec['remember']>) => new Set(OPTIONS.filter((o) => o.remember === kind).map((o) => o.key as RememberedKey));
+export const rememberedAs = (kind: NonNullable<OptionSpec['remember']>) =>
+  new Set(OPTIONS.filter((o) => o.remember === kind).map((o) => o.key as RememberedKey));
 
 /** The flag each answer stands for, for messages. */
 export const FLAG_OF: Readonly<Record<string, string>> = Object.fromEntries(OPTIONS.map((o) => [o.key, flagName(o)]));
@@ -108,7 +222,8 @@ export function choiceProblems(answers: Answers): string[] {
     const value = given[o.key];
     if (!o.choices || typeof value !== 'string') continue;
     const allowed = o.choices();
-    if (!allowed.includes(value)) problems.push(`${flagName(o)} ${JSON.stringify(value)}: must be one of ${allowed.join(', ')}`);
+    if (!allowed.includes(value))
+      problems.push(`${flagName(o)} ${JSON.stringify(value)}: must be one of ${allowed.join(', ')}`);
   }
   return problems;
 }

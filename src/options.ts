@@ -5,7 +5,9 @@ import { STRATEGIES, STRATEGY_NAMES } from './strategies/index.js';
 
 declare const __VERSION__: string | undefined;
 export const VERSION =
-  typeof __VERSION__ === 'string' ? __VERSION__ : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  typeof __VERSION__ === 'string'
+    ? __VERSION__
+    : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -45,7 +47,9 @@ export { answersFromFlags } from './option-table.js';
 /** The scaffolder's command line, from the option table (src/option-table.ts). */
 export function program(): Command {
   const cmd = new Command('create-fly-multiproc')
-    .description('Set up an app to run several processes on Fly.io: writes Dockerfile, entrypoint.sh, fly.toml and the process manager config.')
+    .description(
+      'Set up an app to run several processes on Fly.io: writes Dockerfile, entrypoint.sh, fly.toml and the process manager config.',
+    )
     .version(VERSION, '-v, --version')
     .argument('[dir]', 'project directory', '.');
   for (const o of OPTIONS) {
@@ -75,14 +79,22 @@ export interface EjectFlags {
 /** `create-fly-multiproc eject [names...]`; cli.ts runs it. A project directory named "eject" is given as ./eject. */
 export function ejectCommand(): Command {
   return new Command('eject')
-    .description(`copy built-in templates into ${DEFAULT_TEMPLATES_DIR} (or --to DIR) to customise them; existing files are never overwritten`)
-    .argument('[names...]', 'templates to copy, e.g. Dockerfile.ejs, partials/app.ejs, fly.toml or a directory such as supervisord (default: all)')
+    .description(
+      `copy built-in templates into ${DEFAULT_TEMPLATES_DIR} (or --to DIR) to customise them; existing files are never overwritten`,
+    )
+    .argument(
+      '[names...]',
+      'templates to copy, e.g. Dockerfile.ejs, partials/app.ejs, fly.toml or a directory such as supervisord (default: all)',
+    )
     .option('--to <dir>', 'directory to copy them into', DEFAULT_TEMPLATES_DIR)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Then edit them, delete the ones you did not change (those keep following the built-in ones), and run
   $ npx create-fly-multiproc --templates ${DEFAULT_TEMPLATES_DIR} ...
 TEMPLATES.md documents what a template can use.
-`)
+`,
+    )
     .showHelpAfterError('(run create-fly-multiproc eject --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -99,16 +111,24 @@ export interface CheckFlags {
 /** `create-fly-multiproc check [dir]`; cli.ts runs it (the rules load only then). A project directory named "check" is given as ./check. */
 export function checkCommand(): Command {
   return new Command('check')
-    .description('audit a multi-process Fly setup, generated or not: fly.toml, Dockerfile, entrypoint script, supervisord config, Procfile')
+    .description(
+      'audit a multi-process Fly setup, generated or not: fly.toml, Dockerfile, entrypoint script, supervisord config, Procfile',
+    )
     .argument('[dir]', 'project directory', '.')
     .option('--json', 'print the findings as JSON on stdout')
     .option('--strict', 'warnings fail too (exit 1)')
     .option('--config <path>', 'fly.toml to read, relative to dir (default fly.toml)')
-    .option('--dockerfile <path>', 'Dockerfile to read, relative to dir (default: fly.toml [build] dockerfile, else Dockerfile)')
-    .addHelpText('after', `
+    .option(
+      '--dockerfile <path>',
+      'Dockerfile to read, relative to dir (default: fly.toml [build] dockerfile, else Dockerfile)',
+    )
+    .addHelpText(
+      'after',
+      `
 Each finding has a severity (error, warning, advice), file:line, why it matters on Fly and the fix.
 Exit codes: 0 no errors (with --strict: no errors or warnings), 1 problems found, 2 bad usage.
-`)
+`,
+    )
     .showHelpAfterError('(run create-fly-multiproc check --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })

@@ -14,7 +14,19 @@ import { answersFromFlags, choiceProblems, type Flags } from './option-table.js'
 import { plan as makePlan } from './plan.js';
 import { checkRendered, render, templateDirsFor, type RenderedFile } from './render.js';
 import { dryRunContents, jsonReport, nextStepsText, noPublicProcess, planSummary, summary } from './report.js';
-import { answersToRemember, explainRemembered, lastOutput, mergeAnswers, PENDING_FILE, readState, recordedHashes, STATE_FILE, stateStatus, type MergedAnswers, type State } from './state.js';
+import {
+  answersToRemember,
+  explainRemembered,
+  lastOutput,
+  mergeAnswers,
+  PENDING_FILE,
+  readState,
+  recordedHashes,
+  STATE_FILE,
+  stateStatus,
+  type MergedAnswers,
+  type State,
+} from './state.js';
 import { DEFAULT_STRATEGY } from './strategies/index.js';
 import type { Answers, Plan, Project } from './types.js';
 import { conflicts, decide, writeFiles, WRITES, type ConflictPolicy, type FileStatus } from './write.js';
@@ -56,18 +68,26 @@ function rememberAnswers(flags: Flags, dirArg: string): Pick<Context, 'state' | 
   if (memory.fromState.includes('--from-procfile') && memory.answers.fromProcfile !== undefined) {
     const rel = path.relative(projectDir, path.resolve(memory.answers.fromProcfile));
     if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-      throw new UsageError(`${STATE_FILE}: answers.fromProcfile ${JSON.stringify(rel)} is outside the project`, 'a remembered path must stay inside the project: pass --from-procfile to read a file elsewhere');
+      throw new UsageError(
+        `${STATE_FILE}: answers.fromProcfile ${JSON.stringify(rel)} is outside the project`,
+        'a remembered path must stay inside the project: pass --from-procfile to read a file elsewhere',
+      );
     }
   }
   return { state, memory, answers: memory.answers };
 }
 
 /** What the project holds: runtime, Procfile, fly.toml, and its own Dockerfile (parsed only when there is one). */
-async function detectProject(c: Pick<Context, 'answers' | 'dirArg' | 'state' | 'memory' | 'io'>): Promise<Pick<Context, 'project' | 'answers' | 'generatedBefore' | 'templateDirs'>> {
+async function detectProject(
+  c: Pick<Context, 'answers' | 'dirArg' | 'state' | 'memory' | 'io'>,
+): Promise<Pick<Context, 'project' | 'answers' | 'generatedBefore' | 'templateDirs'>> {
   let answers = c.answers;
   const project: Project = detect(c.dirArg, { procfile: answers.fromProcfile });
   // Templates are code: ones named by the checkout (not on this command line) are announced before they run.
-  if (c.memory.fromState.includes('--templates')) c.io.stderr.write(`note: using templates from ${printable(answers.templates ?? '')}, remembered in ${STATE_FILE}: templates are code and run with your permissions (pass --templates to choose others)\n`);
+  if (c.memory.fromState.includes('--templates'))
+    c.io.stderr.write(
+      `note: using templates from ${printable(answers.templates ?? '')}, remembered in ${STATE_FILE}: templates are code and run with your permissions (pass --templates to choose others)\n`,
+    );
   let generatedBefore = false;
   if (project.dockerfile && answers.dockerfile !== 'replace') {
     project.dockerfileInfo = (await import('./dockerfile/index.js')).inspectDockerfile(project.dir);
@@ -93,8 +113,14 @@ function planWithNotes(c: Pick<Context, 'answers' | 'project' | 'state' | 'memor
   } catch (error) {
     throw explainRemembered(error, c.memory);
   }
-  if (c.state?.pending) plan.notes.push(`an earlier run stopped midway (${PENDING_FILE} is left): the files it wrote count as create-fly-multiproc's output, and this run finishes the job`);
-  if (c.memory.fromState.length) plan.notes.unshift(`remembered in ${STATE_FILE}: ${c.memory.fromState.join(', ')} (a flag replaces its remembered value)`);
+  if (c.state?.pending)
+    plan.notes.push(
+      `an earlier run stopped midway (${PENDING_FILE} is left): the files it wrote count as create-fly-multiproc's output, and this run finishes the job`,
+    );
+  if (c.memory.fromState.length)
+    plan.notes.unshift(
+      `remembered in ${STATE_FILE}: ${c.memory.fromState.join(', ')} (a flag replaces its remembered value)`,
+    );
   for (const dropped of c.memory.dropped) plan.notes.push(`forgot the remembered ${dropped}: that process is gone`);
   return plan;
 }
@@ -102,20 +128,47 @@ function planWithNotes(c: Pick<Context, 'answers' | 'project' | 'state' | 'memor
 /** Per file: create, identical, regenerate (unedited since our last run), merge (fly.toml) or conflict. */
 async function decideFiles(c: Omit<Context, 'statuses'>): Promise<FileStatus[]> {
   const { state, project, plan, flags, generatedBefore } = c;
-  const last = state ? lastOutput(state, project.dir, (a) => render(makePlan(generatedBefore && a.dockerfile === undefined ? { ...a, dockerfile: 'create' } : a, project), project, templateDirsFor(a.templates, project.dir))) : undefined;
+  const last = state
+    ? lastOutput(state, project.dir, (a) =>
+        render(
+          makePlan(generatedBefore && a.dockerfile === undefined ? { ...a, dockerfile: 'create' } : a, project),
+          project,
+          templateDirsFor(a.templates, project.dir),
+        ),
+      )
+    : undefined;
   // The base of a conflict's diffs: our exact last output. fly.toml merges against the rebuilt one
   // even when values imported from it (an edited kill_timeout) make its hash differ.
   const base = new Map(last?.verified);
   if (last?.candidate.has('fly.toml')) base.set('fly.toml', last.candidate.get('fly.toml')!);
   // Values the last run imported from fly.toml are rebuilt from today's fly.toml: unless the hash
   // confirms that rebuilt file, their base is unknown, and a flag changing one is a conflict.
-  const imported = ([['app', 'app'], ['region', 'primary_region'], ['killSignal', 'kill_signal'], ['killTimeout', 'kill_timeout']] as const).filter(([k]) => state && state.answers[k] === undefined && project.flyToml?.[k] !== undefined).map(([, key]) => key as string);
+  const imported = (
+    [
+      ['app', 'app'],
+      ['region', 'primary_region'],
+      ['killSignal', 'kill_signal'],
+      ['killTimeout', 'kill_timeout'],
+    ] as const
+  )
+    .filter(([k]) => state && state.answers[k] === undefined && project.flyToml?.[k] !== undefined)
+    .map(([, key]) => key as string);
   if (state && !state.answers.processes && project.flyToml?.processes.length) imported.push('processes');
   const flyTomlUntrusted = last?.verified.has('fly.toml') ? [] : imported;
-  const decided = await decide(plan.dir, c.files, { state, base, flyTomlUntrusted, prune: Boolean(flags.prune), strategyBefore: state ? (state.answers.strategy ?? DEFAULT_STRATEGY) : undefined, strategyNow: plan.strategy });
+  const decided = await decide(plan.dir, c.files, {
+    state,
+    base,
+    flyTomlUntrusted,
+    prune: Boolean(flags.prune),
+    strategyBefore: state ? (state.answers.strategy ?? DEFAULT_STRATEGY) : undefined,
+    strategyNow: plan.strategy,
+  });
   const policy: ConflictPolicy = flags.force ? 'force' : flags.skip ? 'skip' : 'ask';
   const resolved = await resolveConflicts(decided, { interactive: c.io.interactive && !flags.dryRun, policy });
-  const remembered = { answers: answersToRemember(c.answers, plan, c.memory.inert, project.dir), files: recordedHashes(resolved, state) };
+  const remembered = {
+    answers: answersToRemember(c.answers, plan, c.memory.inert, project.dir),
+    files: recordedHashes(resolved, state),
+  };
   const statuses = [...resolved, stateStatus(project.dir, remembered)];
   if (conflicts(statuses).length && !flags.dryRun) {
     throw new UsageError(

@@ -45,7 +45,9 @@ export function filesFor(plan: Plan): GeneratedFile[] {
   const own = plan.dockerfile === 'keep' || plan.dockerfile === 'extend';
   const strategy = STRATEGIES[plan.strategy];
   const files: GeneratedFile[] = [
-    ...(plan.dockerfile === 'keep' ? [] : [{ path: 'Dockerfile', template: plan.dockerfile === 'extend' ? EXTEND_FINAL : 'Dockerfile.ejs' }]),
+    ...(plan.dockerfile === 'keep'
+      ? []
+      : [{ path: 'Dockerfile', template: plan.dockerfile === 'extend' ? EXTEND_FINAL : 'Dockerfile.ejs' }]),
     ...(own ? [] : [{ path: '.dockerignore', template: 'dockerignore.ejs' }]),
     ...(strategy.flyToml ? [{ path: 'fly.toml', template: 'fly.toml.ejs' }] : []),
     ...(plan.dockerfile === 'keep' && strategy.runsWithKeptDockerfile ? [] : strategy.files(plan)),
@@ -71,10 +73,15 @@ export function listTemplates(dir: string): string[] {
       seen.add(real);
       entries = readdirSync(full).sort();
     } catch (error) {
-      throw new UsageError(`template directory ${displayPath(full)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new UsageError(
+        `template directory ${displayPath(full)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
     }
     if ((counted += entries.length) > MAX_TEMPLATE_ENTRIES) {
-      throw new UsageError(`template directory ${displayPath(dir)}: more than ${MAX_TEMPLATE_ENTRIES} files and directories; is this really a templates directory?`, 'pass the directory eject made, e.g. --templates .fly-multiproc/templates');
+      throw new UsageError(
+        `template directory ${displayPath(dir)}: more than ${MAX_TEMPLATE_ENTRIES} files and directories; is this really a templates directory?`,
+        'pass the directory eject made, e.g. --templates .fly-multiproc/templates',
+      );
     }
     for (const name of entries) {
       const child = rel ? `${rel}/${name}` : name;
@@ -112,7 +119,10 @@ export function extraNameProblem(target: string): string | undefined {
   if (parts.some((p) => !/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(p) || p === '.' || p === '..')) {
     return `would write ${JSON.stringify(target)}: the names of generated files may use only letters, digits, ".", "_" and "-" (not first), so that Dockerfile and shell lines can name them unquoted`;
   }
-  if (['fly-multiproc.json', '.fly-multiproc.lock', '.fly-multiproc.pending'].includes(target) || /\.cfm-[0-9a-f]{12}\.tmp$/.test(target)) {
+  if (
+    ['fly-multiproc.json', '.fly-multiproc.lock', '.fly-multiproc.pending'].includes(target) ||
+    /\.cfm-[0-9a-f]{12}\.tmp$/.test(target)
+  ) {
     return `would write ${target}, which create-fly-multiproc keeps for itself`;
   }
   return undefined;
@@ -122,7 +132,11 @@ export function extraNameProblem(target: string): string | undefined {
 const isScript = (file: string) => file.endsWith('.sh');
 
 /** The user's extra templates that apply to this plan, sorted by the file they write. */
-export function extraFiles(plan: Plan, userDirs: readonly string[], builtins: readonly string[] = listTemplates(BUILTIN_TEMPLATES)): GeneratedFile[] {
+export function extraFiles(
+  plan: Plan,
+  userDirs: readonly string[],
+  builtins: readonly string[] = listTemplates(BUILTIN_TEMPLATES),
+): GeneratedFile[] {
   const builtin = new Set(builtins);
   const seen = new Set<string>();
   const extras: GeneratedFile[] = [];
@@ -133,7 +147,11 @@ export function extraFiles(plan: Plan, userDirs: readonly string[], builtins: re
       const target = extraTarget(template, plan);
       if (target === undefined) continue;
       const problem = extraNameProblem(target);
-      if (problem) throw new UsageError(`template ${displayPath(path.join(dir, template))}: ${problem}`, 'nothing was written: rename the template');
+      if (problem)
+        throw new UsageError(
+          `template ${displayPath(path.join(dir, template))}: ${problem}`,
+          'nothing was written: rename the template',
+        );
       extras.push({ path: target, template, executable: isScript(target) });
     }
   }
@@ -157,12 +175,17 @@ export function displayPath(file: string): string {
  * so the innermost template is reported and passed through by every rethrow above it.
  */
 class TemplateError extends Error {
-  constructor(readonly file: string, readonly line: number | undefined, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly reason: string,
+  ) {
     super(`${displayPath(file)}${line ? `:${line}` : ''}: ${reason}`);
   }
 }
 
-const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : `thrown: ${String(error)}`);
+const describe = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : `thrown: ${String(error)}`;
 
 /** Line of an unclosed `<%` tag, found the way ejs finds it (its own tokens). */
 function unclosedTagLine(template: ejs.Template): number | undefined {
@@ -209,7 +232,12 @@ interface Located {
   custom: boolean;
 }
 
-type ClientFunction = (locals: object, escapeFn: (s: unknown) => string, include: (p: string, data?: object) => string, rethrow: (...args: unknown[]) => never) => string;
+type ClientFunction = (
+  locals: object,
+  escapeFn: (s: unknown) => string,
+  include: (p: string, data?: object) => string,
+  rethrow: (...args: unknown[]) => never,
+) => string;
 
 /** Renders templates by relative path, looking in the user's directories first, then the built-ins. */
 class Renderer {
@@ -228,7 +256,11 @@ class Renderer {
   ) {}
 
   /** Render one output file; returns its content, its template file and whether a user template was used. */
-  renderFile(rel: string, output: string, locals?: Partial<TemplateContext>): { content: string; file: string; custom: boolean } {
+  renderFile(
+    rel: string,
+    output: string,
+    locals?: Partial<TemplateContext>,
+  ): { content: string; file: string; custom: boolean } {
     this.customSeen = false;
     this.format = plainFormatOf(output);
     const content = this.run(rel, locals ? { ...this.context, ...locals } : this.context, false);
@@ -262,7 +294,8 @@ class Renderer {
       fn = compile(file, source, names);
       this.compiled.set(key, fn);
     }
-    const include = (target: string, data?: object) => this.run(includePath(target), data ? { ...locals, ...data } : locals, true);
+    const include = (target: string, data?: object) =>
+      this.run(includePath(target), data ? { ...locals, ...data } : locals, true);
     const rethrow = (error: unknown, _lines: unknown, _file: unknown, line: unknown): never => {
       if (error instanceof TemplateError || error instanceof UsageError) throw error;
       const known = error instanceof ReferenceError ? ` (a template can use: ${names.join(', ')})` : '';
@@ -275,7 +308,8 @@ class Renderer {
 /** The format of a generated file, for what `<%= %>` may print into it. */
 export type PlainFormat = 'strict' | 'text';
 /** Shell scripts, TOML, supervisord and Procfile lines read quotes, `$`, `#`, `;`, globs...: strict. Dockerfile, .dockerignore and the rest: text. */
-export const plainFormatOf = (file: string): PlainFormat => (/\.(sh|toml|conf)$|(^|\/)Procfile[^/]*$/.test(file) ? 'strict' : 'text');
+export const plainFormatOf = (file: string): PlainFormat =>
+  /\.(sh|toml|conf)$|(^|\/)Procfile[^/]*$/.test(file) ? 'strict' : 'text';
 
 const PLAIN: Record<PlainFormat, RegExp> = {
   strict: /^[A-Za-z0-9_.,:/@+=%~ -]*$/,
@@ -291,20 +325,30 @@ const PLAIN: Record<PlainFormat, RegExp> = {
 export function printPlain(value: unknown, format: PlainFormat = 'strict'): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'string' && PLAIN[format].test(value)) return value;
-  throw new Error(`<%= refuses ${JSON.stringify(value) ?? String(value)}: it would need escaping for this file's format; print it with <%- and the helper for the format, such as esc.tomlString(...), esc.shellQuote(...) or esc.jsonString(...)`);
+  throw new Error(
+    `<%= refuses ${JSON.stringify(value) ?? String(value)}: it would need escaping for this file's format; print it with <%- and the helper for the format, such as esc.tomlString(...), esc.shellQuote(...) or esc.jsonString(...)`,
+  );
 }
 
 /** Include paths are relative to the template directory (never to the including file); `.ejs` may be left out. */
 function includePath(target: string): string {
   const rel = path.posix.normalize(target.replace(/\\/g, '/')).replace(/^\.\//, '');
   if (rel.startsWith('../') || rel === '..' || path.posix.isAbsolute(rel)) {
-    throw new Error(`include(${JSON.stringify(target)}): include paths are relative to the template directory, e.g. include('partials/app.ejs')`);
+    throw new Error(
+      `include(${JSON.stringify(target)}): include paths are relative to the template directory, e.g. include('partials/app.ejs')`,
+    );
   }
   return path.posix.extname(rel) ? rel : `${rel}${TEMPLATE_EXT}`;
 }
 
 function compile(file: string, source: string, names: string[]): ClientFunction {
-  const options = { client: true as const, filename: file, strict: true, destructuredLocals: names, compileDebug: true };
+  const options = {
+    client: true as const,
+    filename: file,
+    strict: true,
+    destructuredLocals: names,
+    compileDebug: true,
+  };
   try {
     return ejs.compile(source, options) as unknown as ClientFunction;
   } catch (error) {
@@ -351,22 +395,50 @@ export function render(plan: Plan, project: Project, templateDirs: readonly stri
     }
     if (problems.length) throw new UsageError(problems, 'nothing was written');
   }
-  const renderer = new Renderer([...userDirs, path.resolve(BUILTIN_TEMPLATES)], new Set(userDirs), templateContext(plan, project, files));
+  const renderer = new Renderer(
+    [...userDirs, path.resolve(BUILTIN_TEMPLATES)],
+    new Set(userDirs),
+    templateContext(plan, project, files),
+  );
   try {
     return files.map((f) => {
-      const { content, file, custom } = renderer.renderFile(f.template, f.path, f.current ? { current: f.current } : undefined);
+      const { content, file, custom } = renderer.renderFile(
+        f.template,
+        f.path,
+        f.current ? { current: f.current } : undefined,
+      );
       if (f.template === EXTEND_FINAL && project.dockerfileInfo) {
         // The user's Dockerfile with our blocks in it; `owned` is what we generated (hashed, compared on a re-run).
         const stages = renderer.renderFile(EXTEND_STAGES, f.path);
-        const blocks = { ...(stages.content.trim() ? { stages: stages.content.trimEnd() } : {}), final: content.trimEnd() };
+        const blocks = {
+          ...(stages.content.trim() ? { stages: stages.content.trimEnd() } : {}),
+          final: content.trimEnd(),
+        };
         const info = project.dockerfileInfo;
-        return { path: f.path, content: applyBlocks(info.text, blocks, info.stagesAt), owned: serializeBlocks(blocks), executable: false, template: file, custom: custom || stages.custom };
+        return {
+          path: f.path,
+          content: applyBlocks(info.text, blocks, info.stagesAt),
+          owned: serializeBlocks(blocks),
+          executable: false,
+          template: file,
+          custom: custom || stages.custom,
+        };
       }
-      return { path: f.path, content, executable: f.executable ?? false, template: file, custom, ...(f.path === 'Dockerfile' && plan.dockerfile === 'replace' ? { replaces: true } : {}) };
+      return {
+        path: f.path,
+        content,
+        executable: f.executable ?? false,
+        template: file,
+        custom,
+        ...(f.path === 'Dockerfile' && plan.dockerfile === 'replace' ? { replaces: true } : {}),
+      };
     });
   } catch (error) {
     if (error instanceof TemplateError) {
-      throw new UsageError(`template ${error.message}`, 'nothing was written: fix the template (or delete it to use the built-in one again); TEMPLATES.md lists what a template can use');
+      throw new UsageError(
+        `template ${error.message}`,
+        'nothing was written: fix the template (or delete it to use the built-in one again); TEMPLATES.md lists what a template can use',
+      );
     }
     throw error;
   }
@@ -378,7 +450,10 @@ export function templateDirsFor(value: string | undefined, projectDir: string, f
   // Like --from-procfile: relative to the project directory (or absolute), wherever the command runs.
   const dir = path.resolve(projectDir, value);
   const info = statSync(dir, { throwIfNoEntry: false });
-  if (!info) throw new UsageError(`${flag} ${value}: no such directory (create it with \`create-fly-multiproc eject --to ${value}\`, then edit the templates you want to change)`);
+  if (!info)
+    throw new UsageError(
+      `${flag} ${value}: no such directory (create it with \`create-fly-multiproc eject --to ${value}\`, then edit the templates you want to change)`,
+    );
   if (!info.isDirectory()) throw new UsageError(`${flag} ${value}: not a directory`);
   return [dir];
 }
@@ -415,7 +490,9 @@ export async function checkRendered(files: readonly RenderedFile[], options: { a
       } catch (error) {
         if (!(error instanceof TomlError)) throw error;
         const reason = error.message.split('\n')[0];
-        problems.push(`${from(f)}: line ${error.line} of the generated file is not valid TOML: ${reason}${lineText(f, error.line)}`);
+        problems.push(
+          `${from(f)}: line ${error.line} of the generated file is not valid TOML: ${reason}${lineText(f, error.line)}`,
+        );
       }
     }
   }
@@ -429,11 +506,16 @@ export async function checkRendered(files: readonly RenderedFile[], options: { a
     const at = /line (\d+):/.exec(first);
     const line = at ? Number(at[1]) : undefined;
     const reason = first.replace(/^bash: (line \d+: )?/, '');
-    problems.push(`${from(f)}: ${line ? `line ${line} of the generated file` : 'the generated file'} fails \`bash -n\`: ${reason}${line ? lineText(f, line) : ''}`);
+    problems.push(
+      `${from(f)}: ${line ? `line ${line} of the generated file` : 'the generated file'} fails \`bash -n\`: ${reason}${line ? lineText(f, line) : ''}`,
+    );
   });
 
   if (problems.length) {
-    throw new UsageError(problems, 'nothing was written: fix the template (the line shown is from the file it generated)');
+    throw new UsageError(
+      problems,
+      'nothing was written: fix the template (the line shown is from the file it generated)',
+    );
   }
 }
 
@@ -445,10 +527,16 @@ async function bashSyntaxCheck(script: string): Promise<{ status?: number; stder
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     let stderr = '';
-    const child = spawn('bash', ['-n'], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, timeout: 10_000 });
+    const child = spawn('bash', ['-n'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+      timeout: 10_000,
+    });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.stdin.on('error', () => {}); // bash may exit before reading all of it
-    child.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ENOENT' ? { stderr } : { status: -1, stderr: String(error) }));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'ENOENT' ? { stderr } : { status: -1, stderr: String(error) }),
+    );
     child.on('close', (code) => resolve({ status: code ?? -1, stderr }));
     child.stdin.end(script);
   });

@@ -8,7 +8,10 @@ import type { FileStatus } from './write.js';
 
 /** What to do after the files are written, for this strategy. */
 export function nextSteps(plan: Plan, dirArg: string): string[] {
-  return [...(dirArg !== '.' && dirArg !== '' ? [`cd ${shellWordForDisplay(dirArg)}`] : []), ...STRATEGIES[plan.strategy].nextSteps(plan)];
+  return [
+    ...(dirArg !== '.' && dirArg !== '' ? [`cd ${shellWordForDisplay(dirArg)}`] : []),
+    ...STRATEGIES[plan.strategy].nextSteps(plan),
+  ];
 }
 
 const ACTION_LABEL: Record<FileStatus['action'], string> = {
@@ -26,7 +29,8 @@ const ACTION_LABEL: Record<FileStatus['action'], string> = {
 function colourAction(action: FileStatus['action']): string {
   const label = ACTION_LABEL[action].padEnd(9);
   if (action === 'create') return pc.green(label);
-  if (action === 'overwrite' || action === 'update' || action === 'merge' || action === 'stale') return pc.yellow(label);
+  if (action === 'overwrite' || action === 'update' || action === 'merge' || action === 'stale')
+    return pc.yellow(label);
   if (action === 'conflict' || action === 'delete') return pc.red(label);
   return pc.dim(label);
 }
@@ -40,11 +44,26 @@ function actionNote(s: FileStatus): string {
 /** Warnings from the files that will be written (a dry run shows those that would be). */
 export function fileWarnings(statuses: FileStatus[]): string[] {
   // fly.toml's are shown on every run, identical too: flyctl's filter rules apply to the file as it is.
-  return statuses.filter((s) => s.action !== 'skip' && (s.action !== 'identical' || s.path === 'fly.toml')).flatMap((s) => s.warnings ?? []);
+  return statuses
+    .filter((s) => s.action !== 'skip' && (s.action !== 'identical' || s.path === 'fly.toml'))
+    .flatMap((s) => s.warnings ?? []);
 }
 
 /** What the user gave (flags, wizard, remembered answers): a value given is repeated even when it equals the default, so the state file matches too. */
-export type GivenFlags = Pick<Answers, 'runtime' | 'baseImage' | 'templates' | 'http' | 'killSignal' | 'killTimeout' | 'strategy' | 'procfileManager' | 'dockerfile' | 'packages' | 'buildPackages'>;
+export type GivenFlags = Pick<
+  Answers,
+  | 'runtime'
+  | 'baseImage'
+  | 'templates'
+  | 'http'
+  | 'killSignal'
+  | 'killTimeout'
+  | 'strategy'
+  | 'procfileManager'
+  | 'dockerfile'
+  | 'packages'
+  | 'buildPackages'
+>;
 
 /** The command line that gives the same files (and the same remembered answers) without a single question. */
 export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
@@ -58,15 +77,18 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
       else if (p.noPort) args.push('--port', `${p.name}=none`);
     }
     const firstWithPort = plan.processes.find((p) => p.port !== undefined)?.name;
-    if (plan.http !== undefined && (given.http !== undefined || plan.http !== firstWithPort)) args.push('--http', plan.http);
+    if (plan.http !== undefined && (given.http !== undefined || plan.http !== firstWithPort))
+      args.push('--http', plan.http);
   }
   args.push('--app', plan.app);
   if (plan.region) args.push('--region', plan.region);
   for (const s of plan.statics) args.push('--statics', `${s.urlPrefix}=${s.guestPath}`);
   if (given.killSignal !== undefined || plan.killSignal !== 'SIGINT') args.push('--kill-signal', plan.killSignal);
-  if (given.killTimeout !== undefined || plan.killTimeout !== DEFAULT_KILL_TIMEOUT) args.push('--kill-timeout', String(plan.killTimeout));
+  if (given.killTimeout !== undefined || plan.killTimeout !== DEFAULT_KILL_TIMEOUT)
+    args.push('--kill-timeout', String(plan.killTimeout));
   for (const option of STRATEGIES[plan.strategy].options ?? []) {
-    if (given[option.key] !== undefined || plan[option.key] !== option.default) args.push(option.flag, plan[option.key]);
+    if (given[option.key] !== undefined || plan[option.key] !== option.default)
+      args.push(option.flag, plan[option.key]);
   }
   if (given.runtime) args.push('--runtime', plan.runtime);
   if (given.baseImage) args.push('--base-image', plan.baseImage);
@@ -88,7 +110,9 @@ export function noPublicProcess(plan: Plan): string | undefined {
 export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean }): string {
   const lines: string[] = [];
   const strategy = STRATEGIES[plan.strategy];
-  lines.push(`${pc.bold('create-fly-multiproc')}: ${pc.cyan(plan.strategy)} for app ${pc.cyan(plan.app)} in ${printable(plan.dir)}${options.dryRun ? pc.yellow(' (dry run: nothing written)') : ''}`);
+  lines.push(
+    `${pc.bold('create-fly-multiproc')}: ${pc.cyan(plan.strategy)} for app ${pc.cyan(plan.app)} in ${printable(plan.dir)}${options.dryRun ? pc.yellow(' (dry run: nothing written)') : ''}`,
+  );
   lines.push(pc.dim(`  ${strategy.summary}`));
   lines.push('', 'Processes:');
   // A loop, not Math.max(...list): a Procfile of 100k lines must not overflow the call stack.
@@ -123,12 +147,22 @@ export function planSummary(plan: Plan, statuses: FileStatus[], options: { dryRu
 /** What to run next, and how to get the same files again without questions. */
 export function nextStepsText(plan: Plan, dirArg: string, given: GivenFlags = {}): string {
   const lines = ['', 'Next steps:', ...nextSteps(plan, dirArg).map((step) => `  ${printable(step)}`)];
-  lines.push('', `The same files without questions${plan.example ? ' (in an empty directory)' : ''}:`, `  ${equivalentCommand(plan, dirArg, given)}`);
+  lines.push(
+    '',
+    `The same files without questions${plan.example ? ' (in an empty directory)' : ''}:`,
+    `  ${equivalentCommand(plan, dirArg, given)}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
-export function summary(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string; given?: GivenFlags }): string {
-  return planSummary(plan, statuses, options) + (options.dryRun ? '' : nextStepsText(plan, options.dirArg, options.given));
+export function summary(
+  plan: Plan,
+  statuses: FileStatus[],
+  options: { dryRun: boolean; dirArg: string; given?: GivenFlags },
+): string {
+  return (
+    planSummary(plan, statuses, options) + (options.dryRun ? '' : nextStepsText(plan, options.dirArg, options.given))
+  );
 }
 
 /** --dry-run: new files in full, a unified diff for each changed one (status.diff, see attachDiffs). */
@@ -137,7 +171,13 @@ export function dryRunContents(statuses: FileStatus[]): string {
   for (const s of statuses) {
     if (s.action === 'identical' || s.action === 'skip') continue;
     // Contents come from the user's files too: control characters are shown, not sent to the terminal.
-    out.push(pc.bold(printable(`--- ${s.action}: ${s.path}${s.executable ? ' (executable)' : ''}${s.action === 'create' ? '' : `: ${s.reason ?? ''}`}`)));
+    out.push(
+      pc.bold(
+        printable(
+          `--- ${s.action}: ${s.path}${s.executable ? ' (executable)' : ''}${s.action === 'create' ? '' : `: ${s.reason ?? ''}`}`,
+        ),
+      ),
+    );
     if (s.action === 'create') out.push(printable(s.content.endsWith('\n') ? s.content.slice(0, -1) : s.content));
     else if (s.diff) out.push(printable(s.diff.endsWith('\n') ? s.diff.slice(0, -1) : s.diff));
     for (const clash of s.clashes ?? []) out.push(`  - ${printable(clash)}`);
@@ -146,7 +186,11 @@ export function dryRunContents(statuses: FileStatus[]): string {
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
-export function jsonReport(plan: Plan, statuses: FileStatus[], options: { dryRun: boolean; dirArg: string; version: string; given?: GivenFlags }) {
+export function jsonReport(
+  plan: Plan,
+  statuses: FileStatus[],
+  options: { dryRun: boolean; dirArg: string; version: string; given?: GivenFlags },
+) {
   return {
     version: options.version,
     dryRun: options.dryRun,

@@ -142,7 +142,20 @@ export interface Build {
  * translations, framework config). The Go and Rust final stages copy those that exist; for others,
  * override partials/go/app.ejs or partials/rust/app.ejs (TEMPLATES.md).
  */
-export const RUN_TIME_PATHS = ['templates', 'views', 'static', 'public', 'assets', 'web', 'migrations', 'locales', 'i18n', 'config', 'Rocket.toml', '.sqlx'];
+export const RUN_TIME_PATHS = [
+  'templates',
+  'views',
+  'static',
+  'public',
+  'assets',
+  'web',
+  'migrations',
+  'locales',
+  'i18n',
+  'config',
+  'Rocket.toml',
+  '.sqlx',
+];
 
 /** The final stage's unprivileged user (README "Runtimes and the Dockerfile": what needs root). */
 export const RUN_USER = 'app';
@@ -183,7 +196,15 @@ export const RUNTIME_INFO: Record<Runtime, RuntimeInfo> = {
     buildImage: (v) => `node:${v}-bookworm-slim`,
     runImage: (v) => `node:${v}-bookworm-slim`,
     aptPackages: [],
-    ignore: ['**/node_modules', 'npm-debug.log*', 'yarn-debug.log*', 'yarn-error.log*', '.pnpm-store', '.npm', 'coverage'],
+    ignore: [
+      '**/node_modules',
+      'npm-debug.log*',
+      'yarn-debug.log*',
+      'yarn-error.log*',
+      '.pnpm-store',
+      '.npm',
+      'coverage',
+    ],
   },
   bun: {
     label: 'Bun',
@@ -201,7 +222,17 @@ export const RUNTIME_INFO: Record<Runtime, RuntimeInfo> = {
     buildImage: (v) => `python:${v}-slim-bookworm`,
     runImage: (v) => `python:${v}-slim-bookworm`,
     aptPackages: [],
-    ignore: ['**/__pycache__', '**/*.py[cod]', '.venv', 'venv', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.tox', '**/*.egg-info'],
+    ignore: [
+      '**/__pycache__',
+      '**/*.py[cod]',
+      '.venv',
+      'venv',
+      '.pytest_cache',
+      '.mypy_cache',
+      '.ruff_cache',
+      '.tox',
+      '**/*.egg-info',
+    ],
   },
   ruby: {
     label: 'Ruby',
@@ -306,7 +337,8 @@ export function versionFromSpec(raw: string, fallback: string): string | undefin
   switch (op) {
     case '>=':
     case '>': {
-      const below = (v: string) => upper.every((u) => (u.op === '<' ? compareCommon(v, u.version) < 0 : compareCommon(v, u.version) <= 0));
+      const below = (v: string) =>
+        upper.every((u) => (u.op === '<' ? compareCommon(v, u.version) < 0 : compareCommon(v, u.version) <= 0));
       return compareCommon(fallback, version) >= 0 && below(fallback) ? fallback : version;
     }
     case '^':
@@ -349,7 +381,13 @@ function parseRange(spec: string): Constraint[][] | undefined {
     for (const m of alternative.matchAll(COMPARATOR)) {
       const before = alternative[m.index! - 1];
       if (!m[1] && before !== undefined && /[A-Za-z0-9]/.test(before)) continue;
-      group.push({ op: m[1] ?? '', version: m[2]!.split('.').filter((x) => /^\d+$/.test(x)).join('.') });
+      group.push({
+        op: m[1] ?? '',
+        version: m[2]!
+          .split('.')
+          .filter((x) => /^\d+$/.test(x))
+          .join('.'),
+      });
     }
     if (!group.length) return undefined;
     groups.push(group);
@@ -368,7 +406,10 @@ function lineSatisfies(line: string, { op, version }: Constraint): boolean {
     case '>=':
       return lower(version);
     case '>':
-      return compareCommon(line, version) > 0 || (compareCommon(line, version) === 0 && parts(version).length > parts(line).length);
+      return (
+        compareCommon(line, version) > 0 ||
+        (compareCommon(line, version) === 0 && parts(version).length > parts(line).length)
+      );
     case '<':
       return below(version);
     case '<=':
@@ -396,7 +437,11 @@ function lineSatisfies(line: string, { op, version }: Constraint): boolean {
  * satisfies it, else the newest line that does (Poetry's ^3.13 -> 3.14, not Python 3); channels
  * and lines without bookworm images give the default. `note` says why it is not what was written.
  */
-export function imageLine(runtime: Runtime, raw: string, source: string): { line: string; note?: string; unnamed?: boolean } {
+export function imageLine(
+  runtime: Runtime,
+  raw: string,
+  source: string,
+): { line: string; note?: string; unnamed?: boolean } {
   const info = RUNTIME_INFO[runtime];
   const lines = (BOOKWORM_LINES as Partial<Record<Runtime, readonly string[]>>)[runtime];
   const fallback = info.defaultVersion!;
@@ -407,19 +452,41 @@ export function imageLine(runtime: Runtime, raw: string, source: string): { line
   // Names no version: the default, as asked, without a note.
   if (/^(stable|latest|current|node|lts\/\*|system|\*)$/i.test(spec)) return { line: fallback, unnamed: true };
   if (runtime === 'rust' && /^(beta|nightly)(-\d{4}-\d{2}-\d{2})?$/.test(spec)) {
-    return { line: fallback, note: `${asked}: the official rust images publish stable releases only; building with stable ${fallback} (install the ${spec} toolchain in the build stage, by overriding partials/rust/build.ejs, if the crate needs it)` };
+    return {
+      line: fallback,
+      note: `${asked}: the official rust images publish stable releases only; building with stable ${fallback} (install the ${spec} toolchain in the build stage, by overriding partials/rust/build.ejs, if the crate needs it)`,
+    };
   }
   const lts = /^lts\/([a-z]+)$/i.exec(spec);
-  const ranges = lts ? (NODE_LTS[lts[1]!.toLowerCase()] ? [[{ op: '', version: NODE_LTS[lts[1]!.toLowerCase()]! }]] : undefined) : parseRange(spec);
-  if (!ranges) return { line: fallback, note: `${asked}, which names no version an image is tagged with: building with ${label} ${fallback}` };
+  const ranges = lts
+    ? NODE_LTS[lts[1]!.toLowerCase()]
+      ? [[{ op: '', version: NODE_LTS[lts[1]!.toLowerCase()]! }]]
+      : undefined
+    : parseRange(spec);
+  if (!ranges)
+    return {
+      line: fallback,
+      note: `${asked}, which names no version an image is tagged with: building with ${label} ${fallback}`,
+    };
   const ok = (line: string) => ranges.some((group) => group.every((c) => lineSatisfies(line, c)));
-  const exact = ranges.length === 1 && ranges[0]!.length === 1 && ['', '=', '=='].includes(ranges[0]![0]!.op) ? ranges[0]![0]!.version : undefined;
-  const lineOf = (version: string) => parts(version).slice(0, runtime === 'node' ? 1 : 2).join('.');
+  const exact =
+    ranges.length === 1 && ranges[0]!.length === 1 && ['', '=', '=='].includes(ranges[0]![0]!.op)
+      ? ranges[0]![0]!.version
+      : undefined;
+  const lineOf = (version: string) =>
+    parts(version)
+      .slice(0, runtime === 'node' ? 1 : 2)
+      .join('.');
   if (exact !== undefined) {
     const line = lineOf(exact);
     const digits = parts(exact).length;
     if (lines.includes(line)) {
-      return digits > parts(line).length ? { line, note: `${asked}; images are tagged by release line, and ${exact} was never published for Debian bookworm on its own: building with ${label} ${line}, its newest patch` } : { line };
+      return digits > parts(line).length
+        ? {
+            line,
+            note: `${asked}; images are tagged by release line, and ${exact} was never published for Debian bookworm on its own: building with ${label} ${line}, its newest patch`,
+          }
+        : { line };
     }
     if (digits < (runtime === 'node' ? 1 : 2) && ok(fallback)) return { line: fallback };
     if (digits < (runtime === 'node' ? 1 : 2)) {
@@ -427,13 +494,23 @@ export function imageLine(runtime: Runtime, raw: string, source: string): { line
       if (newest) return { line: newest };
     }
     const oldest = lines[0]!;
-    if (compareFull(line, oldest) < 0) return { line: fallback, note: `${asked}, older than the oldest with Debian bookworm images (${oldest}): building with ${label} ${fallback}` };
-    return { line: lines[lines.length - 1]!, note: `${asked}, newer than the newest line with Debian bookworm images here (${lines[lines.length - 1]}): building with ${label} ${lines[lines.length - 1]}` };
+    if (compareFull(line, oldest) < 0)
+      return {
+        line: fallback,
+        note: `${asked}, older than the oldest with Debian bookworm images (${oldest}): building with ${label} ${fallback}`,
+      };
+    return {
+      line: lines[lines.length - 1]!,
+      note: `${asked}, newer than the newest line with Debian bookworm images here (${lines[lines.length - 1]}): building with ${label} ${lines[lines.length - 1]}`,
+    };
   }
   if (ok(fallback)) return { line: fallback };
   const newest = [...lines].reverse().find(ok);
   if (newest) return { line: newest };
-  return { line: fallback, note: `${asked}, and no ${label} line with Debian bookworm images (${lines[0]} to ${lines[lines.length - 1]}) satisfies it: building with ${label} ${fallback}` };
+  return {
+    line: fallback,
+    note: `${asked}, and no ${label} line with Debian bookworm images (${lines[0]} to ${lines[lines.length - 1]}) satisfies it: building with ${label} ${fallback}`,
+  };
 }
 
 /** OS packages the user adds (the lead's --packages / --build-packages flags, remembered with the other options). */
@@ -451,13 +528,21 @@ export const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
 export function packageProblems(names: readonly string[], from: string): string[] {
   return names
     .filter((n) => !DEBIAN_PACKAGE.test(n))
-    .map((n) => `${from} ${JSON.stringify(n)}: not a Debian package name (lower-case letters, digits, + - . only, e.g. libpq5); pass one name per package`);
+    .map(
+      (n) =>
+        `${from} ${JSON.stringify(n)}: not a Debian package name (lower-case letters, digits, + - . only, e.g. libpq5); pass one name per package`,
+    );
 }
 
 const unique = (xs: readonly string[]) => [...new Set(xs)];
 
 /** Resolve the chosen runtime's facts into a Build. Notes explain versions that were not taken as written. */
-export function resolveBuild(runtime: Runtime, facts: RuntimeFacts | undefined, notes: string[], extra: ExtraPackages = {}): Build {
+export function resolveBuild(
+  runtime: Runtime,
+  facts: RuntimeFacts | undefined,
+  notes: string[],
+  extra: ExtraPackages = {},
+): Build {
   const info = RUNTIME_INFO[runtime];
   const f: RuntimeFacts = facts ?? { runtime, evidence: [] };
   let imageVersion = info.defaultVersion;
@@ -547,23 +632,48 @@ export function runtimeLabel(runtime: Runtime): string {
  * The runtime to build and how: --runtime when given, else the detected one (node for the built-in
  * example). Problems of the chosen runtime's files and a --runtime that does not fit go to problems.
  */
-export function chooseBuild(flag: string | undefined, project: Project, example: boolean, problems: string[], notes: string[], extra: ExtraPackages = {}): Build {
-  problems.push(...packageProblems(extra.packages ?? [], '--packages'), ...packageProblems(extra.buildPackages ?? [], '--build-packages'));
-  const valid: ExtraPackages = { packages: (extra.packages ?? []).filter((n) => DEBIAN_PACKAGE.test(n)), buildPackages: (extra.buildPackages ?? []).filter((n) => DEBIAN_PACKAGE.test(n)) };
+export function chooseBuild(
+  flag: string | undefined,
+  project: Project,
+  example: boolean,
+  problems: string[],
+  notes: string[],
+  extra: ExtraPackages = {},
+): Build {
+  problems.push(
+    ...packageProblems(extra.packages ?? [], '--packages'),
+    ...packageProblems(extra.buildPackages ?? [], '--build-packages'),
+  );
+  const valid: ExtraPackages = {
+    packages: (extra.packages ?? []).filter((n) => DEBIAN_PACKAGE.test(n)),
+    buildPackages: (extra.buildPackages ?? []).filter((n) => DEBIAN_PACKAGE.test(n)),
+  };
   let runtime: Runtime = example ? 'node' : project.runtime;
   if (flag !== undefined) {
     if (!(RUNTIMES as readonly string[]).includes(flag)) {
       problems.push(`--runtime ${JSON.stringify(flag)}: must be one of ${RUNTIMES.join(', ')}`);
     } else if (example && flag !== 'node') {
-      problems.push(`--runtime ${flag}: the built-in example is a Node.js program; leave --runtime out, or give your own processes with --process`);
+      problems.push(
+        `--runtime ${flag}: the built-in example is a Node.js program; leave --runtime out, or give your own processes with --process`,
+      );
     } else runtime = flag as Runtime;
   }
   const facts = example ? undefined : project.runtimes?.[runtime];
   const evidence = facts?.evidence ?? [];
   if (flag === runtime && runtime !== project.runtime && !example && runtime !== 'generic') {
     if (!evidence.length) {
-      const expects: Partial<Record<Runtime, string>> = { go: 'go.mod', node: 'package.json', bun: 'package.json', python: 'pyproject.toml or requirements.txt', ruby: 'Gemfile', rust: 'Cargo.toml', static: 'index.html' };
-      notes.push(`--runtime ${runtime}: ${project.dir} has no ${expects[runtime]}; the Dockerfile builds it as ${runtimeLabel(runtime)} anyway`);
+      const expects: Partial<Record<Runtime, string>> = {
+        go: 'go.mod',
+        node: 'package.json',
+        bun: 'package.json',
+        python: 'pyproject.toml or requirements.txt',
+        ruby: 'Gemfile',
+        rust: 'Cargo.toml',
+        static: 'index.html',
+      };
+      notes.push(
+        `--runtime ${runtime}: ${project.dir} has no ${expects[runtime]}; the Dockerfile builds it as ${runtimeLabel(runtime)} anyway`,
+      );
     }
   } else if (flag === undefined && !example && project.otherRuntimes?.length) {
     const others = project.otherRuntimes.map((r) => `${r} (${project.runtimes?.[r]?.evidence[0] ?? '?'})`).join(', ');

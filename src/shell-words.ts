@@ -157,11 +157,14 @@ export function splitWords(command: string): SplitResult | { error: string } {
   if (prefixes) shell('a `NAME=value` environment prefix');
   // Shell builtins that Procfiles start commands with: no program of that name exists, and one
   // cannot be exec'd (`exit $((...))`); `exec` itself is already in place.
-  const builtin = /^(exec|cd|source|\.|export|ulimit|umask|trap|set|unset|exit|eval|wait|:)$/.exec(words[prefixes] ?? '')?.[1];
+  const builtin = /^(exec|cd|source|\.|export|ulimit|umask|trap|set|unset|exit|eval|wait|:)$/.exec(
+    words[prefixes] ?? '',
+  )?.[1];
   if (builtin) shell(`the shell builtin \`${builtin}\``);
   // `sh -c "exec app $PORT"`: without a shell in front (flyctl, supervisord) the inner shell does
   // the expansion, which is what the user meant; anywhere else a quoted `$` needs a shell.
-  const explicitShell = /^(\/usr)?(\/bin\/)?(ba|da)?sh$/.test(words[0] ?? '') && /^-[a-z]*c[a-z]*$/.test(words[1] ?? '');
+  const explicitShell =
+    /^(\/usr)?(\/bin\/)?(ba|da)?sh$/.test(words[0] ?? '') && /^-[a-z]*c[a-z]*$/.test(words[1] ?? '');
   if (quotedExpansion && !explicitShell) shell(quotedExpansion);
   if (compound) {
     // Operators or a comment: the words above are not the argv; find the last step of the list.
@@ -237,7 +240,29 @@ const KEEPS_SHELL: Record<string, string> = {
   '<<': 'a here-document',
   '<<-': 'a here-document',
 };
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', '{', '}', '!', 'function', 'select', 'time', '[[', ']]']);
+const RESERVED = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'while',
+  'until',
+  'for',
+  'in',
+  '{',
+  '}',
+  '!',
+  'function',
+  'select',
+  'time',
+  '[[',
+  ']]',
+]);
 const BUILTIN = /^(cd|source|\.|export|ulimit|umask|trap|set|unset|exit|eval|wait|:|true|false)$/;
 
 /**
@@ -256,7 +281,8 @@ function lastStep(command: string): { execAt?: number } | { keepsShell: string }
         const step = steps.at(-1)!;
         const before = step.at(-1);
         // `2>&1`: the digits right before the operator are its file descriptor, not a word.
-        if (before?.kind === 'word' && /^\d+$/.test(before.text) && before.start + before.text.length === token.start) step.pop();
+        if (before?.kind === 'word' && /^\d+$/.test(before.text) && before.start + before.text.length === token.start)
+          step.pop();
         target = true;
       }
     } else if (target) target = false;
@@ -264,7 +290,8 @@ function lastStep(command: string): { execAt?: number } | { keepsShell: string }
   }
   for (const step of steps) {
     const first = step[0];
-    if (first?.kind === 'word' && RESERVED.has(first.text)) return { keepsShell: `a compound command (\`${first.text}\`)` };
+    if (first?.kind === 'word' && RESERVED.has(first.text))
+      return { keepsShell: `a compound command (\`${first.text}\`)` };
   }
   const last = steps.filter((step) => step.length).at(-1) ?? [];
   const program = last.find((t) => t.kind === 'word' && !ASSIGNMENT.test(t.text));

@@ -54,14 +54,18 @@ export function ourHash(state: State | undefined, rel: string, hash: string): bo
 /** The journal's bytes for the files about to be written. */
 export function pendingJournal(files: readonly { path: string; content: string }[]): string {
   const hashes: Record<string, string> = {};
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) hashes[f.path] = sha256(f.content);
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))
+    hashes[f.path] = sha256(f.content);
   const note = `A create-fly-multiproc run is writing these files (or stopped midway). The next run reads this file and removes it; do not edit it.`;
   return `${JSON.stringify({ '//': note, files: hashes }, null, 2)}\n`;
 }
 
 const validHash = (hash: unknown): hash is string => typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash);
 /** A path in "files" must name a file inside the project: no absolute path, no `..`, not the project itself. */
-const validRel = (rel: string) => !path.isAbsolute(rel) && !/^[A-Za-z]:/.test(rel) && rel.split(/[\\/]/).every((p) => p !== '..' && p !== '.' && p !== '');
+const validRel = (rel: string) =>
+  !path.isAbsolute(rel) &&
+  !/^[A-Za-z]:/.test(rel) &&
+  rel.split(/[\\/]/).every((p) => p !== '..' && p !== '.' && p !== '');
 
 /** The journal of a run that stopped midway, if any (a broken one is ignored: it only ever adds trust). */
 function readPending(dir: string): Record<string, string> | undefined {
@@ -100,20 +104,27 @@ export function readState(dir: string): State | undefined {
     throw new UsageError(`${STATE_FILE}: not valid JSON (${(error as Error).message})`, fix);
   }
   const problems: string[] = [];
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(data)) throw new UsageError(`${STATE_FILE}: expected a JSON object`, fix);
   if (data.format !== undefined && data.format !== FORMAT) {
-    problems.push(`${STATE_FILE}: "format" is ${JSON.stringify(data.format)}; this version of create-fly-multiproc reads format ${FORMAT} (was it written by a newer version?)`);
+    problems.push(
+      `${STATE_FILE}: "format" is ${JSON.stringify(data.format)}; this version of create-fly-multiproc reads format ${FORMAT} (was it written by a newer version?)`,
+    );
   }
   const answers: RememberedAnswers = {};
-  if (data.answers !== undefined && !isObject(data.answers)) problems.push(`${STATE_FILE}: "answers" must be an object`);
+  if (data.answers !== undefined && !isObject(data.answers))
+    problems.push(`${STATE_FILE}: "answers" must be an object`);
   else {
     for (const [key, value] of Object.entries(data.answers ?? {})) {
       const k = key as RememberedKey;
       if (!(REMEMBERED as readonly string[]).includes(key)) {
-        problems.push(`${STATE_FILE}: answers.${key} is not an answer create-fly-multiproc remembers (known: ${REMEMBERED.join(', ')})`);
+        problems.push(
+          `${STATE_FILE}: answers.${key} is not an answer create-fly-multiproc remembers (known: ${REMEMBERED.join(', ')})`,
+        );
       } else if (LISTS.has(k)) {
-        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) problems.push(`${STATE_FILE}: answers.${key} must be a list of strings, like ${FLAG_OF[k]} values`);
+        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+          problems.push(`${STATE_FILE}: answers.${key} must be a list of strings, like ${FLAG_OF[k]} values`);
         else (answers as Record<string, unknown>)[k] = value;
       } else if (BOOLEANS.has(k)) {
         if (typeof value !== 'boolean') problems.push(`${STATE_FILE}: answers.${key} must be true or false`);
@@ -124,11 +135,15 @@ export function readState(dir: string): State | undefined {
     }
   }
   const files: Record<string, string> = {};
-  if (data.files !== undefined && !isObject(data.files)) problems.push(`${STATE_FILE}: "files" must be an object of path -> sha256`);
+  if (data.files !== undefined && !isObject(data.files))
+    problems.push(`${STATE_FILE}: "files" must be an object of path -> sha256`);
   else {
     for (const [rel, hash] of Object.entries(data.files ?? {})) {
       if (!validHash(hash)) problems.push(`${STATE_FILE}: files[${JSON.stringify(rel)}] must be a sha256 in hex`);
-      else if (!validRel(rel)) problems.push(`${STATE_FILE}: files[${JSON.stringify(rel)}] must be the path of a file inside the project (no absolute path, no "..", not "." or the project itself)`);
+      else if (!validRel(rel))
+        problems.push(
+          `${STATE_FILE}: files[${JSON.stringify(rel)}] must be the path of a file inside the project (no absolute path, no "..", not "." or the project itself)`,
+        );
       else files[rel] = hash;
     }
   }
@@ -162,7 +177,11 @@ const nameOf = (pair: string) => pair.slice(0, pair.indexOf('=') < 0 ? pair.leng
  * list, except --port, which sets one process's port and keeps the others); one that is not given
  * takes the remembered value. Remembered values that point at processes the flags removed are dropped.
  */
-export function mergeAnswers(given: Answers, remembered: RememberedAnswers | undefined, projectDir: string): MergedAnswers {
+export function mergeAnswers(
+  given: Answers,
+  remembered: RememberedAnswers | undefined,
+  projectDir: string,
+): MergedAnswers {
   const answers: Answers = { ...given };
   const fromState: string[] = [];
   const dropped: string[] = [];
@@ -207,7 +226,12 @@ export function mergeAnswers(given: Answers, remembered: RememberedAnswers | und
   // later, do not pass it on (plan would note on every run that it is ignored).
   const inert: RememberedAnswers = {};
   for (const { strategy, option } of strategyOptions()) {
-    if (given[option.key] === undefined && answers[option.key] !== undefined && answers.strategy !== undefined && answers.strategy !== strategy) {
+    if (
+      given[option.key] === undefined &&
+      answers[option.key] !== undefined &&
+      answers.strategy !== undefined &&
+      answers.strategy !== strategy
+    ) {
       inert[option.key] = answers[option.key];
       delete answers[option.key];
       fromState.splice(fromState.indexOf(option.flag), 1);
@@ -217,12 +241,22 @@ export function mergeAnswers(given: Answers, remembered: RememberedAnswers | und
 }
 
 /** What to remember after a run: every answer that was given, the app name (its default moves with the directory) and the example. */
-export function answersToRemember(answers: Answers, plan: Plan, inert: RememberedAnswers, projectDir: string): RememberedAnswers {
+export function answersToRemember(
+  answers: Answers,
+  plan: Plan,
+  inert: RememberedAnswers,
+  projectDir: string,
+): RememberedAnswers {
   const out: RememberedAnswers = { ...inert };
   for (const key of REMEMBERED) {
     let value = answers[key];
     if (value === undefined || value === false) continue; // false is the default of every boolean: --no-X forgets
-    if (PATHS.has(key)) value = path.relative(projectDir, path.resolve(projectDir, value as string)).split(path.sep).join('/') || '.';
+    if (PATHS.has(key))
+      value =
+        path
+          .relative(projectDir, path.resolve(projectDir, value as string))
+          .split(path.sep)
+          .join('/') || '.';
     (out as Record<string, unknown>)[key] = value;
   }
   out.app = plan.app;
@@ -253,7 +287,11 @@ export function rememberedAsAnswers(remembered: RememberedAnswers, projectDir: s
  * it is a good enough base even when values imported from the project (kill_timeout edited in
  * fly.toml) make the hash differ, because the same values flow into this run's output.
  */
-export function lastOutput(state: State, projectDir: string, renderAnswers: (answers: Answers) => RenderedFile[]): { verified: Map<string, string>; candidate: Map<string, string> } {
+export function lastOutput(
+  state: State,
+  projectDir: string,
+  renderAnswers: (answers: Answers) => RenderedFile[],
+): { verified: Map<string, string>; candidate: Map<string, string> } {
   const verified = new Map<string, string>();
   const candidate = new Map<string, string>();
   let files: RenderedFile[];
@@ -291,7 +329,8 @@ export function recordedHashes(statuses: FileStatus[], previous: State | undefin
   for (const s of statuses) {
     const earlier = previous?.files[s.path] ?? previous?.pending?.[s.path];
     if (s.action === 'stale' && earlier) files[s.path] = earlier;
-    else if (s.action !== 'stale' && s.action !== 'delete' && s.generated !== undefined) files[s.path] = sha256(s.generated);
+    else if (s.action !== 'stale' && s.action !== 'delete' && s.generated !== undefined)
+      files[s.path] = sha256(s.generated);
   }
   return files;
 }

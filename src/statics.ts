@@ -32,19 +32,32 @@ function normalisePrefix(prefix: string): string {
  */
 export function parseStatic(value: string, appDir: string): Static | { problem: string } {
   const eq = value.indexOf('=');
-  if (eq < 0) return { problem: `"${value}" is not URL_PREFIX=PATH: write it like /static=/app/public (the URL prefix, then the directory in the image)` };
+  if (eq < 0)
+    return {
+      problem: `"${value}" is not URL_PREFIX=PATH: write it like /static=/app/public (the URL prefix, then the directory in the image)`,
+    };
   const rawPrefix = value.slice(0, eq).trim();
   const rawGuest = value.slice(eq + 1).trim();
   if (!rawPrefix || !PATH_CHARS.test(rawPrefix) || rawPrefix.includes('//') || /(^|\/)\.\.?(\/|$)/.test(rawPrefix)) {
-    return { problem: `"${rawPrefix}" is not a URL path prefix: use letters, digits and . _ ~ @ + - between slashes, like /static` };
+    return {
+      problem: `"${rawPrefix}" is not a URL path prefix: use letters, digits and . _ ~ @ + - between slashes, like /static`,
+    };
   }
   if (!rawGuest || !PATH_CHARS.test(rawGuest)) {
-    return { problem: `"${rawGuest}" is not a directory path: use letters, digits and . _ ~ @ + - between slashes, like /app/public` };
+    return {
+      problem: `"${rawGuest}" is not a directory path: use letters, digits and . _ ~ @ + - between slashes, like /app/public`,
+    };
   }
-  const guestPath = path.normalize(rawGuest.startsWith('/') ? rawGuest : path.join(appDir, rawGuest)).replace(/\/+$/, '') || '/';
-  if (rawGuest.split('/').includes('..')) return { problem: `"${rawGuest}" goes up with "..": give the directory in the image as an absolute path, like ${path.join(appDir, 'public')}` };
+  const guestPath =
+    path.normalize(rawGuest.startsWith('/') ? rawGuest : path.join(appDir, rawGuest)).replace(/\/+$/, '') || '/';
+  if (rawGuest.split('/').includes('..'))
+    return {
+      problem: `"${rawGuest}" goes up with "..": give the directory in the image as an absolute path, like ${path.join(appDir, 'public')}`,
+    };
   if (guestPath === '/' || /^\/(proc|sys|dev|etc|bin|sbin|lib|usr)(\/|$)/.test(guestPath)) {
-    return { problem: `"${guestPath}" is a system directory: Fly's proxy would serve it to anyone; point at the directory of your static files, like ${path.join(appDir, 'public')}` };
+    return {
+      problem: `"${guestPath}" is a system directory: Fly's proxy would serve it to anyone; point at the directory of your static files, like ${path.join(appDir, 'public')}`,
+    };
   }
   return { urlPrefix: normalisePrefix(rawPrefix), guestPath };
 }
@@ -52,12 +65,16 @@ export function parseStatic(value: string, appDir: string): Static | { problem: 
 /** Problems of a whole list: how many, and prefixes that overlap (the docs' rules). */
 export function staticsProblems(list: readonly Static[]): string[] {
   const problems: string[] = [];
-  if (list.length > MAX_STATICS) problems.push(`${list.length} statics given: Fly serves at most ${MAX_STATICS}; merge directories or drop some`);
+  if (list.length > MAX_STATICS)
+    problems.push(`${list.length} statics given: Fly serves at most ${MAX_STATICS}; merge directories or drop some`);
   for (let i = 0; i < list.length; i++) {
     for (let j = i + 1; j < list.length; j++) {
       const [a, b] = [list[i]!.urlPrefix, list[j]!.urlPrefix];
       if (a === b) problems.push(`url_prefix "${a}" is given twice: give each prefix once`);
-      else if (overlaps(a, b)) problems.push(`url_prefix "${a}" and "${b}" overlap: Fly requires statics prefixes that do not contain each other; keep one, or use prefixes side by side like /static and /media`);
+      else if (overlaps(a, b))
+        problems.push(
+          `url_prefix "${a}" and "${b}" overlap: Fly requires statics prefixes that do not contain each other; keep one, or use prefixes side by side like /static and /media`,
+        );
     }
   }
   return problems;
@@ -81,7 +98,10 @@ const OBVIOUS: readonly { dir: string; urlPrefix: string }[] = [
  */
 export function suggestedStatics(topDirs: readonly string[], appDir: string): Static[] {
   const present = new Set(topDirs);
-  const found = OBVIOUS.filter((o) => present.has(o.dir)).map((o) => ({ urlPrefix: o.urlPrefix, guestPath: path.join(appDir, o.dir) }));
+  const found = OBVIOUS.filter((o) => present.has(o.dir)).map((o) => ({
+    urlPrefix: o.urlPrefix,
+    guestPath: path.join(appDir, o.dir),
+  }));
   // "/" overlaps every other prefix: with both, only the narrower one is offered.
   return found.length > 1 ? found.filter((s) => s.urlPrefix !== '/') : found;
 }

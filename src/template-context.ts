@@ -98,7 +98,8 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
   const strategy = STRATEGIES[plan.strategy];
   const httpProcess = plan.processes.find((p) => p.name === plan.http);
   // Extending the user's Dockerfile: the family of their final stage's base image decides apk vs apt-get.
-  const userDockerfile = plan.dockerfile === 'extend' && project.dockerfileInfo ? userDockerfileContext(project.dockerfileInfo) : undefined;
+  const userDockerfile =
+    plan.dockerfile === 'extend' && project.dockerfileInfo ? userDockerfileContext(project.dockerfileInfo) : undefined;
   const alpine = userDockerfile ? userDockerfile.family === 'alpine' : /(^|[/:_-])alpine/.test(plan.baseImage);
   const packages = strategy.aptPackages(plan);
   const executables = files.filter((f) => f.executable).map((f) => f.path);
@@ -106,7 +107,13 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
   return {
     plan,
     processes: plan.processes,
-    strategy: { name: plan.strategy, summary: strategy.summary, oneMachine: strategy.oneMachine, processGroups: strategy.processGroups, partials: strategy.partials },
+    strategy: {
+      name: plan.strategy,
+      summary: strategy.summary,
+      oneMachine: strategy.oneMachine,
+      processGroups: strategy.processGroups,
+      partials: strategy.partials,
+    },
     s: strategy.context(plan) as StrategyValues,
     httpProcess,
     otherServices: plan.processes.filter((p) => p.port !== undefined && p !== httpProcess),

@@ -18,13 +18,15 @@ export function checkName(name: string, taken: ReadonlySet<string> = new Set()):
   }
   // flyctl's own groups (fly_app_console, fly_app_release_command): a user group of that name is
   // never updated by `fly deploy` and gets a new Machine on every deploy.
-  if (name.startsWith('fly_app_')) return `the name ${JSON.stringify(name)} starts with fly_app_, which flyctl reserves for its own process groups (fly_app_console, fly_app_release_command); pick another name`;
+  if (name.startsWith('fly_app_'))
+    return `the name ${JSON.stringify(name)} starts with fly_app_, which flyctl reserves for its own process groups (fly_app_console, fly_app_release_command); pick another name`;
   if (taken.has(name)) return `the name ${JSON.stringify(name)} is used twice; each process needs its own name`;
   return undefined;
 }
 
 export function checkCommand(command: string): string | undefined {
-  if (/[\n\r\0]/.test(command)) return 'the command contains a newline or NUL character, which no generated file can hold';
+  if (/[\n\r\0]/.test(command))
+    return 'the command contains a newline or NUL character, which no generated file can hold';
   const split = splitWords(command);
   return 'error' in split ? `the command ${split.error}` : undefined;
 }
@@ -38,9 +40,13 @@ export function checkPort(value: string, usedBy?: string): string | undefined {
 }
 
 export function checkApp(app: string): string | undefined {
-  return APP_PATTERN.test(app) ? undefined : 'a Fly app name uses lowercase letters, digits and dashes (up to 63), and starts and ends with a letter or digit';
+  return APP_PATTERN.test(app)
+    ? undefined
+    : 'a Fly app name uses lowercase letters, digits and dashes (up to 63), and starts and ends with a letter or digit';
 }
 
 export function checkRegion(region: string): string | undefined {
-  return REGION_PATTERN.test(region) ? undefined : 'a Fly region is a three-letter code such as ams, iad or syd (see `fly platform regions`)';
+  return REGION_PATTERN.test(region)
+    ? undefined
+    : 'a Fly region is a three-letter code such as ams, iad or syd (see `fly platform regions`)';
 }

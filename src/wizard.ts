@@ -72,19 +72,36 @@ export function lowercaseSlip(check: (value: string) => string | undefined, why:
  * prompts shows is fitted to one terminal line (it leaves copies of a wrapped one on the screen);
  * the full message is printed if the answer still fails after the prompt closed.
  */
-async function ask<T>(question: Question, out: WizardOutput, check?: (value: T) => string | undefined, normalise?: Normalise): Promise<T> {
+async function ask<T>(
+  question: Question,
+  out: WizardOutput,
+  check?: (value: T) => string | undefined,
+  normalise?: Normalise,
+): Promise<T> {
   const fix = (v: T): T => (normalise && typeof v === 'string' ? (normalise.apply(v) as T) : v);
   const prompt = out.prompt ?? terminalPrompt;
   for (;;) {
     const answer = await prompt({
       ...question,
-      ...(check ? { validate: (v: T) => { const problem = check(fix(v)); return problem === undefined ? true : fitLine(problem, process.stdout.columns); } } : {}),
+      ...(check
+        ? {
+            validate: (v: T) => {
+              const problem = check(fix(v));
+              return problem === undefined ? true : fitLine(problem, process.stdout.columns);
+            },
+          }
+        : {}),
     });
     const raw = answer as T;
     const value = fix(raw);
     const problem = check?.(value);
     if (!problem) {
-      if (value !== raw) out.write(pc.dim(`${wizardLine(`  ${JSON.stringify(String(raw).trim())} taken as ${JSON.stringify(value)}: ${normalise!.why}`)}\n`));
+      if (value !== raw)
+        out.write(
+          pc.dim(
+            `${wizardLine(`  ${JSON.stringify(String(raw).trim())} taken as ${JSON.stringify(value)}: ${normalise!.why}`)}\n`,
+          ),
+        );
       return value;
     }
     out.write(`${pc.red('✖')}${wizardLine(`✖ ${problem}`).slice(1)}\n`);
@@ -103,26 +120,43 @@ export function recommend(separateScaling: boolean, restartInPlace: boolean): { 
  * Fill in what flags and detection left open by asking. Returns new answers; the input is not changed.
  * Throws CancelledError on Ctrl-C or Esc.
  */
-export async function wizard(given: Answers, project: Project, detected: DetectedProcess[] = [], out: WizardOutput = process.stdout): Promise<Answers> {
+export async function wizard(
+  given: Answers,
+  project: Project,
+  detected: DetectedProcess[] = [],
+  out: WizardOutput = process.stdout,
+): Promise<Answers> {
   const answers: Answers = { ...given };
   const runtimeFact = introduce(answers, project, detected, out);
   if (!answers.processes) {
     const exampleOpen = !answers.example && answers.runtime === undefined && project.empty && !detected.length;
-    const chosen = detected.length ? await useDetected(answers, project, detected, out) : project.empty ? await offerExample(answers, out, exampleOpen ? runtimeFact : undefined) : false;
+    const chosen = detected.length
+      ? await useDetected(answers, project, detected, out)
+      : project.empty
+        ? await offerExample(answers, out, exampleOpen ? runtimeFact : undefined)
+        : false;
     if (!chosen) await askEachProcess(answers, out);
   }
   await askHttp(answers, out);
   await askStrategy(answers, out);
   await askAppAndRegion(answers, project, out);
-  if (project.dockerfileInfo && answers.dockerfile === undefined) answers.dockerfile = await askDockerfile(answers.strategy, project, out);
+  if (project.dockerfileInfo && answers.dockerfile === undefined)
+    answers.dockerfile = await askDockerfile(answers.strategy, project, out);
   await askStrategyOptions(answers, out);
   await askStatics(answers, project, out);
   return answers;
 }
 
 /** The header and what was found; returns how to say which runtime the Dockerfile will build. */
-function introduce(answers: Answers, project: Project, detected: DetectedProcess[], out: WizardOutput): (example: boolean | undefined) => string {
-  const header = wizardLine('create-fly-multiproc - several processes in one Fly app. Ctrl-C to quit, nothing is written until the end.');
+function introduce(
+  answers: Answers,
+  project: Project,
+  detected: DetectedProcess[],
+  out: WizardOutput,
+): (example: boolean | undefined) => string {
+  const header = wizardLine(
+    'create-fly-multiproc - several processes in one Fly app. Ctrl-C to quit, nothing is written until the end.',
+  );
   out.write(`\n${pc.bold(header.slice(0, 20))}${pc.dim(header.slice(20))}\n`);
   // The runtime the Dockerfile will build, as plan() will choose it: --runtime, else the example's
   // (node), else the detected one. In an empty directory that depends on the example question.
@@ -132,7 +166,8 @@ function introduce(answers: Answers, project: Project, detected: DetectedProcess
     const evidence = project.runtimes?.[project.runtime]?.evidence[0];
     return `runtime: ${project.runtime}${evidence ? ` (${evidence})` : project.runtime === 'generic' ? ' (nothing to build: the Dockerfile copies the directory in)' : ''}`;
   };
-  const exampleOpen = !answers.processes && !answers.example && answers.runtime === undefined && project.empty && !detected.length;
+  const exampleOpen =
+    !answers.processes && !answers.example && answers.runtime === undefined && project.empty && !detected.length;
   const facts = [exampleOpen ? 'an empty directory' : runtimeFact(answers.example)];
   if (project.procfile) facts.push(path.basename(project.procfile.file));
   if (project.flyToml) facts.push(`fly.toml${project.flyToml.app ? ` (app ${project.flyToml.app})` : ''}`);
@@ -143,8 +178,21 @@ function introduce(answers: Answers, project: Project, detected: DetectedProcess
 }
 
 /** Offer the processes the project declares; true when they are taken (with their release command and ports). */
-async function useDetected(answers: Answers, project: Project, detected: DetectedProcess[], out: WizardOutput): Promise<boolean> {
-  const use = await ask<boolean>({ name: 'useDetected', type: 'confirm', message: `Use the processes found in the project (${detected.map((p) => p.name).join(', ')})?`, initial: true }, out);
+async function useDetected(
+  answers: Answers,
+  project: Project,
+  detected: DetectedProcess[],
+  out: WizardOutput,
+): Promise<boolean> {
+  const use = await ask<boolean>(
+    {
+      name: 'useDetected',
+      type: 'confirm',
+      message: `Use the processes found in the project (${detected.map((p) => p.name).join(', ')})?`,
+      initial: true,
+    },
+    out,
+  );
   if (!use) return false;
   // What the import noticed (a release entry left out, $PORT in a command) would be lost once
   // the processes are answers: say it now.
@@ -167,7 +215,9 @@ async function useDetected(answers: Answers, project: Project, detected: Detecte
  */
 async function askDetectedPorts(answers: Answers, detected: DetectedProcess[], out: WizardOutput): Promise<string[]> {
   const flagged = new Set((answers.ports ?? []).map((p) => p.slice(0, p.indexOf('='))));
-  const owners = new Map((answers.ports ?? []).map((p) => [Number(p.slice(p.indexOf('=') + 1)), p.slice(0, p.indexOf('='))]));
+  const owners = new Map(
+    (answers.ports ?? []).map((p) => [Number(p.slice(p.indexOf('=') + 1)), p.slice(0, p.indexOf('='))]),
+  );
   const ports: string[] = [];
   for (const p of detected) {
     const listen = listening(p.name, p.command);
@@ -175,8 +225,15 @@ async function askDetectedPorts(answers: Answers, detected: DetectedProcess[], o
     let initial = p.port ?? listen?.port ?? 8080;
     while (p.port === undefined && owners.has(initial)) initial++;
     const why = p.port !== undefined && p.port !== portOf(p.command) ? 'from fly.toml' : (listen?.why ?? 'detected');
-    const port = await ask<string>({ name: 'port', type: 'text', message: `Port ${p.name} listens on ${pc.dim(`(${why}; empty: none)`)}`, initial: String(initial) }, out, (v) =>
-      (v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), owners.get(Number((v ?? '').trim()))),
+    const port = await ask<string>(
+      {
+        name: 'port',
+        type: 'text',
+        message: `Port ${p.name} listens on ${pc.dim(`(${why}; empty: none)`)}`,
+        initial: String(initial),
+      },
+      out,
+      (v) => ((v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), owners.get(Number((v ?? '').trim())))),
     );
     if (port.trim()) {
       ports.push(`${p.name}=${port.trim()}`);
@@ -187,9 +244,18 @@ async function askDetectedPorts(answers: Answers, detected: DetectedProcess[], o
 }
 
 /** An empty directory: offer the built-in example; true when it is taken. */
-async function offerExample(answers: Answers, out: WizardOutput, runtimeFact: ((example: boolean) => string) | undefined): Promise<boolean> {
+async function offerExample(
+  answers: Answers,
+  out: WizardOutput,
+  runtimeFact: ((example: boolean) => string) | undefined,
+): Promise<boolean> {
   const example = await ask<boolean>(
-    { name: 'example', type: 'confirm', message: `This directory is empty. Write the built-in example (${EXAMPLE_PROCESSES.map((p) => p.split('=')[0]).join(' + ')}: one small Node server, two processes)?`, initial: true },
+    {
+      name: 'example',
+      type: 'confirm',
+      message: `This directory is empty. Write the built-in example (${EXAMPLE_PROCESSES.map((p) => p.split('=')[0]).join(' + ')}: one small Node server, two processes)?`,
+      initial: true,
+    },
     out,
   );
   if (example) answers.example = true;
@@ -205,23 +271,47 @@ async function askEachProcess(answers: Answers, out: WizardOutput): Promise<void
   const portOwners = new Map<number, string>();
   for (let i = 0; ; i++) {
     const nameCheck = (v: string) => checkName((v ?? '').trim(), taken);
-    const name = await ask<string>({ name: 'name', type: 'text', message: `Process ${i + 1}: name`, initial: i === 0 ? 'web' : i === 1 ? 'worker' : '' }, out, nameCheck, lowercaseSlip(nameCheck, 'process names are lowercase'));
+    const name = await ask<string>(
+      {
+        name: 'name',
+        type: 'text',
+        message: `Process ${i + 1}: name`,
+        initial: i === 0 ? 'web' : i === 1 ? 'worker' : '',
+      },
+      out,
+      nameCheck,
+      lowercaseSlip(nameCheck, 'process names are lowercase'),
+    );
     const trimmed = name.trim();
     taken.add(trimmed);
-    const command = await ask<string>({ name: 'command', type: 'text', message: `Command that runs ${trimmed}` }, out, (v) => checkCommand((v ?? '').trim()));
-    const split = splitWords(command.trim());
-    if ('words' in split && split.needsShell) out.write(pc.dim(`  uses ${split.needsShell}: it will run under sh -c\n`));
-    const port = await ask<string>(
-      { name: 'port', type: 'text', message: `Port ${trimmed} listens on ${pc.dim('(empty: none, e.g. a worker)')}`, initial: i === 0 ? '8080' : '' },
+    const command = await ask<string>(
+      { name: 'command', type: 'text', message: `Command that runs ${trimmed}` },
       out,
-      (v) => ((v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), portOwners.get(Number((v ?? '').trim())))),
+      (v) => checkCommand((v ?? '').trim()),
+    );
+    const split = splitWords(command.trim());
+    if ('words' in split && split.needsShell)
+      out.write(pc.dim(`  uses ${split.needsShell}: it will run under sh -c\n`));
+    const port = await ask<string>(
+      {
+        name: 'port',
+        type: 'text',
+        message: `Port ${trimmed} listens on ${pc.dim('(empty: none, e.g. a worker)')}`,
+        initial: i === 0 ? '8080' : '',
+      },
+      out,
+      (v) =>
+        (v ?? '').trim() === '' ? undefined : checkPort((v ?? '').trim(), portOwners.get(Number((v ?? '').trim()))),
     );
     processes.push(`${trimmed}=${command.trim()}`);
     if (port.trim()) {
       ports.push(`${trimmed}=${port.trim()}`);
       portOwners.set(Number(port.trim()), trimmed);
     } else if (listening(trimmed, command.trim())) ports.push(`${trimmed}=${NO_PORT}`); // cleared: a worker, even one named web
-    const more = await ask<boolean>({ name: 'more', type: 'confirm', message: 'Add another process?', initial: i === 0 }, out);
+    const more = await ask<boolean>(
+      { name: 'more', type: 'confirm', message: 'Add another process?', initial: i === 0 },
+      out,
+    );
     if (!more) break;
   }
   answers.processes = processes;
@@ -230,10 +320,18 @@ async function askEachProcess(answers: Answers, out: WizardOutput): Promise<void
 
 /** Which process serves HTTP, when more than one could. */
 async function askHttp(answers: Answers, out: WizardOutput): Promise<void> {
-  const withPorts = (answers.ports ?? []).filter((p) => !p.endsWith(`=${NO_PORT}`)).map((p) => p.slice(0, p.indexOf('=')));
+  const withPorts = (answers.ports ?? [])
+    .filter((p) => !p.endsWith(`=${NO_PORT}`))
+    .map((p) => p.slice(0, p.indexOf('=')));
   if (answers.http !== undefined || withPorts.length <= 1) return;
   answers.http = await ask<string>(
-    { name: 'http', type: 'select', message: "Which process gets Fly's http_service (public HTTPS on 443)?", choices: withPorts.map((n) => ({ title: n, value: n })), initial: 0 },
+    {
+      name: 'http',
+      type: 'select',
+      message: "Which process gets Fly's http_service (public HTTPS on 443)?",
+      choices: withPorts.map((n) => ({ title: n, value: n })),
+      initial: 0,
+    },
     out,
   );
 }
@@ -247,8 +345,26 @@ async function askStrategy(answers: Answers, out: WizardOutput): Promise<void> {
     out.write(pc.dim(`One process: it runs with the ${DEFAULT_STRATEGY} strategy.\n`));
     return;
   }
-  const separate = await ask<boolean>({ name: 'separate', type: 'confirm', message: 'Should the processes scale and restart separately, each on its own Machines?', initial: ENTER_THROUGH.separate }, out);
-  const inPlace = separate ? false : await ask<boolean>({ name: 'inPlace', type: 'confirm', message: 'Should a crashed process be restarted on its own, without restarting the Machine?', initial: ENTER_THROUGH.inPlace }, out);
+  const separate = await ask<boolean>(
+    {
+      name: 'separate',
+      type: 'confirm',
+      message: 'Should the processes scale and restart separately, each on its own Machines?',
+      initial: ENTER_THROUGH.separate,
+    },
+    out,
+  );
+  const inPlace = separate
+    ? false
+    : await ask<boolean>(
+        {
+          name: 'inPlace',
+          type: 'confirm',
+          message: 'Should a crashed process be restarted on its own, without restarting the Machine?',
+          initial: ENTER_THROUGH.inPlace,
+        },
+        out,
+      );
   const { strategy, why } = recommend(separate, inPlace);
   answers.strategy = await ask<string>(
     {
@@ -256,7 +372,11 @@ async function askStrategy(answers: Answers, out: WizardOutput): Promise<void> {
       type: 'select',
       message: 'How should the processes run?',
       hint: `recommended: ${strategy} (${why})`,
-      choices: STRATEGY_NAMES.map((name) => ({ title: name === strategy ? `${name} ${pc.green('(recommended)')}` : name, value: name, description: STRATEGIES[name].summary })),
+      choices: STRATEGY_NAMES.map((name) => ({
+        title: name === strategy ? `${name} ${pc.green('(recommended)')}` : name,
+        value: name,
+        description: STRATEGIES[name].summary,
+      })),
       initial: STRATEGY_NAMES.indexOf(strategy),
     },
     out,
@@ -268,12 +388,24 @@ async function askAppAndRegion(answers: Answers, project: Project, out: WizardOu
   if (answers.app === undefined) {
     const initial = project.flyToml?.app ?? defaultAppName(project.dir);
     const appCheck = (v: string) => checkApp((v ?? '').trim());
-    answers.app = (await ask<string>({ name: 'app', type: 'text', message: 'Fly app name', initial }, out, appCheck, lowercaseSlip(appCheck, 'Fly app names are lowercase'))).trim();
+    answers.app = (
+      await ask<string>(
+        { name: 'app', type: 'text', message: 'Fly app name', initial },
+        out,
+        appCheck,
+        lowercaseSlip(appCheck, 'Fly app names are lowercase'),
+      )
+    ).trim();
   }
   if (answers.region !== undefined) return;
   const regionCheck = (v: string) => ((v ?? '').trim() === '' ? undefined : checkRegion((v ?? '').trim()));
   const region = await ask<string>(
-    { name: 'region', type: 'text', message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`, initial: project.flyToml?.region ?? '' },
+    {
+      name: 'region',
+      type: 'text',
+      message: `Primary region ${pc.dim('(e.g. ams, iad, syd; empty: fly launch asks)')}`,
+      initial: project.flyToml?.region ?? '',
+    },
     out,
     regionCheck,
     lowercaseSlip(regionCheck, 'Fly region codes are lowercase'),
@@ -286,7 +418,13 @@ async function askStrategyOptions(answers: Answers, out: WizardOutput): Promise<
   for (const option of (isStrategyName(answers.strategy) ? STRATEGIES[answers.strategy].options : undefined) ?? []) {
     if (answers[option.key] !== undefined) continue;
     answers[option.key] = await ask<string>(
-      { name: option.key, type: 'select', message: option.question, choices: option.choices.map((c) => ({ title: c, value: c, description: option.describe[c] })), initial: Math.max(0, option.choices.indexOf(option.default)) },
+      {
+        name: option.key,
+        type: 'select',
+        message: option.question,
+        choices: option.choices.map((c) => ({ title: c, value: c, description: option.describe[c] })),
+        initial: Math.max(0, option.choices.indexOf(option.default)),
+      },
       out,
     );
   }
@@ -307,18 +445,35 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
         ? `${chosen?.keepDescription ?? 'unchanged: Fly runs each command through your ENTRYPOINT'}${info.entrypoint && info.entrypoint.verdict !== 'none' && info.entrypoint.verdict !== 'passes' ? ` (check it: ${info.entrypoint.message})` : ''}`
         : 'unchanged: you wire entrypoint.sh in yourself',
     },
-    ...(noShell ? [] : [{ title: 'extend', value: 'extend', description: `every line of yours kept; a marked block at the end of the final stage installs what ${strategy} needs and makes entrypoint.sh the ENTRYPOINT` }]),
-    { title: 'replace', value: 'replace', description: `a generated Dockerfile instead of yours, which loses: ${lost}` },
+    ...(noShell
+      ? []
+      : [
+          {
+            title: 'extend',
+            value: 'extend',
+            description: `every line of yours kept; a marked block at the end of the final stage installs what ${strategy} needs and makes entrypoint.sh the ENTRYPOINT`,
+          },
+        ]),
+    {
+      title: 'replace',
+      value: 'replace',
+      description: `a generated Dockerfile instead of yours, which loses: ${lost}`,
+    },
   ];
   const recommended = groups || noShell ? 'keep' : 'extend';
-  out.write(pc.dim(`${wizardLine(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.`)}\n`));
+  out.write(
+    pc.dim(`${wizardLine(`${info.file} is yours: ${lost}. extend keeps all of it; replace would lose it.`)}\n`),
+  );
   return ask<string>(
     {
       name: 'dockerfile',
       type: 'select',
       message: `Your Dockerfile (${info.file}): what should happen to it?`,
       hint: `recommended: ${recommended}`,
-      choices: choices.map((c) => ({ ...c, title: c.value === recommended ? `${c.title} ${pc.green('(recommended)')}` : c.title })),
+      choices: choices.map((c) => ({
+        ...c,
+        title: c.value === recommended ? `${c.title} ${pc.green('(recommended)')}` : c.title,
+      })),
       initial: choices.findIndex((c) => c.value === recommended),
     },
     out,
@@ -337,7 +492,12 @@ async function askStatics(answers: Answers, project: Project, out: WizardOutput)
   if (!offer) return;
   const dir = offer.guestPath.replace(/^\.\//, '');
   const serve = await ask<boolean>(
-    { name: 'statics', type: 'confirm', message: `Let Fly's proxy serve ${dir}/ at ${offer.urlPrefix} from the image (fly.toml [[statics]]; files it lacks go on to the app)?`, initial: false },
+    {
+      name: 'statics',
+      type: 'confirm',
+      message: `Let Fly's proxy serve ${dir}/ at ${offer.urlPrefix} from the image (fly.toml [[statics]]; files it lacks go on to the app)?`,
+      initial: false,
+    },
     out,
   );
   if (serve) answers.statics = [`${offer.urlPrefix}=${dir}`];
@@ -345,6 +505,9 @@ async function askStatics(answers: Answers, project: Project, out: WizardOutput)
 
 /** Ask before writing: yes to write, no (or Ctrl-C) to cancel. */
 export async function confirmWrite(count: number, out: WizardOutput = process.stdout): Promise<void> {
-  const ok = await ask<boolean>({ name: 'write', type: 'confirm', message: `Write ${count} file${count === 1 ? '' : 's'}?`, initial: true }, out);
+  const ok = await ask<boolean>(
+    { name: 'write', type: 'confirm', message: `Write ${count} file${count === 1 ? '' : 's'}?`, initial: true },
+    out,
+  );
   if (!ok) throw new CancelledError();
 }

@@ -2,11 +2,34 @@
  * The only step that touches the user's disk. It decides per file what to do (reading only), then
  * writes each file atomically (temporary file + rename) and deletes what --prune asked for.
  */
-import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { FileError, fileErrorOf, isErrno, UsageError } from './errors.js';
-import { kindOf, leftoverTemps, lstatInside, makeParentDirs, osCall, readProjectFile, readRegular, removeCreatedDirs, removeQuietly, shownPath, writeTemp } from './fs-safe.js';
+import {
+  kindOf,
+  leftoverTemps,
+  lstatInside,
+  makeParentDirs,
+  osCall,
+  readProjectFile,
+  readRegular,
+  removeCreatedDirs,
+  removeQuietly,
+  shownPath,
+  writeTemp,
+} from './fs-safe.js';
 import type { RenderedFile } from './render.js';
 import { decideOwnedBlocks } from './dockerfile/merge.js';
 import { ourHash, PENDING_FILE, pendingJournal, sha256, STATE_FILE, type State } from './state.js';
@@ -18,7 +41,8 @@ import { ourHash, PENDING_FILE, pendingJournal, sha256, STATE_FILE, type State }
  * changed the file, and we would change it too. stale: written by an earlier run, not needed now,
  * kept. delete: stale and unedited, removed because of --prune.
  */
-export type Action = 'create' | 'identical' | 'update' | 'merge' | 'overwrite' | 'skip' | 'conflict' | 'stale' | 'delete';
+export type Action =
+  'create' | 'identical' | 'update' | 'merge' | 'overwrite' | 'skip' | 'conflict' | 'stale' | 'delete';
 
 /** Actions that change the disk. */
 export const WRITES: ReadonlySet<Action> = new Set<Action>(['create', 'update', 'merge', 'overwrite', 'delete']);
@@ -49,7 +73,10 @@ export type ConflictPolicy = 'ask' | 'force' | 'skip';
  * What is on disk at rel: a regular file's text and mode, or a symlink (never followed into a
  * replacement: a link the user made is a conflict). Directories on the way must not be symlinks.
  */
-function readExisting(dir: string, rel: string): { text: string; executable: boolean; mode: number; symlink?: string } | undefined {
+function readExisting(
+  dir: string,
+  rel: string,
+): { text: string; executable: boolean; mode: number; symlink?: string } | undefined {
   const { file, info } = lstatInside(dir, rel);
   if (!info) return undefined;
   if (info.isSymbolicLink()) {
@@ -62,8 +89,13 @@ function readExisting(dir: string, rel: string): { text: string; executable: boo
     }
     return { text, executable: false, mode: 0, symlink: to };
   }
-  if (!info.isFile()) throw new UsageError(`${rel} exists in ${dir} and is ${kindOf(info)}, not a file; move it away first`);
-  return { text: readRegular(file, { shown: shownPath(file) }) ?? '', executable: (info.mode & 0o111) !== 0, mode: info.mode & 0o7777 };
+  if (!info.isFile())
+    throw new UsageError(`${rel} exists in ${dir} and is ${kindOf(info)}, not a file; move it away first`);
+  return {
+    text: readRegular(file, { shown: shownPath(file) }) ?? '',
+    executable: (info.mode & 0o111) !== 0,
+    mode: info.mode & 0o7777,
+  };
 }
 
 export interface DecideOptions {
@@ -137,7 +169,13 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
     if (!found) continue;
     const unedited = found.symlink === undefined && ours(rel, found.text);
     const why = `not used by ${options.strategyNow ? `the ${options.strategyNow} strategy` : 'this run'}${options.strategyBefore && options.strategyBefore !== options.strategyNow ? ` (the ${options.strategyBefore} strategy wrote it)` : ''}`;
-    const status: FileStatus = { path: rel, content: '', executable: found.executable, existing: found.text, action: 'stale' };
+    const status: FileStatus = {
+      path: rel,
+      content: '',
+      executable: found.executable,
+      existing: found.text,
+      action: 'stale',
+    };
     if (unedited && options.prune) {
       status.action = 'delete';
       status.reason = `${why}; --prune deletes it`;
@@ -151,7 +189,12 @@ export async function decide(dir: string, files: RenderedFile[], options: Decide
   return statuses;
 }
 
-async function decideFlyToml(status: FileStatus, existing: string, base: string | undefined, untrusted?: readonly string[]): Promise<void> {
+async function decideFlyToml(
+  status: FileStatus,
+  existing: string,
+  base: string | undefined,
+  untrusted?: readonly string[],
+): Promise<void> {
   // Loaded only here: smol-toml and the editor are not needed when fly.toml is new or unchanged.
   const { mergeFlyToml, filterProblems } = await import('./flytoml.js');
   const merged = mergeFlyToml(existing, status.generated!, base, { untrusted: untrusted ?? [] });
@@ -194,7 +237,11 @@ async function checkFlyToml(status: FileStatus, existing: string): Promise<void>
   const { groupWarnings, filterProblems } = await import('./flytoml.js');
   const result = status.unmergeable ? existing : status.content;
   const problems = filterProblems(result);
-  const warnings = [...(status.action === 'identical' ? [] : groupWarnings(existing, result)), ...problems.errors.map((e) => `${e} (your file already has this)`), ...problems.warnings];
+  const warnings = [
+    ...(status.action === 'identical' ? [] : groupWarnings(existing, result)),
+    ...problems.errors.map((e) => `${e} (your file already has this)`),
+    ...problems.warnings,
+  ];
   if (status.unmergeable) warnings.splice(0, warnings.length, ...problems.warnings);
   if (warnings.length) status.warnings = warnings;
 }
@@ -254,13 +301,22 @@ export function takeLock(dir: string): () => void {
     const [pidText, host] = holder.trim().split(' ');
     const pid = Number(pidText);
     const here = host === hostname();
-    if (attempt === 0 && Number.isInteger(pid) && pid > 0 && here && !processAlive(pid) && lstatSync(file, { throwIfNoEntry: false })?.isFile()) {
+    if (
+      attempt === 0 &&
+      Number.isInteger(pid) &&
+      pid > 0 &&
+      here &&
+      !processAlive(pid) &&
+      lstatSync(file, { throwIfNoEntry: false })?.isFile()
+    ) {
       removeQuietly(file); // the run that held it was killed
       continue;
     }
     throw new FileError(
       shown,
-      Number.isInteger(pid) && pid > 0 ? `another create-fly-multiproc run (pid ${pid}${here ? '' : ` on ${host}`}) is writing this project` : 'exists, and is not a lock this tool can read',
+      Number.isInteger(pid) && pid > 0
+        ? `another create-fly-multiproc run (pid ${pid}${here ? '' : ` on ${host}`}) is writing this project`
+        : 'exists, and is not a lock this tool can read',
       1,
       `wait for the other run to finish and try again; if no other run is going on, delete ${LOCK_FILE}`,
     );
@@ -301,7 +357,10 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
   if (unresolved.length) throw new Error(`internal: unresolved conflicts: ${unresolved.map((s) => s.path).join(', ')}`);
   const changes = statuses.filter((s) => WRITES.has(s.action));
   // Nothing to write, and no trace of a killed run (its journal, lock or temporary files) to clear: done.
-  const traces = [PENDING_FILE, LOCK_FILE].some((f) => osCall(shownPath(dir), () => lstatSync(path.join(dir, f), { throwIfNoEntry: false }))) || leftoverTemps(dir).length > 0;
+  const traces =
+    [PENDING_FILE, LOCK_FILE].some((f) =>
+      osCall(shownPath(dir), () => lstatSync(path.join(dir, f), { throwIfNoEntry: false })),
+    ) || leftoverTemps(dir).length > 0;
   if (!changes.length && !traces) return;
   // Directories this run creates (the project's too): removed again when it fails before the first rename.
   const createdRoot = osCall(shownPath(dir), () => mkdirSync(dir, { recursive: true }));
@@ -317,12 +376,19 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
   const written: string[] = [];
   let renaming = false;
   try {
-    for (const temp of new Set(changes.flatMap((s) => leftoverTemps(path.dirname(path.join(dir, s.path)))))) removeQuietly(temp);
+    for (const temp of new Set(changes.flatMap((s) => leftoverTemps(path.dirname(path.join(dir, s.path))))))
+      removeQuietly(temp);
 
     for (const status of changes) {
       const { file, info } = lstatInside(dir, status.path);
       const shown = shownPath(file);
-      const changed = () => new FileError(shown, 'changed while this run was deciding (another program, or another run, wrote it)', 1, 'nothing was written: run again');
+      const changed = () =>
+        new FileError(
+          shown,
+          'changed while this run was deciding (another program, or another run, wrote it)',
+          1,
+          'nothing was written: run again',
+        );
       if (status.action === 'create' ? info !== undefined : !info) throw changed();
       if (info && status.existing !== undefined) {
         const now = info.isSymbolicLink() ? undefined : readRegular(file, { shown });
@@ -331,7 +397,8 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
           accessSync(file, constants.W_OK);
         } catch (error) {
           // EACCES only means read-only for us: rename replaces it anyway. EPERM is an immutable file.
-          if (isErrno(error) && (error.code === 'EPERM' || error.code === 'EROFS')) throw fileErrorOf(error, shown, 'nothing was written');
+          if (isErrno(error) && (error.code === 'EPERM' || error.code === 'EROFS'))
+            throw fileErrorOf(error, shown, 'nothing was written');
         }
       }
       if (status.action === 'delete') {
@@ -340,15 +407,30 @@ export async function writeFiles(dir: string, statuses: FileStatus[], options: W
       }
       created.push(...makeParentDirs(dir, status.path));
       const keep = info?.isFile() ? info.mode & 0o7777 : undefined;
-      const mode = keep === undefined ? (status.executable ? 0o755 : 0o644) : status.executable ? keep | ((keep & 0o444) >> 2) : keep;
+      const mode =
+        keep === undefined
+          ? status.executable
+            ? 0o755
+            : 0o644
+          : status.executable
+            ? keep | ((keep & 0o444) >> 2)
+            : keep;
       prepared.push({ status, file, temp: writeTemp(file, status.content, mode) });
     }
     // fly-multiproc.json last: until it is renamed, the journal vouches for the files already in place.
-    prepared.sort((a, b) => Number(a.status.path === STATE_FILE) - Number(b.status.path === STATE_FILE) || Number(a.status.action === 'delete') - Number(b.status.action === 'delete'));
+    prepared.sort(
+      (a, b) =>
+        Number(a.status.path === STATE_FILE) - Number(b.status.path === STATE_FILE) ||
+        Number(a.status.action === 'delete') - Number(b.status.action === 'delete'),
+    );
     const journal = pendingJournal(prepared.filter((p) => p.temp).map((p) => p.status));
     const journalFile = path.join(dir, PENDING_FILE);
     const journalTemp = writeTemp(journalFile, journal, 0o644);
-    prepared.push({ status: { path: PENDING_FILE, content: journal, executable: false, action: 'create' }, file: journalFile, temp: journalTemp });
+    prepared.push({
+      status: { path: PENDING_FILE, content: journal, executable: false, action: 'create' },
+      file: journalFile,
+      temp: journalTemp,
+    });
     osCall(shownPath(journalFile), () => renameSync(journalTemp, journalFile));
     prepared.pop();
 

@@ -48,14 +48,18 @@ function imageCase(key: string) {
         processes: [
           ['web', `python3 server.py web ${web}`, web],
           ['api', 'python3 server.py api $PORT', api],
-          ['worker', 'python3 -c "import os, time; print(\'worker sees\', os.environ[\'API_URL\'], os.environ[\'WEB_URL\'], flush=True); time.sleep(600)"'],
+          [
+            'worker',
+            "python3 -c \"import os, time; print('worker sees', os.environ['API_URL'], os.environ['WEB_URL'], flush=True); time.sleep(600)\"",
+          ],
         ],
         killTimeout: 5,
       });
       cleanups.push(() => removeProject(dir));
       expect(loseExecutableBits(dir)).toContain('entrypoint.sh');
       const dockerfile = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
-      for (const image of baseImages(dockerfile)) expect(await podman.imageExists(image), `FROM ${image} must be a local image`).toBe(true);
+      for (const image of baseImages(dockerfile))
+        expect(await podman.imageExists(image), `FROM ${image} must be a local image`).toBe(true);
       const image = runTag(key);
       cleanups.push(() => podman.keep(image));
       await podman.build(dir, image, { timeoutMs: BUILD_TIMEOUT });
@@ -84,17 +88,20 @@ describe('apps: one image, each process its own Fly app', () => {
 
   it('builds from local images only', c.build, BUILD_TIMEOUT + 60_000);
 
-  it.each(['web', 'api'])('the %s app answers on its port and stops on kill_signal within kill_timeout', async (app) => {
-    const b = c.get();
-    const { name, config } = await startApp(b, app);
-    const port = b.ports[app]!;
-    const { bodies } = await podman.waitForPorts(name, [port], { timeoutMs: 30_000 });
-    expect(bodies.get(port)).toMatch(new RegExp(`^${app} \\d+\n$`));
-    const stop = await podman.stop(name, config.kill_signal, config.kill_timeout * 1000 + OVERSHOOT);
-    const logs = await podman.logs(name);
-    expect(stop.code, logs).toBe(0);
-    expect(stop.ms, logs).toBeLessThan(config.kill_timeout * 1000);
-  });
+  it.each(['web', 'api'])(
+    'the %s app answers on its port and stops on kill_signal within kill_timeout',
+    async (app) => {
+      const b = c.get();
+      const { name, config } = await startApp(b, app);
+      const port = b.ports[app]!;
+      const { bodies } = await podman.waitForPorts(name, [port], { timeoutMs: 30_000 });
+      expect(bodies.get(port)).toMatch(new RegExp(`^${app} \\d+\n$`));
+      const stop = await podman.stop(name, config.kill_signal, config.kill_timeout * 1000 + OVERSHOOT);
+      const logs = await podman.logs(name);
+      expect(stop.code, logs).toBe(0);
+      expect(stop.ms, logs).toBeLessThan(config.kill_timeout * 1000);
+    },
+  );
 
   it("the worker app gets the other apps' addresses from its [env], and stops on kill_signal", async () => {
     const b = c.get();

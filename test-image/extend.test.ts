@@ -21,29 +21,33 @@ afterAll(async () => {
 const CASES = [{ corpus: 'node-build', sample: 'extend-node-build', buildArgs: { NODE_VERSION: '22' } }] as const;
 
 describe.each(CASES)('extended corpus Dockerfile $corpus', ({ corpus, sample, buildArgs }) => {
-  it.each(['bash', 'supervisord'] as const)('%s: builds, every process answers, kill_signal stops it within kill_timeout', async (strategy) => {
-    const ports = await freePorts(2);
-    const { dir, cleanup } = sampleProject(sample, strategy, ports, { extendCorpus: corpus });
-    cleanups.push(cleanup);
-    const original = readFileSync(path.join(CORPUS, corpus, 'Dockerfile'), 'utf8');
-    const extended = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
-    expect(extended.startsWith(original.trimEnd()), 'the user\'s lines are kept as they were').toBe(true);
-    expect(extended).toContain('# >>> create-fly-multiproc final stage');
-    const image = runTag(`extend-${corpus}-${strategy}`);
-    cleanups.push(() => podman.keep(image));
-    await podman.build(dir, image, { timeoutMs: BUILD_TIMEOUT, buildArgs });
-    const fly = readFlyToml(dir);
-    const since = performance.now();
-    const { name } = await podman.start(image);
-    onTestFinished(() => podman.remove(name));
-    const { bodies } = await podman.waitForPorts(name, ports, { since, timeoutMs: 60_000 });
-    expect(bodies.get(ports[0]!)).toMatch(/^web \d+\n$/);
-    expect(bodies.get(ports[1]!)).toMatch(/^api \d+\n$/);
-    const stop = await podman.stop(name, fly.killSignal, fly.killTimeout * 1000 + 10_000);
-    const logs = await podman.logs(name);
-    expect(stop.code, `status after ${fly.killSignal}\n${logs}`).toBe(0);
-    expect(stop.ms, logs).toBeLessThan(fly.killTimeout * 1000);
-    for (const port of ports) expect(await portOpen(port)).toBe(false);
-    expect(await httpGet(ports[0]!)).toBeNull();
-  }, BUILD_TIMEOUT + 120_000);
+  it.each(['bash', 'supervisord'] as const)(
+    '%s: builds, every process answers, kill_signal stops it within kill_timeout',
+    async (strategy) => {
+      const ports = await freePorts(2);
+      const { dir, cleanup } = sampleProject(sample, strategy, ports, { extendCorpus: corpus });
+      cleanups.push(cleanup);
+      const original = readFileSync(path.join(CORPUS, corpus, 'Dockerfile'), 'utf8');
+      const extended = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
+      expect(extended.startsWith(original.trimEnd()), "the user's lines are kept as they were").toBe(true);
+      expect(extended).toContain('# >>> create-fly-multiproc final stage');
+      const image = runTag(`extend-${corpus}-${strategy}`);
+      cleanups.push(() => podman.keep(image));
+      await podman.build(dir, image, { timeoutMs: BUILD_TIMEOUT, buildArgs });
+      const fly = readFlyToml(dir);
+      const since = performance.now();
+      const { name } = await podman.start(image);
+      onTestFinished(() => podman.remove(name));
+      const { bodies } = await podman.waitForPorts(name, ports, { since, timeoutMs: 60_000 });
+      expect(bodies.get(ports[0]!)).toMatch(/^web \d+\n$/);
+      expect(bodies.get(ports[1]!)).toMatch(/^api \d+\n$/);
+      const stop = await podman.stop(name, fly.killSignal, fly.killTimeout * 1000 + 10_000);
+      const logs = await podman.logs(name);
+      expect(stop.code, `status after ${fly.killSignal}\n${logs}`).toBe(0);
+      expect(stop.ms, logs).toBeLessThan(fly.killTimeout * 1000);
+      for (const port of ports) expect(await portOpen(port)).toBe(false);
+      expect(await httpGet(ports[0]!)).toBeNull();
+    },
+    BUILD_TIMEOUT + 120_000,
+  );
 });

@@ -20,7 +20,9 @@ const alive = (pid: number) => {
 
 /** Containers of this suite (or the bench) left by a run that was killed: its pid is gone. */
 async function strays(podman: Podman): Promise<string[]> {
-  const r = await podman.run(['ps', '-a', '--filter', `name=^${CONTAINER_PREFIX}`, '--format', '{{.Names}}'], { timeoutMs: 30_000 });
+  const r = await podman.run(['ps', '-a', '--filter', `name=^${CONTAINER_PREFIX}`, '--format', '{{.Names}}'], {
+    timeoutMs: 30_000,
+  });
   return r.stdout
     .split('\n')
     .filter(Boolean)
@@ -32,13 +34,14 @@ async function strays(podman: Podman): Promise<string[]> {
 
 /** Image tags of runs that were killed (`:run-<pid>`, see runTag). */
 async function strayTags(podman: Podman): Promise<string[]> {
-  const r = await podman.run(['images', '--filter', `reference=${IMAGE_PREFIX}*`, '--format', '{{.Repository}}:{{.Tag}}'], { timeoutMs: 30_000 });
-  return r.stdout
-    .split('\n')
-    .filter((tag) => {
-      const pid = Number(/:run-(\d+)$/.exec(tag)?.[1]);
-      return pid > 0 && !alive(pid);
-    });
+  const r = await podman.run(
+    ['images', '--filter', `reference=${IMAGE_PREFIX}*`, '--format', '{{.Repository}}:{{.Tag}}'],
+    { timeoutMs: 30_000 },
+  );
+  return r.stdout.split('\n').filter((tag) => {
+    const pid = Number(/:run-(\d+)$/.exec(tag)?.[1]);
+    return pid > 0 && !alive(pid);
+  });
 }
 
 /**
@@ -47,7 +50,8 @@ async function strayTags(podman: Podman): Promise<string[]> {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  if (process.getuid?.() !== 0) throw new Error('the image tests need root (podman with native overlay storage); run them as root');
+  if (process.getuid?.() !== 0)
+    throw new Error('the image tests need root (podman with native overlay storage); run them as root');
   const pm = ociSetup();
   project.provide('pm', pm);
   const podman = new Podman(pm);

@@ -58,12 +58,19 @@ interface Built {
  * Generate, lose the executable bits, build. The build runs in its own test (so its failure is
  * reported as such); the other tests take the image from `get()`.
  */
-function imageCase(key: string, make: (ports: number[]) => { dir: string; ports: Record<string, number>; cleanup: () => void }, portCount = 2) {
+function imageCase(
+  key: string,
+  make: (ports: number[]) => { dir: string; ports: Record<string, number>; cleanup: () => void },
+  portCount = 2,
+) {
   let built: Built | undefined;
   let buildError: unknown;
   const state = {
     get(): Built {
-      if (!built) throw new Error(`no image for ${key}: the build test failed${buildError ? `: ${String(buildError).split('\n')[0]}` : ''}`);
+      if (!built)
+        throw new Error(
+          `no image for ${key}: the build test failed${buildError ? `: ${String(buildError).split('\n')[0]}` : ''}`,
+        );
       return built;
     },
     build: async () => {
@@ -73,7 +80,8 @@ function imageCase(key: string, make: (ports: number[]) => { dir: string; ports:
         const dockerfile = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
         // Scripts in the build context lose their executable bit; the Dockerfile must set it again.
         expect(loseExecutableBits(dir)).toContain('entrypoint.sh');
-        for (const image of baseImages(dockerfile)) expect(await podman.imageExists(image), `FROM ${image} must be a local image`).toBe(true);
+        for (const image of baseImages(dockerfile))
+          expect(await podman.imageExists(image), `FROM ${image} must be a local image`).toBe(true);
         const image = runTag(key);
         cleanups.push(() => podman.keep(image));
         await podman.build(dir, image, { timeoutMs: BUILD_TIMEOUT });
@@ -96,11 +104,16 @@ async function start(image: string, options: Parameters<Podman['start']>[1] = {}
 }
 
 /** Start the image, wait (bounded) until every port answers; returns the container name. */
-async function startAndProbe(image: string, ports: Record<string, number>, options: { args?: string[]; env?: Record<string, string>; init?: boolean } = {}) {
+async function startAndProbe(
+  image: string,
+  ports: Record<string, number>,
+  options: { args?: string[]; env?: Record<string, string>; init?: boolean } = {},
+) {
   const since = performance.now();
   const { name } = await start(image, options);
   const { bodies, ms } = await podman.waitForPorts(name, Object.values(ports), { since, timeoutMs: 30_000 });
-  for (const [process, port] of Object.entries(ports)) expect(bodies.get(port), `${process} on ${port}`).toMatch(new RegExp(`^${process} \\d+\n$`));
+  for (const [process, port] of Object.entries(ports))
+    expect(bodies.get(port), `${process} on ${port}`).toMatch(new RegExp(`^${process} \\d+\n$`));
   return { name, ms };
 }
 
@@ -108,19 +121,28 @@ async function startAndProbe(image: string, ports: Record<string, number>, optio
 async function stopLikeFly(name: string, fly: Built['fly'], expectedCode = 0) {
   const stop = await podman.stop(name, fly.killSignal, fly.killTimeout * 1000 + OVERSHOOT);
   const logs = await podman.logs(name);
-  expect(stop.code, `exit status after ${fly.killSignal} (null: still running ${fly.killTimeout + OVERSHOOT / 1000} s later)\n${logs}`).toBe(expectedCode);
-  expect(stop.ms, `${fly.killSignal} -> exit took ${Math.round(stop.ms)} ms; kill_timeout is ${fly.killTimeout} s\n${logs}`).toBeLessThan(fly.killTimeout * 1000);
+  expect(
+    stop.code,
+    `exit status after ${fly.killSignal} (null: still running ${fly.killTimeout + OVERSHOOT / 1000} s later)\n${logs}`,
+  ).toBe(expectedCode);
+  expect(
+    stop.ms,
+    `${fly.killSignal} -> exit took ${Math.round(stop.ms)} ms; kill_timeout is ${fly.killTimeout} s\n${logs}`,
+  ).toBeLessThan(fly.killTimeout * 1000);
   return { ...stop, logs };
 }
 
 async function expectPortsClosed(ports: number[]) {
-  for (const port of ports) expect(await portOpen(port), `port ${port} still open after the container exited`).toBe(false);
+  for (const port of ports)
+    expect(await portOpen(port), `port ${port} still open after the container exited`).toBe(false);
 }
 
 // ---------------------------------------------------------------------------------------------
 
 describe('process-groups: one image, each [processes] group on its own Machine', () => {
-  const c = imageCase('process-groups', (ports) => standardProject('process-groups', ports, { killTimeout: KILL_TIMEOUT }));
+  const c = imageCase('process-groups', (ports) =>
+    standardProject('process-groups', ports, { killTimeout: KILL_TIMEOUT }),
+  );
 
   it('builds from local images only', c.build, BUILD_TIMEOUT + 60_000);
 
@@ -132,7 +154,9 @@ describe('process-groups: one image, each [processes] group on its own Machine',
       if ('error' in split) throw new Error(`fly.toml [processes] ${group}: ${split.error}`);
       const port = ports[group]!;
       const { name } = await startAndProbe(image, { [group]: port }, { args: split.words });
-      for (const [other, otherPort] of Object.entries(ports)) if (other !== group) expect(await portOpen(otherPort), `${other} must not run in ${group}'s Machine`).toBe(false);
+      for (const [other, otherPort] of Object.entries(ports))
+        if (other !== group)
+          expect(await portOpen(otherPort), `${other} must not run in ${group}'s Machine`).toBe(false);
       const { logs } = await stopLikeFly(name, fly);
       // exec: the group's own process got the signal itself, not a shell in front of it
       expect(logs).toContain(`${group} got ${fly.killSignal}`);
@@ -155,7 +179,11 @@ describe('process-groups: one image, each [processes] group on its own Machine',
 
   it("exits with the group's process status when it crashes (the Machine restarts on failure)", async () => {
     const { image, ports } = c.get();
-    const { name } = await startAndProbe(image, { api: ports.api! }, { args: ['python3', 'server.py', 'api', String(ports.api)] });
+    const { name } = await startAndProbe(
+      image,
+      { api: ports.api! },
+      { args: ['python3', 'server.py', 'api', String(ports.api)] },
+    );
     expect(await httpGet(ports.api!, '/exit/3')).toBe('api exits 3\n');
     const exit = await podman.waitExit(name, 10_000);
     expect(exit, 'still running 10 s after its process exited').not.toBeNull();
@@ -177,7 +205,10 @@ function oneMachineTests(c: ReturnType<typeof imageCase>, stopSignal: string) {
     const plain = stop.logs.replace(/\x1b\[[0-9;]*m/g, '');
     for (const process of Object.keys(ports)) {
       const clean = new RegExp(`^${process}\\s*\\| Exited with code 0\\r?$`, 'm');
-      expect(plain.includes(`${process} got ${stopSignal}`) || clean.test(plain), `${process} was not stopped with ${stopSignal}:\n${plain}`).toBe(true);
+      expect(
+        plain.includes(`${process} got ${stopSignal}`) || clean.test(plain),
+        `${process} was not stopped with ${stopSignal}:\n${plain}`,
+      ).toBe(true);
     }
     await expectPortsClosed(Object.values(ports));
   });
@@ -191,7 +222,9 @@ function oneMachineTests(c: ReturnType<typeof imageCase>, stopSignal: string) {
 
   it('execs a command given as arguments (release_command, fly ssh console -C)', async () => {
     const { image } = c.get();
-    const { name } = await start(image, { args: ['python3', '-c', 'print("one-off ran in", __import__("os").getcwd())'] });
+    const { name } = await start(image, {
+      args: ['python3', '-c', 'print("one-off ran in", __import__("os").getcwd())'],
+    });
     const exit = await podman.waitExit(name, 30_000);
     const logs = await podman.logs(name);
     expect(exit, `still running 30 s later: the arguments were not exec'd\n${logs}`).not.toBeNull();
@@ -260,7 +293,10 @@ describe('supervisord: restarts a crashed program in place, exits non-zero when 
     const logs = await podman.logs(name);
     const took = `${Math.round(performance.now() - started)} ms`;
     expect(exit?.code, `${took}\n${logs}`).toBe(1);
-    expect(logs.match(/spawned: 'api'/g)?.length, `api should start 1 + startretries times, then go FATAL (${took})\n${logs}`).toBe(retries + 1);
+    expect(
+      logs.match(/spawned: 'api'/g)?.length,
+      `api should start 1 + startretries times, then go FATAL (${took})\n${logs}`,
+    ).toBe(retries + 1);
     expect(logs).toMatch(/gave up: api entered FATAL state/);
     expect(logs).toMatch(/\[supervisor-fail-fast\] api: PROCESS_STATE_FATAL/);
     expect(logs).toContain('web got SIGTERM');
@@ -268,81 +304,104 @@ describe('supervisord: restarts a crashed program in place, exits non-zero when 
   }, 90_000);
 });
 
-describe.each(['overmind', 'hivemind'] as const)('procfile (%s): Procfile.fly run by the real manager, fail fast', (manager) => {
-  // The real overmind/hivemind (scripts/procfile-managers.sh, from the vendored sources) in place of
-  // the `go install` stage: see procfileStandIn() in oci.mjs.
-  let managersImage = '';
-  beforeAll(async () => {
-    managersImage = await procfileManagersImage(podman);
-  }, 15 * 60_000);
-  const c = imageCase(`procfile-${manager}`, (ports) => {
-    const project = standardProject('procfile', ports, { procfileManager: manager, killTimeout: KILL_TIMEOUT, managersImage });
-    expect(project.standIn?.replaced).toMatch(/go install/); // the one stage we cannot build here
-    return project;
-  });
-  /** CFM_TEST_NO_NOUTEMPTER=1: run the containers without the tmux < 3.6 workaround, to see it matter. */
-  const env: Record<string, string> = process.env.CFM_TEST_NO_NOUTEMPTER === '1' ? { NOUTEMPTER_LIB: '' } : {};
-  /** overmind stops each process with OVERMIND_STOP_SIGNALS (TERM); hivemind always sends SIGINT. */
-  const stopSignal = manager === 'overmind' ? 'SIGTERM' : 'SIGINT';
-
-  it('builds from local images only (the manager stage: the real binaries built here)', c.build, BUILD_TIMEOUT + 60_000);
-  oneMachineTests(c, stopSignal);
-
-  it('the final stage holds what the manager needs', async () => {
-    const { image } = c.get();
-    const check = manager === 'overmind' ? 'command -v overmind && overmind --version && tmux -V && ls /usr/local/lib/libnoutempter.so' : 'command -v hivemind && hivemind --version';
-    const { name } = await start(image, { args: ['sh', '-c', check] });
-    const exit = await podman.waitExit(name, 30_000);
-    const logs = await podman.logs(name);
-    expect(exit, `still running 30 s later: the arguments were not exec'd\n${logs}`).not.toBeNull();
-    expect(exit?.code, logs).toBe(0);
-    expect(logs).toContain(`/usr/local/bin/${manager}`);
-    expect(logs).toMatch(manager === 'overmind' ? /Overmind version 2\.5\.1/ : /Hivemind version 1\.1\.0/);
-    if (manager === 'overmind') expect(logs).toMatch(/^tmux \d/m);
-  });
-
-  if (manager === 'overmind') {
-    it("overmind's tmux server runs with libnoutempter.so preloaded (the tmux < 3.6 hang workaround)", async () => {
-      const { image, fly, ports } = c.get();
-      const { name } = await startAndProbe(image, ports);
-      const r = await podman.run(['exec', name, 'sh', '-c', 'for p in /proc/[0-9]*; do grep -q libnoutempter "$p/maps" 2>/dev/null && cat "$p/comm"; done; true'], { timeoutMs: 30_000 });
-      expect(r.stdout.split('\n')).toContain('tmux: server');
-      await stopLikeFly(name, fly);
+describe.each(['overmind', 'hivemind'] as const)(
+  'procfile (%s): Procfile.fly run by the real manager, fail fast',
+  (manager) => {
+    // The real overmind/hivemind (scripts/procfile-managers.sh, from the vendored sources) in place of
+    // the `go install` stage: see procfileStandIn() in oci.mjs.
+    let managersImage = '';
+    beforeAll(async () => {
+      managersImage = await procfileManagersImage(podman);
+    }, 15 * 60_000);
+    const c = imageCase(`procfile-${manager}`, (ports) => {
+      const project = standardProject('procfile', ports, {
+        procfileManager: manager,
+        killTimeout: KILL_TIMEOUT,
+        managersImage,
+      });
+      expect(project.standIn?.replaced).toMatch(/go install/); // the one stage we cannot build here
+      return project;
     });
-  }
+    /** CFM_TEST_NO_NOUTEMPTER=1: run the containers without the tmux < 3.6 workaround, to see it matter. */
+    const env: Record<string, string> = process.env.CFM_TEST_NO_NOUTEMPTER === '1' ? { NOUTEMPTER_LIB: '' } : {};
+    /** overmind stops each process with OVERMIND_STOP_SIGNALS (TERM); hivemind always sends SIGINT. */
+    const stopSignal = manager === 'overmind' ? 'SIGTERM' : 'SIGINT';
 
-  it(`a crashing process stops the others and ends the container (${manager === 'overmind' ? 'with its status' : 'status 0: [[restart]] policy "always"'})`, async () => {
-    const { image, fly, ports } = c.get();
-    const { name } = await startAndProbe(image, ports, { env });
-    const crashed = performance.now();
-    expect(await httpGet(ports.api!, '/exit/3')).toBe('api exits 3\n');
-    const exit = await podman.waitExit(name, fly.killTimeout * 1000 + OVERSHOOT);
-    const logs = await podman.logs(name);
-    expect(exit, `still running ${fly.killTimeout * 1000 + OVERSHOOT} ms after api exited 3\n${logs}`).not.toBeNull();
-    // overmind passes the status on; hivemind 1.1.0 always exits 0, so fly.toml restarts the Machine always
-    expect(exit?.code, logs).toBe(manager === 'overmind' ? 3 : 0);
-    expect(fly.toml.restart).toEqual([{ policy: 'always' }]);
-    expect(performance.now() - crashed, logs).toBeLessThan(fly.killTimeout * 1000);
-    expect(logs).toContain(`web got ${stopSignal}`);
-    const plain = logs.replace(/\x1b\][^\x07]*\x07/g, '').replace(/\x1b\[[0-9;]*m/g, ''); // both managers colour the names
-    expect(plain).toMatch(/^web\s*\| web listening on/m); // each line named by the manager
-    expect(plain).toMatch(/^api\s*\| api exiting with status 3/m);
-    await expectPortsClosed(Object.values(ports));
-  });
+    it(
+      'builds from local images only (the manager stage: the real binaries built here)',
+      c.build,
+      BUILD_TIMEOUT + 60_000,
+    );
+    oneMachineTests(c, stopSignal);
 
-  it('5 rounds of start/crash and start/stop: no hang', async () => {
-    const { image, fly, ports } = c.get();
-    for (let round = 0; round < 5; round++) {
-      const { name } = await startAndProbe(image, ports, { env });
-      if (round % 2) {
-        expect(await httpGet(ports.api!, '/exit/3')).toBe('api exits 3\n');
-        const exit = await podman.waitExit(name, fly.killTimeout * 1000 + OVERSHOOT);
-        expect(exit, `round ${round}: still running after api exited 3\n${await podman.logs(name)}`).not.toBeNull();
-      } else {
+    it('the final stage holds what the manager needs', async () => {
+      const { image } = c.get();
+      const check =
+        manager === 'overmind'
+          ? 'command -v overmind && overmind --version && tmux -V && ls /usr/local/lib/libnoutempter.so'
+          : 'command -v hivemind && hivemind --version';
+      const { name } = await start(image, { args: ['sh', '-c', check] });
+      const exit = await podman.waitExit(name, 30_000);
+      const logs = await podman.logs(name);
+      expect(exit, `still running 30 s later: the arguments were not exec'd\n${logs}`).not.toBeNull();
+      expect(exit?.code, logs).toBe(0);
+      expect(logs).toContain(`/usr/local/bin/${manager}`);
+      expect(logs).toMatch(manager === 'overmind' ? /Overmind version 2\.5\.1/ : /Hivemind version 1\.1\.0/);
+      if (manager === 'overmind') expect(logs).toMatch(/^tmux \d/m);
+    });
+
+    if (manager === 'overmind') {
+      it("overmind's tmux server runs with libnoutempter.so preloaded (the tmux < 3.6 hang workaround)", async () => {
+        const { image, fly, ports } = c.get();
+        const { name } = await startAndProbe(image, ports);
+        const r = await podman.run(
+          [
+            'exec',
+            name,
+            'sh',
+            '-c',
+            'for p in /proc/[0-9]*; do grep -q libnoutempter "$p/maps" 2>/dev/null && cat "$p/comm"; done; true',
+          ],
+          { timeoutMs: 30_000 },
+        );
+        expect(r.stdout.split('\n')).toContain('tmux: server');
         await stopLikeFly(name, fly);
-      }
-      await podman.remove(name);
-      await expectPortsClosed(Object.values(ports));
+      });
     }
-  }, 180_000);
-});
+
+    it(`a crashing process stops the others and ends the container (${manager === 'overmind' ? 'with its status' : 'status 0: [[restart]] policy "always"'})`, async () => {
+      const { image, fly, ports } = c.get();
+      const { name } = await startAndProbe(image, ports, { env });
+      const crashed = performance.now();
+      expect(await httpGet(ports.api!, '/exit/3')).toBe('api exits 3\n');
+      const exit = await podman.waitExit(name, fly.killTimeout * 1000 + OVERSHOOT);
+      const logs = await podman.logs(name);
+      expect(exit, `still running ${fly.killTimeout * 1000 + OVERSHOOT} ms after api exited 3\n${logs}`).not.toBeNull();
+      // overmind passes the status on; hivemind 1.1.0 always exits 0, so fly.toml restarts the Machine always
+      expect(exit?.code, logs).toBe(manager === 'overmind' ? 3 : 0);
+      expect(fly.toml.restart).toEqual([{ policy: 'always' }]);
+      expect(performance.now() - crashed, logs).toBeLessThan(fly.killTimeout * 1000);
+      expect(logs).toContain(`web got ${stopSignal}`);
+      const plain = logs.replace(/\x1b\][^\x07]*\x07/g, '').replace(/\x1b\[[0-9;]*m/g, ''); // both managers colour the names
+      expect(plain).toMatch(/^web\s*\| web listening on/m); // each line named by the manager
+      expect(plain).toMatch(/^api\s*\| api exiting with status 3/m);
+      await expectPortsClosed(Object.values(ports));
+    });
+
+    it('5 rounds of start/crash and start/stop: no hang', async () => {
+      const { image, fly, ports } = c.get();
+      for (let round = 0; round < 5; round++) {
+        const { name } = await startAndProbe(image, ports, { env });
+        if (round % 2) {
+          expect(await httpGet(ports.api!, '/exit/3')).toBe('api exits 3\n');
+          const exit = await podman.waitExit(name, fly.killTimeout * 1000 + OVERSHOOT);
+          expect(exit, `round ${round}: still running after api exited 3\n${await podman.logs(name)}`).not.toBeNull();
+        } else {
+          await stopLikeFly(name, fly);
+        }
+        await podman.remove(name);
+        await expectPortsClosed(Object.values(ports));
+      }
+    }, 180_000);
+  },
+);

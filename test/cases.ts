@@ -35,7 +35,11 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
   supervisord: {
     answers: {
       strategy: 'supervisord',
-      processes: [`web=python3 -m http.server 8080`, `report=sh -c 'echo 100% done ; sleep 1000 # tail'`, `echo=printf "%s\\n" "it's $HOME"`],
+      processes: [
+        `web=python3 -m http.server 8080`,
+        `report=sh -c 'echo 100% done ; sleep 1000 # tail'`,
+        `echo=printf "%s\\n" "it's $HOME"`,
+      ],
       ports: ['web=8080'],
       app: 'acme-supervisor',
       region: 'syd',
@@ -76,28 +80,60 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
     },
   },
   'node-apps': {
-    answers: { strategy: 'apps', processes: ['web=node server.js', 'bar_web=node server.js -bar'], ports: ['web=8080', 'bar_web=8081'], app: 'hello-node' },
+    answers: {
+      strategy: 'apps',
+      processes: ['web=node server.js', 'bar_web=node server.js -bar'],
+      ports: ['web=8080', 'bar_web=8081'],
+      app: 'hello-node',
+    },
     project: fixtureProject('node'),
   },
   'bash-alpine': {
-    answers: { strategy: 'bash', processes: ['web=/app/server', 'worker=/app/worker'], ports: ['web=8080'], app: 'tiny', baseImage: 'alpine:3.20' },
+    answers: {
+      strategy: 'bash',
+      processes: ['web=/app/server', 'worker=/app/worker'],
+      ports: ['web=8080'],
+      app: 'tiny',
+      baseImage: 'alpine:3.20',
+    },
   },
   // One fixture project per runtime, each with at least two strategies; commands run what the build made.
   'go-bash': {
-    answers: { strategy: 'bash', processes: ['web=/app/bin/hello', 'worker=/app/bin/worker'], ports: ['web=8080'], app: 'hello-go' },
+    answers: {
+      strategy: 'bash',
+      processes: ['web=/app/bin/hello', 'worker=/app/bin/worker'],
+      ports: ['web=8080'],
+      app: 'hello-go',
+    },
     project: fixtureProject('go'),
   },
   'go-procfile': {
     // Bare program names, as Heroku Procfiles write them: /app/bin is on PATH.
-    answers: { strategy: 'procfile', processes: ['web=hello', 'worker=worker'], ports: ['web=8080'], app: 'hello-go', killSignal: 'SIGTERM' },
+    answers: {
+      strategy: 'procfile',
+      processes: ['web=hello', 'worker=worker'],
+      ports: ['web=8080'],
+      app: 'hello-go',
+      killSignal: 'SIGTERM',
+    },
     project: fixtureProject('go'),
   },
   'node-process-groups': {
-    answers: { processes: ['web=node server.js', 'rebuild=node build.js'], ports: ['web=8080'], app: 'hello-node', region: 'ams' },
+    answers: {
+      processes: ['web=node server.js', 'rebuild=node build.js'],
+      ports: ['web=8080'],
+      app: 'hello-node',
+      region: 'ams',
+    },
     project: fixtureProject('node'),
   },
   'node-supervisord': {
-    answers: { strategy: 'supervisord', processes: ['web=node server.js', 'rebuild=node build.js'], ports: ['web=8080'], app: 'hello-node' },
+    answers: {
+      strategy: 'supervisord',
+      processes: ['web=node server.js', 'rebuild=node build.js'],
+      ports: ['web=8080'],
+      app: 'hello-node',
+    },
     project: fixtureProject('node'),
   },
   'bun-process-groups': {
@@ -105,32 +141,71 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
     project: fixtureProject('bun'),
   },
   'bun-bash': {
-    answers: { strategy: 'bash', processes: ['web=bun run index.js', 'admin=bun run index.js'], ports: ['web=8080'], app: 'hello-bun' },
+    answers: {
+      strategy: 'bash',
+      processes: ['web=bun run index.js', 'admin=bun run index.js'],
+      ports: ['web=8080'],
+      app: 'hello-bun',
+    },
     project: fixtureProject('bun'),
   },
   'python-bash': {
-    answers: { strategy: 'bash', processes: ['web=python app.py', 'worker=python worker.py'], ports: ['web=8080'], app: 'hello-python' },
+    answers: {
+      strategy: 'bash',
+      processes: ['web=python app.py', 'worker=python worker.py'],
+      ports: ['web=8080'],
+      app: 'hello-python',
+    },
     project: fixtureProject('python'),
   },
   'python-supervisord': {
-    answers: { strategy: 'supervisord', processes: ['web=python app.py', 'worker=python worker.py'], ports: ['web=8080'], app: 'hello-python', killTimeout: '10' },
+    answers: {
+      strategy: 'supervisord',
+      processes: ['web=python app.py', 'worker=python worker.py'],
+      ports: ['web=8080'],
+      app: 'hello-python',
+      killTimeout: '10',
+    },
     project: fixtureProject('python'),
   },
   'ruby-procfile': {
-    answers: { strategy: 'procfile', processes: ['web=bundle exec puma -b tcp://0.0.0.0:8080', 'worker=bundle exec ruby -e "loop { puts :tick; sleep 5 }"'], ports: ['web=8080'], app: 'hello-ruby' },
+    answers: {
+      strategy: 'procfile',
+      processes: [
+        'web=bundle exec puma -b tcp://0.0.0.0:8080',
+        'worker=bundle exec ruby -e "loop { puts :tick; sleep 5 }"',
+      ],
+      ports: ['web=8080'],
+      app: 'hello-ruby',
+    },
     project: fixtureProject('ruby'),
   },
   'ruby-process-groups': {
-    answers: { processes: ['web=bundle exec puma -b tcp://0.0.0.0:8080'], ports: ['web=8080'], app: 'hello-ruby', killSignal: 'SIGTERM' },
+    answers: {
+      processes: ['web=bundle exec puma -b tcp://0.0.0.0:8080'],
+      ports: ['web=8080'],
+      app: 'hello-ruby',
+      killSignal: 'SIGTERM',
+    },
     project: fixtureProject('ruby'),
   },
   // A Heroku-style Rails app: web on PORT, a NAME=value worker, release migrations.
   'ruby-heroku-release': {
-    answers: { processes: ['web=bundle exec puma -C config/puma.rb', 'worker=REMAP_SIGTERM=SIGQUIT bundle exec sidekiq'], release: 'bin/rails db:migrate', app: 'hello-rails', killSignal: 'SIGTERM' },
+    answers: {
+      processes: ['web=bundle exec puma -C config/puma.rb', 'worker=REMAP_SIGTERM=SIGQUIT bundle exec sidekiq'],
+      release: 'bin/rails db:migrate',
+      app: 'hello-rails',
+      killSignal: 'SIGTERM',
+    },
     project: fixtureProject('ruby'),
   },
   'rust-supervisord': {
-    answers: { strategy: 'supervisord', processes: ['web=/app/bin/hello-rust', 'other=/app/bin/hello-rust'], ports: ['web=8080'], app: 'hello-rust' },
+    answers: {
+      strategy: 'supervisord',
+      processes: ['web=/app/bin/hello-rust', 'other=/app/bin/hello-rust'],
+      ports: ['web=8080'],
+      app: 'hello-rust',
+    },
     project: fixtureProject('rust'),
   },
   'rust-process-groups': {
@@ -142,12 +217,28 @@ export const CASES: Record<string, { answers: Omit<Answers, 'dir'>; project?: Pa
     project: fixtureProject('static'),
   },
   'static-supervisord': {
-    answers: { runtime: 'static', strategy: 'supervisord', processes: ['web=nginx -g "daemon off;"', 'clock=sh -c "while sleep 60; do date > /usr/share/nginx/html/time.txt; done"'], ports: ['web=80'], app: 'hello-static' },
+    answers: {
+      runtime: 'static',
+      strategy: 'supervisord',
+      processes: [
+        'web=nginx -g "daemon off;"',
+        'clock=sh -c "while sleep 60; do date > /usr/share/nginx/html/time.txt; done"',
+      ],
+      ports: ['web=80'],
+      app: 'hello-static',
+    },
     project: fixtureProject('static'),
   },
 };
 
-export const BASE_PROJECT: Project = { dir: '/work/project', exists: true, empty: false, runtime: 'generic', packageJson: false, npmLock: false };
+export const BASE_PROJECT: Project = {
+  dir: '/work/project',
+  exists: true,
+  empty: false,
+  runtime: 'generic',
+  packageJson: false,
+  npmLock: false,
+};
 
 export function renderCase(name: string) {
   const c = CASES[name]!;

@@ -49,7 +49,11 @@ describe('check over real setups', () => {
     it(`${c.name}: ${c.expect.length ? c.expect.join(', ') : 'nothing to flag'}`, async () => {
       const dir = caseDir(c);
       const before = hashTree(dir);
-      const result = await check(dir, { shellcheck: false, ...(c.config ? { config: c.config } : {}), ...(c.dockerfile ? { dockerfile: c.dockerfile } : {}) });
+      const result = await check(dir, {
+        shellcheck: false,
+        ...(c.config ? { config: c.config } : {}),
+        ...(c.dockerfile ? { dockerfile: c.dockerfile } : {}),
+      });
       expect(result.findings.map((f) => f.rule).sort()).toEqual([...c.expect].sort());
       for (const f of result.findings) {
         expect(f.file, `${f.rule} names a file it read`).toSatisfy((file: string) => result.files.includes(file));
@@ -59,9 +63,12 @@ describe('check over real setups', () => {
     });
   }
 
-  it('the files are the repositories\' bytes: every file the index names exists', () => {
+  it("the files are the repositories' bytes: every file the index names exists", () => {
     for (const c of index.cases.filter((x) => x.dir)) {
-      for (const f of c.source.files) expect(() => readFileSync(path.join(CORPUS, c.dir!, c.name === 'laravel-docker' ? f.replace(/^src\//, '') : f))).not.toThrow();
+      for (const f of c.source.files)
+        expect(() =>
+          readFileSync(path.join(CORPUS, c.dir!, c.name === 'laravel-docker' ? f.replace(/^src\//, '') : f)),
+        ).not.toThrow();
     }
   });
 });

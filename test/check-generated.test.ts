@@ -31,7 +31,8 @@ async function expectClean(dir: string, label: string, shellcheck = true, config
   const result = await check(dir, { shellcheck, ...(config ? { config } : {}) });
   const failing = result.findings.filter((f) => f.severity !== 'advice');
   expect(failing.map((f) => `${label}: ${f.file}:${f.line} ${f.rule} ${f.message}`)).toEqual([]);
-  for (const s of result.suppressed) expect(`${s.rule} in ${s.file}`).toBe(`fly-toml/dedicated-ipv4 in ${config ?? 'fly.toml'}`);
+  for (const s of result.suppressed)
+    expect(`${s.rule} in ${s.file}`).toBe(`fly-toml/dedicated-ipv4 in ${config ?? 'fly.toml'}`);
   return result;
 }
 
@@ -41,7 +42,9 @@ describe('every generated setup passes check --strict', () => {
       const { plan, files } = renderCase(name);
       const dir = writeTree(files);
       // One fly.toml, or (apps) one config per app, each checked as `check --config` does.
-      const configs = STRATEGIES[plan.strategy].flyToml ? ['fly.toml'] : files.filter((f) => /^fly\..+\.toml$/.test(f.path)).map((f) => f.path);
+      const configs = STRATEGIES[plan.strategy].flyToml
+        ? ['fly.toml']
+        : files.filter((f) => /^fly\..+\.toml$/.test(f.path)).map((f) => f.path);
       expect(configs.length).toBeGreaterThan(0);
       for (const config of configs) {
         const result = await expectClean(dir, `${name} ${config}`, true, config);
@@ -62,7 +65,10 @@ describe('every generated setup passes check --strict', () => {
     ];
     const processSets: Partial<Answers>[] = [
       { processes: ['web=bin/server --port 8080', 'worker=bin/worker'], ports: ['web=8080'] },
-      { processes: ['web=bin/server --port 8080', 'admin=bin/admin --port 9000', 'jobs=sh -c "exec bin/jobs $QUEUE"'], ports: ['web=8080', 'admin=9000'] },
+      {
+        processes: ['web=bin/server --port 8080', 'admin=bin/admin --port 9000', 'jobs=sh -c "exec bin/jobs $QUEUE"'],
+        ports: ['web=8080', 'admin=9000'],
+      },
       { processes: ['api=bin/api -p 3000', 'api2=bin/api -p 3001'], ports: ['api=3000', 'api2=3001'], http: 'api' },
     ];
     let checked = 0;
@@ -97,22 +103,36 @@ describe('extended real Dockerfiles with a non-root USER pass check --strict', (
   // managers must not write into the root-owned WORKDIR.
   const CORPUS = path.join(ROOT, 'test/corpus/dockerfiles');
   for (const name of ['rails-mysql', 'rails-8-thruster', 'r-base-nonroot']) {
-    for (const answers of [{ strategy: 'bash' }, { strategy: 'supervisord' }, { strategy: 'procfile', procfileManager: 'overmind' }] as Partial<Answers>[]) {
+    for (const answers of [
+      { strategy: 'bash' },
+      { strategy: 'supervisord' },
+      { strategy: 'procfile', procfileManager: 'overmind' },
+    ] as Partial<Answers>[]) {
       it(`${name}, ${answers.strategy}${answers.procfileManager ? ` (${answers.procfileManager})` : ''}`, async () => {
         const dir = tempDir('cfm-check-ext-');
         cpSync(path.join(CORPUS, name), dir, { recursive: true });
         // Behind the generated entrypoint the Rails 8 bin/docker-entrypoint never meets its db:prepare
         // condition: the plan says so and check reports it, until a release command takes its place.
         const gated = name === 'rails-8-thruster';
-        const base = { ...answers, processes: ['web=bin/server --port 8080', 'worker=bin/worker'], ports: ['web=8080'], yes: true };
+        const base = {
+          ...answers,
+          processes: ['web=bin/server --port 8080', 'worker=bin/worker'],
+          ports: ['web=8080'],
+          yes: true,
+        };
         if (gated) {
           const bare = tempDir('cfm-check-ext-');
           cpSync(path.join(CORPUS, name), bare, { recursive: true });
           await generate(bare, base as Omit<Answers, 'dir'>);
           const found = (await check(bare, { shellcheck: false })).findings.filter((f) => f.severity !== 'advice');
-          expect(found.map((f) => `${f.file}:${f.line} ${f.rule}`)).toEqual(['bin/docker-entrypoint:4 consistency/rails-prepare-skipped']);
+          expect(found.map((f) => `${f.file}:${f.line} ${f.rule}`)).toEqual([
+            'bin/docker-entrypoint:4 consistency/rails-prepare-skipped',
+          ]);
         }
-        await generate(dir, { ...base, ...(gated ? { release: './bin/rails db:prepare' } : {}) } as Omit<Answers, 'dir'>);
+        await generate(dir, { ...base, ...(gated ? { release: './bin/rails db:prepare' } : {}) } as Omit<
+          Answers,
+          'dir'
+        >);
         const result = await expectClean(dir, `${name} ${answers.strategy}`, false);
         expect(result.files).toContain('Dockerfile');
       });

@@ -75,7 +75,19 @@ describe('the built CLI', () => {
   it('a second identical run reports every file identical and changes nothing', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'package.json'), '{"name":"x","private":true}\n');
-    const args = [dir, '--strategy', 'supervisord', '--process', 'web=node web.js', '--port', 'web=8080', '--process', 'jobs=node jobs.js', '--app', 'same'];
+    const args = [
+      dir,
+      '--strategy',
+      'supervisord',
+      '--process',
+      'web=node web.js',
+      '--port',
+      'web=8080',
+      '--process',
+      'jobs=node jobs.js',
+      '--app',
+      'same',
+    ];
     expect((await runCli(args)).exitCode).toBe(0);
     const before = hashTree(dir);
     const r = await runCli(args);
@@ -89,13 +101,39 @@ describe('the built CLI', () => {
   it('the printed equivalent command line reproduces the same files', async () => {
     const first = tempDir();
     const second = tempDir();
-    const args = ['app', '--strategy', 'supervisord', '--process', `web=sh -c 'exec bin/web --port "$PORT"'`, '--port', 'web=8080', '--process', 'jobs=bin/jobs 100%', '--http', 'web', '--region', 'ams', '--kill-signal', 'SIGTERM', '--kill-timeout', '12', '--base-image', 'debian:bookworm-slim', '--runtime', 'generic'];
+    const args = [
+      'app',
+      '--strategy',
+      'supervisord',
+      '--process',
+      `web=sh -c 'exec bin/web --port "$PORT"'`,
+      '--port',
+      'web=8080',
+      '--process',
+      'jobs=bin/jobs 100%',
+      '--http',
+      'web',
+      '--region',
+      'ams',
+      '--kill-signal',
+      'SIGTERM',
+      '--kill-timeout',
+      '12',
+      '--base-image',
+      'debian:bookworm-slim',
+      '--runtime',
+      'generic',
+    ];
     const r = await runCli([...args, '--json'], { cwd: first });
     expect(r.exitCode).toBe(0);
     const command: string = JSON.parse(r.stdout).command;
     expect(command.startsWith('npx create-fly-multiproc app ')).toBe(true);
     // Run it through a real shell, as a user would paste it.
-    const replay = await execa('bash', ['-c', command.replace(/^npx create-fly-multiproc/, `node ${JSON.stringify(BIN)}`)], { cwd: second, reject: false, env: { NO_COLOR: '1' } });
+    const replay = await execa(
+      'bash',
+      ['-c', command.replace(/^npx create-fly-multiproc/, `node ${JSON.stringify(BIN)}`)],
+      { cwd: second, reject: false, env: { NO_COLOR: '1' } },
+    );
     expect(replay.exitCode).toBe(0);
     expect(hashTree(path.join(second, 'app'))).toBe(hashTree(path.join(first, 'app')));
   });
@@ -114,7 +152,19 @@ describe('the built CLI', () => {
   it('--json prints a parseable plan with each file and its action', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'fly.toml'), 'app = "mine"\n');
-    const r = await runCli([dir, '--json', '--skip', '--strategy', 'bash', '--process', 'web=bin/web', '--port', 'web=3000', '--process', 'jobs=bin/jobs $QUEUE']);
+    const r = await runCli([
+      dir,
+      '--json',
+      '--skip',
+      '--strategy',
+      'bash',
+      '--process',
+      'web=bin/web',
+      '--port',
+      'web=3000',
+      '--process',
+      'jobs=bin/jobs $QUEUE',
+    ]);
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.plan.strategy).toBe('bash');
@@ -155,7 +205,9 @@ describe('the built CLI', () => {
     for (const extra of [[], ['--force']]) {
       const r = await runCli([...args, ...extra]);
       expect(r.exitCode).toBe(2);
-      expect(r.stderr).toContain('Dockerfile:1: the final stage runs on scratch, which has no shell or package manager');
+      expect(r.stderr).toContain(
+        'Dockerfile:1: the final stage runs on scratch, which has no shell or package manager',
+      );
       expect(r.stderr).toContain('--dockerfile replace');
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(hashTree(dir)).toBe(before);
@@ -170,7 +222,19 @@ describe('the built CLI', () => {
   it('bad input: every problem at once, exit 2, nothing written, no stack trace', async () => {
     const dir = tempDir();
     const before = hashTree(dir);
-    const r = await runCli([dir, '--strategy', 'bash', '--process', 'Web=x', '--process', 'ok=y', '--port', 'ok=70000', '--kill-timeout', '0']);
+    const r = await runCli([
+      dir,
+      '--strategy',
+      'bash',
+      '--process',
+      'Web=x',
+      '--process',
+      'ok=y',
+      '--port',
+      'ok=70000',
+      '--kill-timeout',
+      '0',
+    ]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^3 problems:/);
     expect(r.stderr).toContain('invalid name "Web"');
@@ -186,7 +250,9 @@ describe('the built CLI', () => {
     expect(r.stderr).toContain("unknown option '--nope'");
     const s = await runCli(['--strategy', 'docker-compose']);
     expect(s.exitCode).toBe(2);
-    expect(s.stderr).toContain('--strategy "docker-compose": must be one of process-groups, bash, supervisord, procfile, apps');
+    expect(s.stderr).toContain(
+      '--strategy "docker-compose": must be one of process-groups, bash, supervisord, procfile, apps',
+    );
     // Every problem at once: commander's .choices() stopped at the first.
     const two = await runCli([tempDir(), '--yes', '--strategy', 'nope', '--kill-timeout', '0']);
     expect(two.exitCode).toBe(2);

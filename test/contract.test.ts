@@ -14,7 +14,8 @@ import { CASES, renderCase } from './cases.js';
 import { ROOT } from './helpers.js';
 
 /** Cases whose strategy is this one (no --strategy: the default). */
-const casesOf = (name: string) => Object.keys(CASES).filter((c) => (CASES[c]!.answers.strategy ?? 'process-groups') === name);
+const casesOf = (name: string) =>
+  Object.keys(CASES).filter((c) => (CASES[c]!.answers.strategy ?? 'process-groups') === name);
 
 /**
  * Programs every final stage has without installing anything: shell builtins and keywords, and the
@@ -23,9 +24,13 @@ const casesOf = (name: string) => Object.keys(CASES).filter((c) => (CASES[c]!.an
  */
 const BASE_PROGRAMS = new Set([
   // bash keywords and builtins
-  ...'if then else elif fi for while until do done case esac in function select time return exit exec set shift trap wait kill local readonly declare export unset echo printf read cd pwd test true false break continue eval source'.split(' '),
+  ...'if then else elif fi for while until do done case esac in function select time return exit exec set shift trap wait kill local readonly declare export unset echo printf read cd pwd test true false break continue eval source'.split(
+    ' ',
+  ),
   // coreutils / busybox
-  ...'cat sed grep sleep env dirname basename mkdir rm mv cp ln chmod head tail tr cut date id sh bash nohup mktemp tee touch'.split(' '),
+  ...'cat sed grep sleep env dirname basename mkdir rm mv cp ln chmod head tail tr cut date id sh bash nohup mktemp tee touch'.split(
+    ' ',
+  ),
 ]);
 
 /** The command names a generated shell script runs: the first word of each simple command (after exec). */
@@ -38,7 +43,8 @@ export function commandsRun(script: string): string[] {
     .join('\n');
   // A command starts a line (or a subshell's), or follows ; & | && || $( { then do else. `(` within a
   // line is left out: it is mostly text in a string.
-  const starts = /(?<=^|^[ \t]*\(|[;&|{]|\$\(|\bthen|\bdo|\belse)[ \t]*(?:exec\s+|command\s+|nohup\s+)?([A-Za-z][\w.+-]*)(?=\s|$|;|\))/gm;
+  const starts =
+    /(?<=^|^[ \t]*\(|[;&|{]|\$\(|\bthen|\bdo|\belse)[ \t]*(?:exec\s+|command\s+|nohup\s+)?([A-Za-z][\w.+-]*)(?=\s|$|;|\))/gm;
   // Functions the script defines are not programs.
   const functions = new Set([...code.matchAll(/^\s*(?:function\s+)?([A-Za-z_][\w]*)\s*\(\)/gm)].map((m) => m[1]!));
   for (const m of code.matchAll(starts)) {
@@ -56,7 +62,10 @@ function installedBy(dockerfile: string, program: InstalledProgram): boolean {
     const installs = [...dockerfile.matchAll(/(?:apt-get install[^\n]*|apk add[^\n]*)/g)].map((m) => m[0]);
     return installs.some((line) => line.split(/\s+/).includes(program.pkg!));
   }
-  if (program.path) return new RegExp(`^COPY\\b[^\\n]*\\s${program.path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm').test(dockerfile);
+  if (program.path)
+    return new RegExp(`^COPY\\b[^\\n]*\\s${program.path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm').test(
+      dockerfile,
+    );
   return false;
 }
 
@@ -68,14 +77,26 @@ export function contractProblems(name: string): string[] {
   const problems: string[] = [];
   const strategy = STRATEGIES[name as keyof typeof STRATEGIES];
   const cases = casesOf(name);
-  if (!cases.length) problems.push(`${name}: no golden case in test/cases.ts (add one with strategy: '${name}', then npm run golden:update)`);
-  for (const c of cases) if (!existsSync(path.join(ROOT, 'test', 'golden', c))) problems.push(`${name}: golden case ${c} has no files in test/golden/${c} (run npm run golden:update)`);
-  if (!existsSync(path.join(ROOT, 'test', 'behaviour', `${name}.test.ts`))) problems.push(`${name}: no behaviour test test/behaviour/${name}.test.ts (real processes on 127.0.0.1 running what it generates)`);
+  if (!cases.length)
+    problems.push(
+      `${name}: no golden case in test/cases.ts (add one with strategy: '${name}', then npm run golden:update)`,
+    );
+  for (const c of cases)
+    if (!existsSync(path.join(ROOT, 'test', 'golden', c)))
+      problems.push(`${name}: golden case ${c} has no files in test/golden/${c} (run npm run golden:update)`);
+  if (!existsSync(path.join(ROOT, 'test', 'behaviour', `${name}.test.ts`)))
+    problems.push(
+      `${name}: no behaviour test test/behaviour/${name}.test.ts (real processes on 127.0.0.1 running what it generates)`,
+    );
   const imageTests = readdirSync(path.join(ROOT, 'test-image')).filter((f) => f.endsWith('.test.ts'));
   const imageCase = new RegExp(`imageCase\\(\\s*['\`]${name}['\`-]`);
-  if (!imageTests.some((f) => imageCase.test(readFileSync(path.join(ROOT, 'test-image', f), 'utf8')))) problems.push(`${name}: no image test in test-image/ (an imageCase('${name}', ...) that builds and runs its Dockerfile)`);
+  if (!imageTests.some((f) => imageCase.test(readFileSync(path.join(ROOT, 'test-image', f), 'utf8'))))
+    problems.push(
+      `${name}: no image test in test-image/ (an imageCase('${name}', ...) that builds and runs its Dockerfile)`,
+    );
   for (const partial of Object.values(strategy.partials)) {
-    if (partial && !existsSync(path.join(BUILTIN_TEMPLATES, partial))) problems.push(`${name}: its partial ${partial} is not in templates/`);
+    if (partial && !existsSync(path.join(BUILTIN_TEMPLATES, partial)))
+      problems.push(`${name}: its partial ${partial} is not in templates/`);
   }
   for (const c of cases) {
     const { plan, files } = renderCase(c);
@@ -84,13 +105,19 @@ export function contractProblems(name: string): string[] {
     const ownCommands = new Set(plan.processes.flatMap((p) => p.argv.slice(0, 1)));
     for (const script of scripts(files)) {
       for (const program of commandsRun(script.content)) {
-        if (BASE_PROGRAMS.has(program) || ownCommands.has(program) || declared.some((d) => d.program === program)) continue;
-        problems.push(`${name} (case ${c}): ${script.path} runs ${program}, which is neither in every base image nor in the strategy's programs() (declare it, and install it in its Dockerfile)`);
+        if (BASE_PROGRAMS.has(program) || ownCommands.has(program) || declared.some((d) => d.program === program))
+          continue;
+        problems.push(
+          `${name} (case ${c}): ${script.path} runs ${program}, which is neither in every base image nor in the strategy's programs() (declare it, and install it in its Dockerfile)`,
+        );
       }
     }
     if (dockerfile === undefined) continue; // a Dockerfile of the user's own, kept: nothing of ours to check
     for (const program of declared) {
-      if (!installedBy(dockerfile, program)) problems.push(`${name} (case ${c}): the generated Dockerfile does not install ${program.program} (${program.pkg ? `package ${program.pkg}` : `COPY to ${program.path}`}), which its files run`);
+      if (!installedBy(dockerfile, program))
+        problems.push(
+          `${name} (case ${c}): the generated Dockerfile does not install ${program.program} (${program.pkg ? `package ${program.pkg}` : `COPY to ${program.path}`}), which its files run`,
+        );
     }
   }
   return problems;
@@ -98,8 +125,21 @@ export function contractProblems(name: string): string[] {
 
 describe('commandsRun: what a script runs', () => {
   it('finds exec targets, background jobs and commands after operators, not assignments or comments', () => {
-    const script = ['#!/usr/bin/env bash', '# exec hidden', 'x=$(dirname -- "$0")', 'stop() { kill 1; }', 'supervisord -c a.conf &', 'if [ -S x ]; then exec overmind start; fi', 'FOO=bar', 'exec "$@"', 'trap stop TERM', 'stop'].join('\n');
-    expect(commandsRun(script).sort()).toEqual(['dirname', 'exec', 'fi', 'if', 'kill', 'overmind', 'supervisord', 'then', 'trap'].sort());
+    const script = [
+      '#!/usr/bin/env bash',
+      '# exec hidden',
+      'x=$(dirname -- "$0")',
+      'stop() { kill 1; }',
+      'supervisord -c a.conf &',
+      'if [ -S x ]; then exec overmind start; fi',
+      'FOO=bar',
+      'exec "$@"',
+      'trap stop TERM',
+      'stop',
+    ].join('\n');
+    expect(commandsRun(script).sort()).toEqual(
+      ['dirname', 'exec', 'fi', 'if', 'kill', 'overmind', 'supervisord', 'then', 'trap'].sort(),
+    );
   });
 });
 

@@ -91,7 +91,7 @@ describe('the corpus', () => {
   it('has at least 25 real files, each with provenance, all of them used', () => {
     const files = new Set(entries.flatMap((e) => Object.values(e.files).filter((f): f is string => f !== null)));
     expect(files.size).toBeGreaterThanOrEqual(25);
-    for (const e of entries) expect(e.repo).toMatch(/^[\w.-]+\/[\w.-]+$/), expect(e.commit).toMatch(/^[0-9a-f]{40}$/);
+    for (const e of entries) (expect(e.repo).toMatch(/^[\w.-]+\/[\w.-]+$/), expect(e.commit).toMatch(/^[0-9a-f]{40}$/));
   });
 });
 
@@ -160,8 +160,12 @@ describe.each(entries)('$id ($repo $path): $what', (entry) => {
       expect(q.argv.includes('sh'), `${q.name} runs under sh -c`).toBe((x.shell ?? []).includes(q.name));
     }
     if (!s.oneMachine) {
-      const groupOf = (name: string) => (s.flyToml ? fly : (parse(files[`fly.${name}.toml`]!) as Record<string, any>)).processes[name];
-      for (const q of p.processes) expect(groupOf(q.name)).toBe(q.argv.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' '));
+      const groupOf = (name: string) =>
+        (s.flyToml ? fly : (parse(files[`fly.${name}.toml`]!) as Record<string, any>)).processes[name];
+      for (const q of p.processes)
+        expect(groupOf(q.name)).toBe(
+          q.argv.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' '),
+        );
     }
 
     // FROM tags exist: every image is a tag of the table (or the pinned Procfile-manager builder).

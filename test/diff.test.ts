@@ -25,7 +25,12 @@ function lcs(a: string[], b: string[]): number {
 function applyUnified(oldText: string, diff: string): string {
   type Line = { text: string; newline: boolean };
   const split = (text: string): Line[] =>
-    text === '' ? [] : text.replace(/\n$/, '').split('\n').map((line, i, all) => ({ text: line, newline: i < all.length - 1 || text.endsWith('\n') }));
+    text === ''
+      ? []
+      : text
+          .replace(/\n$/, '')
+          .split('\n')
+          .map((line, i, all) => ({ text: line, newline: i < all.length - 1 || text.endsWith('\n') }));
   const old = split(oldText);
   const out: Line[] = [];
   let at = 0;
@@ -83,7 +88,10 @@ describe('unifiedDiff', () => {
 
   it('prints what diff -u prints: labels, hunk headers with 3 lines of context, separate hunks for distant changes', () => {
     const oldText = `${Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n')}\n`;
-    const newText = oldText.replace('line 2\n', 'line two\n').replace('line 18\n', '').replace('line 20\n', 'line 20\nline 21\n');
+    const newText = oldText
+      .replace('line 2\n', 'line two\n')
+      .replace('line 18\n', '')
+      .replace('line 20\n', 'line 20\nline 21\n');
     expect(unifiedDiff(oldText, newText, { from: 'a/f', to: 'b/f' })).toBe(
       [
         '--- a/f',
@@ -110,7 +118,9 @@ describe('unifiedDiff', () => {
 
   it('numbers empty ranges like diff -u and marks a missing final newline', () => {
     expect(unifiedDiff('', 'x\n', { from: 'a', to: 'b' })).toBe('--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n');
-    expect(unifiedDiff('x\n', 'x', { from: 'a', to: 'b' })).toBe('--- a\n+++ b\n@@ -1 +1 @@\n-x\n+x\n\\ No newline at end of file\n');
+    expect(unifiedDiff('x\n', 'x', { from: 'a', to: 'b' })).toBe(
+      '--- a\n+++ b\n@@ -1 +1 @@\n-x\n+x\n\\ No newline at end of file\n',
+    );
   });
 
   it('round-trips: applying the diff to the old text gives the new one (300 random pairs)', () => {

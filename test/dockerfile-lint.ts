@@ -47,11 +47,22 @@ export function stagesOf(text: string): Stage[] {
     const keyword = instruction.getKeyword();
     if (keyword === 'FROM') {
       const from = instruction as From;
-      stages.push({ image: from.getImage() ?? '', ...(from.getBuildStage() ? { name: from.getBuildStage()! } : {}), lines: [] });
+      stages.push({
+        image: from.getImage() ?? '',
+        ...(from.getBuildStage() ? { name: from.getBuildStage()! } : {}),
+        lines: [],
+      });
       continue;
     }
-    const from = keyword === 'COPY' ? (instruction as Copy).getFromFlag()?.getValue() ?? undefined : undefined;
-    stages.at(-1)?.lines.push({ keyword, args: instruction.getArguments().map((a) => a.getValue()).join(' '), ...(from ? { from } : {}) });
+    const from = keyword === 'COPY' ? ((instruction as Copy).getFromFlag()?.getValue() ?? undefined) : undefined;
+    stages.at(-1)?.lines.push({
+      keyword,
+      args: instruction
+        .getArguments()
+        .map((a) => a.getValue())
+        .join(' '),
+      ...(from ? { from } : {}),
+    });
   }
   return stages;
 }
@@ -74,7 +85,8 @@ export function lintDockerfile(text: string): string[] {
       case 'FROM': {
         const from = instruction as From;
         const image = from.getImage() ?? '';
-        if (!stageNames.has(image) && !pinned(image)) problems.push(`line ${line}: FROM ${image}: base image tag not pinned`);
+        if (!stageNames.has(image) && !pinned(image))
+          problems.push(`line ${line}: FROM ${image}: base image tag not pinned`);
         const stage = from.getBuildStage();
         if (stage) stageNames.add(stage);
         lastFrom = index;
@@ -82,7 +94,8 @@ export function lintDockerfile(text: string): string[] {
       }
       case 'COPY': {
         const from = (instruction as Copy).getFromFlag()?.getValue();
-        if (from && !stageNames.has(from) && !/^\d+$/.test(from) && !pinned(from)) problems.push(`line ${line}: COPY --from=${from}: image not pinned`);
+        if (from && !stageNames.has(from) && !/^\d+$/.test(from) && !pinned(from))
+          problems.push(`line ${line}: COPY --from=${from}: image not pinned`);
         break;
       }
       case 'ADD':
@@ -93,18 +106,22 @@ export function lintDockerfile(text: string): string[] {
         const json = instruction as JSONInstruction;
         // `CMD []` (an empty exec form) is allowed: it clears a CMD set earlier in the stage.
         const emptyExec = keyword === 'CMD' && json.getOpeningBracket() !== null && json.getClosingBracket() !== null;
-        if (json.getOpeningBracket() === null || (json.getJSONStrings().length === 0 && !emptyExec)) problems.push(`line ${line}: ${keyword} ${args}: shell form (use the exec form ["..."])`);
+        if (json.getOpeningBracket() === null || (json.getJSONStrings().length === 0 && !emptyExec))
+          problems.push(`line ${line}: ${keyword} ${args}: shell form (use the exec form ["..."])`);
         if (keyword === 'ENTRYPOINT') lastEntrypoint = index;
         break;
       }
       case 'RUN':
         if (/\bapt-get\s+(-\S+\s+)*install\b/.test(args)) {
-          if (!/--no-install-recommends/.test(args)) problems.push(`line ${line}: apt-get install without --no-install-recommends`);
+          if (!/--no-install-recommends/.test(args))
+            problems.push(`line ${line}: apt-get install without --no-install-recommends`);
           if (!/\s(-y|--yes|--assume-yes)\b/.test(args)) problems.push(`line ${line}: apt-get install without -y`);
-          if (!/\bapt-get\s+update\b/.test(args)) problems.push(`line ${line}: apt-get install without apt-get update in the same RUN`);
+          if (!/\bapt-get\s+update\b/.test(args))
+            problems.push(`line ${line}: apt-get install without apt-get update in the same RUN`);
           if (!/rm -rf \/var\/lib\/apt\/lists/.test(args)) problems.push(`line ${line}: apt-get lists not cleaned up`);
         }
-        if (/\bapk\s+add\b/.test(args) && !/--no-cache/.test(args)) problems.push(`line ${line}: apk add without --no-cache`);
+        if (/\bapk\s+add\b/.test(args) && !/--no-cache/.test(args))
+          problems.push(`line ${line}: apk add without --no-cache`);
         break;
       default:
     }

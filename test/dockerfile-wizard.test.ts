@@ -18,13 +18,34 @@ const CORPUS = path.join(ROOT, 'test', 'corpus', 'dockerfiles');
 function projectWith(name: string): Project {
   const dir = path.join(CORPUS, name);
   const info = inspectDockerfileText(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'), dir);
-  return { dir, exists: true, empty: false, runtime: 'generic', packageJson: false, npmLock: false, dockerfile: true, dockerfileInfo: info };
+  return {
+    dir,
+    exists: true,
+    empty: false,
+    runtime: 'generic',
+    packageJson: false,
+    npmLock: false,
+    dockerfile: true,
+    dockerfileInfo: info,
+  };
 }
 
 async function run(inject: unknown[], p: Project, given: { strategy?: string } = {}) {
   prompts.inject(inject);
   const lines: string[] = [];
-  const answers = await wizard({ dir: p.dir, processes: ['web=bin/rails server', 'worker=bin/jobs'], ports: ['web=3000'], app: 'shop', region: 'ams', ...given }, p, [], { write: (s: string) => lines.push(s) });
+  const answers = await wizard(
+    {
+      dir: p.dir,
+      processes: ['web=bin/rails server', 'worker=bin/jobs'],
+      ports: ['web=3000'],
+      app: 'shop',
+      region: 'ams',
+      ...given,
+    },
+    p,
+    [],
+    { write: (s: string) => lines.push(s) },
+  );
   return { answers, out: lines.join('') };
 }
 
@@ -44,7 +65,9 @@ describe('wizard: your Dockerfile', () => {
     expect(out).toContain('replace would lose it');
     const planned = plan(answers, p);
     expect(planned.dockerfile).toBe('replace');
-    expect(planned.notes.join('\n')).toMatch(/Dockerfile: replaced \(--dockerfile replace\) by a generated one; yours had .*assets:precompile/);
+    expect(planned.notes.join('\n')).toMatch(
+      /Dockerfile: replaced \(--dockerfile replace\) by a generated one; yours had .*assets:precompile/,
+    );
   });
 
   it('extend for a one-Machine strategy', async () => {
@@ -62,7 +85,12 @@ describe('wizard: your Dockerfile', () => {
   it('not asked when --dockerfile is given', async () => {
     const p = projectWith('django-gunicorn');
     prompts.inject([]);
-    const answers = await wizard({ dir: p.dir, processes: ['web=x', 'w=y'], app: 'shop', region: 'ams', strategy: 'bash', dockerfile: 'extend' }, p, [], { write: () => {} });
+    const answers = await wizard(
+      { dir: p.dir, processes: ['web=x', 'w=y'], app: 'shop', region: 'ams', strategy: 'bash', dockerfile: 'extend' },
+      p,
+      [],
+      { write: () => {} },
+    );
     expect(answers.dockerfile).toBe('extend');
   });
 });

@@ -15,18 +15,58 @@ const pkg = (extra: object = {}) => JSON.stringify({ name: 'x', version: '1.0.0'
 
 /** Project variants beyond the fixtures: every package manager, installer and layout the templates handle. */
 const VARIANTS: Record<string, () => string> = {
-  'node-pnpm': () => projectWith({ 'package.json': pkg({ packageManager: 'pnpm@9.12.0', scripts: { build: 'tsc' } }), 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }),
-  'node-pnpm-node25': () => projectWith({ 'package.json': pkg({ scripts: { build: 'x' } }), 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n", '.nvmrc': '25\n' }),
-  'node-yarn': () => projectWith({ 'package.json': pkg({ scripts: { build: 'x' } }), 'yarn.lock': '# yarn lockfile v1\n' }),
-  'node-yarn-berry': () => projectWith({ 'package.json': pkg(), 'yarn.lock': '__metadata:\n  version: 8\n', '.yarnrc.yml': 'nodeLinker: node-modules\n' }),
+  'node-pnpm': () =>
+    projectWith({
+      'package.json': pkg({ packageManager: 'pnpm@9.12.0', scripts: { build: 'tsc' } }),
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+    }),
+  'node-pnpm-node25': () =>
+    projectWith({
+      'package.json': pkg({ scripts: { build: 'x' } }),
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+      '.nvmrc': '25\n',
+    }),
+  'node-yarn': () =>
+    projectWith({ 'package.json': pkg({ scripts: { build: 'x' } }), 'yarn.lock': '# yarn lockfile v1\n' }),
+  'node-yarn-berry': () =>
+    projectWith({
+      'package.json': pkg(),
+      'yarn.lock': '__metadata:\n  version: 8\n',
+      '.yarnrc.yml': 'nodeLinker: node-modules\n',
+    }),
   'node-no-lock': () => projectWith({ 'package.json': pkg({ engines: { node: '^18.19' } }), 'index.js': '' }),
-  'bun-lockb-build': () => projectWith({ 'package.json': pkg({ scripts: { build: 'bun build ./index.ts' } }), 'bun.lockb': '\0' }),
-  'python-requirements': () => projectWith({ 'requirements.txt': 'flask==3.0.3\ngunicorn==23.0.0\n', 'runtime.txt': 'python-3.11.9\n', 'app.py': '' }),
-  'python-poetry': () => projectWith({ 'pyproject.toml': '[tool.poetry]\nname = "x"\n[tool.poetry.dependencies]\npython = "^3.11"\n', 'poetry.lock': '# poetry\n' }),
-  'python-pyproject': () => projectWith({ 'pyproject.toml': '[project]\nname = "x"\nversion = "1"\ndependencies = ["flask"]\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n' }),
-  'ruby-no-lock': () => projectWith({ Gemfile: 'source "https://rubygems.org"\nruby "3.2.4"\ngem "rack"\n', 'app.rb': '' }),
-  'rust-workspace': () => projectWith({ 'Cargo.toml': '[workspace]\nmembers = ["api", "worker"]\n', 'api/Cargo.toml': '[package]\nname = "api"\n' }),
-  'go-sum': () => projectWith({ 'go.mod': 'module github.com/acme/api/v2\n\ngo 1.21\n\ntoolchain go1.23.4\n', 'go.sum': '', 'cmd/api/main.go': 'package main\n', 'cmd/jobs/main.go': 'package main\n' }),
+  'bun-lockb-build': () =>
+    projectWith({ 'package.json': pkg({ scripts: { build: 'bun build ./index.ts' } }), 'bun.lockb': '\0' }),
+  'python-requirements': () =>
+    projectWith({
+      'requirements.txt': 'flask==3.0.3\ngunicorn==23.0.0\n',
+      'runtime.txt': 'python-3.11.9\n',
+      'app.py': '',
+    }),
+  'python-poetry': () =>
+    projectWith({
+      'pyproject.toml': '[tool.poetry]\nname = "x"\n[tool.poetry.dependencies]\npython = "^3.11"\n',
+      'poetry.lock': '# poetry\n',
+    }),
+  'python-pyproject': () =>
+    projectWith({
+      'pyproject.toml':
+        '[project]\nname = "x"\nversion = "1"\ndependencies = ["flask"]\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+    }),
+  'ruby-no-lock': () =>
+    projectWith({ Gemfile: 'source "https://rubygems.org"\nruby "3.2.4"\ngem "rack"\n', 'app.rb': '' }),
+  'rust-workspace': () =>
+    projectWith({
+      'Cargo.toml': '[workspace]\nmembers = ["api", "worker"]\n',
+      'api/Cargo.toml': '[package]\nname = "api"\n',
+    }),
+  'go-sum': () =>
+    projectWith({
+      'go.mod': 'module github.com/acme/api/v2\n\ngo 1.21\n\ntoolchain go1.23.4\n',
+      'go.sum': '',
+      'cmd/api/main.go': 'package main\n',
+      'cmd/jobs/main.go': 'package main\n',
+    }),
   'static-public': () => projectWith({ 'public/index.html': '<!doctype html>\n', 'README.md': '' }),
   generic: () => projectWith({ 'main.sh': '' }),
 };
@@ -35,8 +75,14 @@ const VARIANTS: Record<string, () => string> = {
 const variantRuntime = (name: string): Runtime => (name === 'generic' ? 'generic' : (name.split('-')[0] as Runtime));
 
 const RUNTIME_PROJECTS: [string, Runtime, () => Project][] = [
-  ...(['go', 'node', 'bun', 'python', 'ruby', 'rust', 'static'] as Runtime[]).map((r): [string, Runtime, () => Project] => [`fixture ${r}`, r, () => fixtureProject(r)]),
-  ...Object.entries(VARIANTS).map(([name, make]): [string, Runtime, () => Project] => [name, variantRuntime(name), () => detect(make())]),
+  ...(['go', 'node', 'bun', 'python', 'ruby', 'rust', 'static'] as Runtime[]).map(
+    (r): [string, Runtime, () => Project] => [`fixture ${r}`, r, () => fixtureProject(r)],
+  ),
+  ...Object.entries(VARIANTS).map(([name, make]): [string, Runtime, () => Project] => [
+    name,
+    variantRuntime(name),
+    () => detect(make()),
+  ]),
 ];
 
 function renderFor(project: Project, runtime: Runtime, strategy: StrategyName, extra: Partial<Answers> = {}) {
@@ -52,10 +98,16 @@ function renderFor(project: Project, runtime: Runtime, strategy: StrategyName, e
   };
   const p = plan(answers, project);
   const files = render(p, project);
-  return { plan: p, files, dockerfile: files.find((f) => f.path === 'Dockerfile')!.content, ignore: files.find((f) => f.path === '.dockerignore')!.content };
+  return {
+    plan: p,
+    files,
+    dockerfile: files.find((f) => f.path === 'Dockerfile')!.content,
+    ignore: files.find((f) => f.path === '.dockerignore')!.content,
+  };
 }
 
-const INSTALL = /\b(npm ci|npm install|pnpm install|yarn install|bun install|pip install|uv sync|uv pip install|poetry install|bundle install|go mod download|cargo fetch)\b/;
+const INSTALL =
+  /\b(npm ci|npm install|pnpm install|yarn install|bun install|pip install|uv sync|uv pip install|poetry install|bundle install|go mod download|cargo fetch)\b/;
 
 /** Structural rules of a multi-stage build, beyond the lint rules. */
 function structureProblems(stages: Stage[], runtime: Runtime, projectDir: string, generated: string[]): string[] {
@@ -68,7 +120,11 @@ function structureProblems(stages: Stage[], runtime: Runtime, projectDir: string
     if (copyAll < 0) problems.push('the build stage never copies the source');
     // Dependencies are installed from the manifests alone, before the source is copied (layer caching);
     // a Rust workspace is the one case where the manifests need the source.
-    if (install >= 0 && install > copyAll && !(runtime === 'rust' && !build.lines.some((l) => /cargo fetch/.test(l.args)))) {
+    if (
+      install >= 0 &&
+      install > copyAll &&
+      !(runtime === 'rust' && !build.lines.some((l) => /cargo fetch/.test(l.args)))
+    ) {
       problems.push('dependencies are installed after the source is copied');
     }
   }
@@ -78,22 +134,30 @@ function structureProblems(stages: Stage[], runtime: Runtime, projectDir: string
       if (l.keyword !== 'COPY' || l.from) continue;
       for (const source of l.args.split(' ').slice(0, -1)) {
         if (source === '.' || source.endsWith('/')) continue;
-        if (!existsSync(path.join(projectDir, source)) && !generated.includes(source)) problems.push(`COPY ${source}: not in the build context`);
+        if (!existsSync(path.join(projectDir, source)) && !generated.includes(source))
+          problems.push(`COPY ${source}: not in the build context`);
       }
     }
   }
   const copiesContext = final.lines.some((l) => l.keyword === 'COPY' && !l.from && /^\. /.test(l.args));
-  if ((runtime === 'go' || runtime === 'rust') && copiesContext) problems.push('the final stage of a compiled runtime copies the source');
-  if ((runtime === 'go' || runtime === 'rust') && !final.lines.some((l) => l.from === 'build' && /\/out\/bin\/ \/app\/bin\//.test(l.args))) {
+  if ((runtime === 'go' || runtime === 'rust') && copiesContext)
+    problems.push('the final stage of a compiled runtime copies the source');
+  if (
+    (runtime === 'go' || runtime === 'rust') &&
+    !final.lines.some((l) => l.from === 'build' && /\/out\/bin\/ \/app\/bin\//.test(l.args))
+  ) {
     problems.push('the final stage does not copy the programs to /app/bin');
   }
-  if (runtime === 'python' && !final.lines.some((l) => l.keyword === 'ENV' && /PYTHONUNBUFFERED=1/.test(l.args))) problems.push('python: no PYTHONUNBUFFERED=1');
+  if (runtime === 'python' && !final.lines.some((l) => l.keyword === 'ENV' && /PYTHONUNBUFFERED=1/.test(l.args)))
+    problems.push('python: no PYTHONUNBUFFERED=1');
   return problems;
 }
 
 function ignoreProblems(ignore: string): string[] {
   const lines = ignore.split('\n').filter((l) => l && !l.startsWith('#'));
-  return ['.env', '.overmind.env'].filter((name) => !lines.includes(name) && !lines.includes(`**/${name}`)).map((name) => `.dockerignore does not exclude ${name}`);
+  return ['.env', '.overmind.env']
+    .filter((name) => !lines.includes(name) && !lines.includes(`**/${name}`))
+    .map((name) => `.dockerignore does not exclude ${name}`);
 }
 
 describe('the linter can fail', () => {
@@ -123,7 +187,11 @@ describe('the linter can fail', () => {
   });
 
   it('reports syntax errors from the parser and a final stage without ENTRYPOINT', () => {
-    expect(lintDockerfile('FROM debian:bookworm-slim\nFROMM x\nCOPY --frm=x a b\nCOPY a\nENTRYPOINT ["/e"]\nFROM debian:bookworm-slim\n')).toEqual([
+    expect(
+      lintDockerfile(
+        'FROM debian:bookworm-slim\nFROMM x\nCOPY --frm=x a b\nCOPY a\nENTRYPOINT ["/e"]\nFROM debian:bookworm-slim\n',
+      ),
+    ).toEqual([
       'line 2: Unknown instruction: FROMM',
       'line 3: Unknown flag: frm',
       'line 4: COPY requires at least two arguments',
@@ -135,7 +203,14 @@ describe('the linter can fail', () => {
   });
 
   it('structure rules catch an install after the source and a compiled final stage with the source', () => {
-    const text = ['FROM golang:1.23-bookworm AS build', 'COPY . .', 'RUN go mod download', 'FROM debian:bookworm-slim', 'COPY . .', 'ENTRYPOINT ["/e"]'].join('\n');
+    const text = [
+      'FROM golang:1.23-bookworm AS build',
+      'COPY . .',
+      'RUN go mod download',
+      'FROM debian:bookworm-slim',
+      'COPY . .',
+      'ENTRYPOINT ["/e"]',
+    ].join('\n');
     expect(structureProblems(stagesOf(text), 'go', FIXTURE_PROJECTS, [])).toEqual([
       'dependencies are installed after the source is copied',
       'the final stage of a compiled runtime copies the source',
@@ -153,7 +228,14 @@ describe.each(Object.keys(CASES))('golden case %s: Dockerfile', (name) => {
   });
   it('has the build structure of its runtime, and a .dockerignore without secrets', () => {
     const projectDir = { ...BASE_PROJECT, ...CASES[name]!.project }.dir;
-    expect(structureProblems(stagesOf(dockerfile), p.runtime, projectDir, files.map((f) => f.path))).toEqual([]);
+    expect(
+      structureProblems(
+        stagesOf(dockerfile),
+        p.runtime,
+        projectDir,
+        files.map((f) => f.path),
+      ),
+    ).toEqual([]);
     expect(ignoreProblems(files.find((f) => f.path === '.dockerignore')!.content)).toEqual([]);
   });
 });
@@ -164,7 +246,14 @@ describe.each(RUNTIME_PROJECTS)('%s, every strategy', (_name, runtime, makeProje
     const { plan: p, files, dockerfile, ignore } = renderFor(project, runtime, strategy);
     expect(p.runtime).toBe(runtime);
     expect(lintDockerfile(dockerfile)).toEqual([]);
-    expect(structureProblems(stagesOf(dockerfile), runtime, project.dir, files.map((f) => f.path))).toEqual([]);
+    expect(
+      structureProblems(
+        stagesOf(dockerfile),
+        runtime,
+        project.dir,
+        files.map((f) => f.path),
+      ),
+    ).toEqual([]);
     expect(ignoreProblems(ignore)).toEqual([]);
   });
 });
@@ -175,7 +264,10 @@ describe('what each build stage does', () => {
     const r = renderFor(project, runtime, 'bash', extra);
     return { ...r, stages: stagesOf(r.dockerfile) };
   };
-  const runs = (stage: Stage | undefined) => stage?.lines.filter((l) => l.keyword === 'RUN' || l.keyword === 'COPY').map((l) => `${l.keyword}${l.from ? ` --from=${l.from}` : ''} ${l.args}`);
+  const runs = (stage: Stage | undefined) =>
+    stage?.lines
+      .filter((l) => l.keyword === 'RUN' || l.keyword === 'COPY')
+      .map((l) => `${l.keyword}${l.from ? ` --from=${l.from}` : ''} ${l.args}`);
 
   it('go: version from go.mod, go.sum copied with go.mod, programs into /app/bin of a slim Debian with CA certificates', () => {
     const { stages, plan: p } = stagesFor('go-sum', 'go');
@@ -200,7 +292,9 @@ describe('what each build stage does', () => {
       'RUN pnpm run build',
       'RUN pnpm prune --prod',
     ]);
-    expect(runs(stagesFor('node-pnpm-node25', 'node').stages[0])![0]).toBe('RUN npm install -g corepack@0.36.0 && corepack enable');
+    expect(runs(stagesFor('node-pnpm-node25', 'node').stages[0])![0]).toBe(
+      'RUN npm install -g corepack@0.36.0 && corepack enable',
+    );
     expect(runs(stagesFor('node-yarn', 'node').stages[0])).toEqual([
       'COPY package.json yarn.lock ./',
       'RUN yarn install --frozen-lockfile',
@@ -208,11 +302,22 @@ describe('what each build stage does', () => {
       'RUN yarn run build',
       'RUN yarn install --frozen-lockfile --production --ignore-scripts --prefer-offline',
     ]);
-    expect(runs(stagesFor('node-yarn-berry', 'node').stages[0])).toEqual(['RUN corepack enable', 'COPY package.json yarn.lock ./', 'RUN yarn workspaces focus --all --production', 'COPY . .']);
+    expect(runs(stagesFor('node-yarn-berry', 'node').stages[0])).toEqual([
+      'RUN corepack enable',
+      'COPY package.json yarn.lock ./',
+      'RUN yarn workspaces focus --all --production',
+      'COPY . .',
+    ]);
     const noLock = stagesFor('node-no-lock', 'node');
     expect(noLock.stages.map((s) => s.image)).toEqual(['node:18-bookworm-slim', 'node:18-bookworm-slim']); // engines.node ^18.19
     expect(runs(noLock.stages[0])).toEqual(['COPY package.json ./', 'RUN npm install --omit=dev', 'COPY . .']);
-    expect(runs(stagesFor('fixture node', 'node').stages[0])).toEqual(['COPY package.json package-lock.json ./', 'RUN npm ci', 'COPY . .', 'RUN npm run build', 'RUN npm prune --omit=dev']);
+    expect(runs(stagesFor('fixture node', 'node').stages[0])).toEqual([
+      'COPY package.json package-lock.json ./',
+      'RUN npm ci',
+      'COPY . .',
+      'RUN npm run build',
+      'RUN npm prune --omit=dev',
+    ]);
   });
 
   it('the built-in example (node, no package.json) has no build stage and no install step', () => {
@@ -223,22 +328,41 @@ describe('what each build stage does', () => {
     const stages = stagesOf(dockerfile);
     expect(p.runtime).toBe('node');
     expect(stages.map((s) => s.image)).toEqual(['node:22-bookworm-slim']);
-    expect(runs(stages[0])).toEqual(['RUN useradd --system --user-group --create-home --home-dir /home/app --shell /bin/sh app', 'COPY . .', 'RUN chmod 0755 entrypoint.sh']);
+    expect(runs(stages[0])).toEqual([
+      'RUN useradd --system --user-group --create-home --home-dir /home/app --shell /bin/sh app',
+      'COPY . .',
+      'RUN chmod 0755 entrypoint.sh',
+    ]);
     expect(lintDockerfile(dockerfile)).toEqual([]);
   });
 
   it('bun: bun install from the lockfile, then only production dependencies', () => {
     const { stages } = stagesFor('bun-lockb-build', 'bun');
     expect(stages.map((s) => s.image)).toEqual(['oven/bun:1.2-slim', 'oven/bun:1.2-slim']);
-    expect(runs(stages[0])).toEqual(['COPY package.json bun.lockb ./', 'RUN bun install --frozen-lockfile', 'COPY . .', 'RUN bun run build', 'RUN rm -rf node_modules && bun install --frozen-lockfile --production']);
+    expect(runs(stages[0])).toEqual([
+      'COPY package.json bun.lockb ./',
+      'RUN bun install --frozen-lockfile',
+      'COPY . .',
+      'RUN bun run build',
+      'RUN rm -rf node_modules && bun install --frozen-lockfile --production',
+    ]);
     expect(stagesFor('fixture bun', 'bun').stages[0]!.image).toBe('oven/bun:1.1-slim'); // packageManager bun@1.1.38
   });
 
   it('python: a virtual environment per installer, unbuffered output in the final stage', () => {
     const req = stagesFor('python-requirements', 'python');
     expect(req.stages.map((s) => s.image)).toEqual(['python:3.11-slim-bookworm', 'python:3.11-slim-bookworm']); // runtime.txt
-    expect(runs(req.stages[0])).toEqual(['COPY requirements.txt ./', 'RUN python -m venv /app/.venv && /app/.venv/bin/pip install -r requirements.txt', 'COPY . .']);
-    expect(runs(stagesFor('python-poetry', 'python').stages[0])).toEqual(['RUN pip install poetry==2.1.3', 'COPY pyproject.toml poetry.lock ./', 'RUN poetry install --only main --no-root', 'COPY . .']);
+    expect(runs(req.stages[0])).toEqual([
+      'COPY requirements.txt ./',
+      'RUN python -m venv /app/.venv && /app/.venv/bin/pip install -r requirements.txt',
+      'COPY . .',
+    ]);
+    expect(runs(stagesFor('python-poetry', 'python').stages[0])).toEqual([
+      'RUN pip install poetry==2.1.3',
+      'COPY pyproject.toml poetry.lock ./',
+      'RUN poetry install --only main --no-root',
+      'COPY . .',
+    ]);
     expect(runs(stagesFor('python-pyproject', 'python').stages[0])).toEqual([
       'COPY --from=ghcr.io/astral-sh/uv:0.8.15 /uv /usr/local/bin/uv',
       'COPY pyproject.toml ./',
@@ -247,8 +371,16 @@ describe('what each build stage does', () => {
       'RUN uv pip install --python /app/.venv/bin/python --no-deps .',
     ]);
     const uv = stagesFor('fixture python', 'python');
-    expect(runs(uv.stages[0])).toEqual(['COPY --from=ghcr.io/astral-sh/uv:0.8.15 /uv /usr/local/bin/uv', 'COPY pyproject.toml uv.lock ./', 'RUN uv sync --locked --no-dev --no-install-project', 'COPY . .', 'RUN uv sync --locked --no-dev']);
-    const env = uv.stages[1]!.lines.filter((l) => l.keyword === 'ENV').map((l) => l.args).join(' ');
+    expect(runs(uv.stages[0])).toEqual([
+      'COPY --from=ghcr.io/astral-sh/uv:0.8.15 /uv /usr/local/bin/uv',
+      'COPY pyproject.toml uv.lock ./',
+      'RUN uv sync --locked --no-dev --no-install-project',
+      'COPY . .',
+      'RUN uv sync --locked --no-dev',
+    ]);
+    const env = uv.stages[1]!.lines.filter((l) => l.keyword === 'ENV')
+      .map((l) => l.args)
+      .join(' ');
     expect(env).toContain('PYTHONUNBUFFERED=1');
     expect(env).toContain('PATH="/app/.venv/bin:$PATH"');
   });
@@ -267,7 +399,10 @@ describe('what each build stage does', () => {
   it('rust: fetch first for a plain package, not for a workspace; toolchain from rust-toolchain.toml', () => {
     const plain = stagesFor('fixture rust', 'rust');
     expect(plain.stages[0]!.image).toBe('rust:1.79-slim-bookworm');
-    expect(runs(plain.stages[0])!.slice(0, 2)).toEqual(['COPY Cargo.toml Cargo.lock ./', "RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo fetch --locked && rm -rf src"]);
+    expect(runs(plain.stages[0])!.slice(0, 2)).toEqual([
+      'COPY Cargo.toml Cargo.lock ./',
+      "RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo fetch --locked && rm -rf src",
+    ]);
     const workspace = stagesFor('rust-workspace', 'rust');
     expect(workspace.stages[0]!.image).toBe('rust:1.83-slim-bookworm');
     expect(workspace.dockerfile).not.toContain('cargo fetch');
@@ -277,7 +412,10 @@ describe('what each build stage does', () => {
   it('static: nginx serves the site; a site at the root loses the generated files first', () => {
     const root = stagesFor('fixture static', 'static', { strategy: 'supervisord' });
     expect(root.stages.map((s) => s.image)).toEqual(['nginx:1.27-bookworm', 'nginx:1.27-bookworm']);
-    expect(runs(root.stages[0])).toEqual(['COPY . /site', 'RUN cd /site && rm -f entrypoint.sh supervisor.conf supervisor-fail-fast.sh']);
+    expect(runs(root.stages[0])).toEqual([
+      'COPY . /site',
+      'RUN cd /site && rm -f entrypoint.sh supervisor.conf supervisor-fail-fast.sh',
+    ]);
     const sub = stagesFor('static-public', 'static');
     expect(sub.stages).toHaveLength(1);
     expect(runs(sub.stages[0])![0]).toBe('COPY public/ /usr/share/nginx/html/');
@@ -296,7 +434,16 @@ describe('what each build stage does', () => {
 describe('a final stage without the source', () => {
   it('copies the generated files and your own *.sh templates, each into its directory, so chmod finds them', () => {
     const project = fixtureProject('go');
-    const p = plan({ dir: project.dir, strategy: 'supervisord', processes: ['web=/app/bin/hello', 'worker=/app/bin/worker'], ports: ['web=8080'], app: 'x' }, project);
+    const p = plan(
+      {
+        dir: project.dir,
+        strategy: 'supervisord',
+        processes: ['web=/app/bin/hello', 'worker=/app/bin/worker'],
+        ports: ['web=8080'],
+        app: 'x',
+      },
+      project,
+    );
     const files = render(p, project, [path.join(ROOT, 'test', 'fixtures', 'templates', 'extra')]);
     expect(files.map((f) => f.path)).toContain('bin/healthcheck.sh');
     const dockerfile = files.find((f) => f.path === 'Dockerfile')!.content;
@@ -304,7 +451,14 @@ describe('a final stage without the source', () => {
       'COPY --from=build /out/bin/ /app/bin/\n# What the programs read at run time, found in the project (README "Go and Rust: PATH and run-time\n# files"; add more by overriding this partial).\nCOPY --from=build /src/templates ./templates\nCOPY entrypoint.sh supervisor.conf supervisor-fail-fast.sh ./\nCOPY bin/healthcheck.sh ./bin/\n# The executable bit can be lost on the way (Windows checkouts, archives): set it again.\nRUN chmod 0755 entrypoint.sh supervisor-fail-fast.sh bin/healthcheck.sh\n',
     );
     expect(lintDockerfile(dockerfile)).toEqual([]);
-    expect(structureProblems(stagesOf(dockerfile), 'go', project.dir, files.map((f) => f.path))).toEqual([]);
+    expect(
+      structureProblems(
+        stagesOf(dockerfile),
+        'go',
+        project.dir,
+        files.map((f) => f.path),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -313,7 +467,9 @@ describe('runtime versions the project cannot have', () => {
     const dir = projectWith({ 'go.mod': 'module x\n\ngo 1.16\n' });
     const p = plan({ dir, processes: ['web=/app/bin/x'] }, detect(dir));
     expect(p.build.image).toBe('golang:1.23-bookworm');
-    expect(p.notes.join('\n')).toContain('go.mod asks for Go "1.16", older than the oldest with Debian bookworm images (1.20): building with Go 1.23');
+    expect(p.notes.join('\n')).toContain(
+      'go.mod asks for Go "1.16", older than the oldest with Debian bookworm images (1.20): building with Go 1.23',
+    );
   });
 
   it('a version that names none (lts/*, pypy) builds with the default, noting only what is unusual', () => {
@@ -324,7 +480,9 @@ describe('runtime versions the project cannot have', () => {
     const pypy = projectWith({ 'requirements.txt': '', '.python-version': 'pypy3.10\n' });
     const q = plan({ dir: pypy, processes: ['web=python x.py'] }, detect(pypy));
     expect(q.build.image).toBe('python:3.12-slim-bookworm');
-    expect(q.notes.join('\n')).toContain('.python-version asks for Python "pypy3.10", which names no version an image is tagged with');
+    expect(q.notes.join('\n')).toContain(
+      '.python-version asks for Python "pypy3.10", which names no version an image is tagged with',
+    );
   });
 
   it('every runtime is covered by the matrix above', () => {

@@ -24,8 +24,16 @@ describe('selectTemplates', () => {
 
   it('by path (.ejs optional), by directory, by the file a single template writes', () => {
     expect(selectTemplates(['fly.toml.ejs', 'partials/app'])).toEqual(['fly.toml.ejs', 'partials/app.ejs']);
-    expect(selectTemplates(['supervisord/'])).toEqual(['supervisord/entrypoint.sh.ejs', 'supervisord/partials/final.ejs', 'supervisord/supervisor-fail-fast.sh.ejs', 'supervisord/supervisor.conf.ejs']);
-    expect(selectTemplates(['supervisor.conf', 'Dockerfile'])).toEqual(['Dockerfile.ejs', 'supervisord/supervisor.conf.ejs']);
+    expect(selectTemplates(['supervisord/'])).toEqual([
+      'supervisord/entrypoint.sh.ejs',
+      'supervisord/partials/final.ejs',
+      'supervisord/supervisor-fail-fast.sh.ejs',
+      'supervisord/supervisor.conf.ejs',
+    ]);
+    expect(selectTemplates(['supervisor.conf', 'Dockerfile'])).toEqual([
+      'Dockerfile.ejs',
+      'supervisord/supervisor.conf.ejs',
+    ]);
   });
 
   it('unknown and ambiguous names: a UsageError listing every problem and the choices', () => {
@@ -49,13 +57,18 @@ describe('eject', () => {
     const dir = path.join(tempDir(), 'templates');
     const first = eject([], dir);
     expect(first.map((f) => f.action)).toEqual(ALL.map(() => 'create'));
-    for (const t of ALL) expect(readFileSync(path.join(dir, t), 'utf8'), t).toBe(readFileSync(path.join(BUILTIN_TEMPLATES, t), 'utf8'));
+    for (const t of ALL)
+      expect(readFileSync(path.join(dir, t), 'utf8'), t).toBe(readFileSync(path.join(BUILTIN_TEMPLATES, t), 'utf8'));
 
     const mine = path.join(dir, 'fly.toml.ejs');
     writeFileSync(mine, '# mine\n');
     rmSync(path.join(dir, 'Dockerfile.ejs'));
     const second = eject([], dir);
-    expect(Object.fromEntries(second.map((f) => [f.template, f.action]))).toMatchObject({ 'fly.toml.ejs': 'kept', 'Dockerfile.ejs': 'create', 'partials/app.ejs': 'identical' });
+    expect(Object.fromEntries(second.map((f) => [f.template, f.action]))).toMatchObject({
+      'fly.toml.ejs': 'kept',
+      'Dockerfile.ejs': 'create',
+      'partials/app.ejs': 'identical',
+    });
     expect(readFileSync(mine, 'utf8')).toBe('# mine\n');
   });
 
@@ -66,17 +79,34 @@ describe('eject', () => {
       const c = CASES[name]!;
       const project = { ...BASE_PROJECT, ...c.project };
       const files = render(makePlan({ dir: project.dir, ...c.answers }, project), project, [dir]);
-      expect(files.every((f) => f.custom), name).toBe(true); // every template came from the ejected copy
-      expect(files.map(({ path: p, content, executable }) => ({ path: p, content, executable })), name).toEqual(
-        renderCase(name).files.map(({ path: p, content, executable }) => ({ path: p, content, executable })),
-      );
+      expect(
+        files.every((f) => f.custom),
+        name,
+      ).toBe(true); // every template came from the ejected copy
+      expect(
+        files.map(({ path: p, content, executable }) => ({ path: p, content, executable })),
+        name,
+      ).toEqual(renderCase(name).files.map(({ path: p, content, executable }) => ({ path: p, content, executable })));
     }
   });
 });
 
 describe('create-fly-multiproc eject (the built CLI)', () => {
   it.each(STRATEGY_NAMES)('eject, then generate with --templates: the same files as without (%s)', async (strategy) => {
-    const args = ['--strategy', strategy, '--process', 'web=node web.js', '--port', 'web=8080', '--process', 'jobs=node jobs.js', '--app', 'same-app', '--kill-timeout', '10'];
+    const args = [
+      '--strategy',
+      strategy,
+      '--process',
+      'web=node web.js',
+      '--port',
+      'web=8080',
+      '--process',
+      'jobs=node jobs.js',
+      '--app',
+      'same-app',
+      '--kill-timeout',
+      '10',
+    ];
     const ejected = tempDir();
     const e = await runCli(['eject'], { cwd: ejected });
     expect(e.stderr).toBe('');
@@ -90,7 +120,13 @@ describe('create-fly-multiproc eject (the built CLI)', () => {
     const plain = tempDir();
     // The files the generator renders (a remembered-answers file may differ: it records --templates).
     const project = detect(plain);
-    const answers = { strategy, processes: ['web=node web.js', 'jobs=node jobs.js'], ports: ['web=8080'], app: 'same-app', killTimeout: '10' };
+    const answers = {
+      strategy,
+      processes: ['web=node web.js', 'jobs=node jobs.js'],
+      ports: ['web=8080'],
+      app: 'same-app',
+      killTimeout: '10',
+    };
     const generated = render(makePlan({ dir: plain, ...answers }, project), project).map((f) => f.path);
     expect(generated).toContain('entrypoint.sh');
     expect((await runCli([plain, ...args])).exitCode).toBe(0);
@@ -153,5 +189,4 @@ describe('create-fly-multiproc eject (the built CLI)', () => {
     expect(plainDir.exitCode).toBe(0);
     expect(existsSync(path.join(dir, 'my-app', 'fly.toml'))).toBe(true);
   });
-
 });

@@ -4,7 +4,25 @@ import { parse } from 'smol-toml';
 import { procfileLine, shellJoin, shellQuote, supervisorCommand, tomlKey, tomlString } from '../src/escape.js';
 import { splitWords } from '../src/shell-words.js';
 
-const NASTY = ['plain', '', 'two words', "it's", '"double"', '$HOME', '`id`', 'a\\b', '100%', 'semi ;colon', 'hash #tag', '#start', ';start', 'tab\there', 'ünïcode', "'", '*'];
+const NASTY = [
+  'plain',
+  '',
+  'two words',
+  "it's",
+  '"double"',
+  '$HOME',
+  '`id`',
+  'a\\b',
+  '100%',
+  'semi ;colon',
+  'hash #tag',
+  '#start',
+  ';start',
+  'tab\there',
+  'ünïcode',
+  "'",
+  '*',
+];
 
 describe('shellQuote', () => {
   it('round-trips every word through a real bash', () => {
@@ -24,7 +42,12 @@ describe('shellQuote', () => {
 
 describe('splitWords', () => {
   it('splits like sh', () => {
-    expect(splitWords(`a 'b c' "d \\"e\\"" f\\ g`)).toEqual({ words: ['a', 'b c', 'd "e"', 'f g'], compound: false, needsShell: undefined, execAt: 0 });
+    expect(splitWords(`a 'b c' "d \\"e\\"" f\\ g`)).toEqual({
+      words: ['a', 'b c', 'd "e"', 'f g'],
+      compound: false,
+      needsShell: undefined,
+      execAt: 0,
+    });
   });
   it('agrees with bash on quoted words', () => {
     const command = `x 'a  b' "c'd" e\\'f "g\\\\h"`;
@@ -84,7 +107,10 @@ describe('procfileLine', () => {
 
 describe('splitWords and explicit shells', () => {
   it('leaves sh -c "... $VAR" alone: the inner shell expands it', () => {
-    expect(splitWords('sh -c "exec bin/worker $QUEUE"')).toMatchObject({ words: ['sh', '-c', 'exec bin/worker $QUEUE'], needsShell: undefined });
+    expect(splitWords('sh -c "exec bin/worker $QUEUE"')).toMatchObject({
+      words: ['sh', '-c', 'exec bin/worker $QUEUE'],
+      needsShell: undefined,
+    });
     expect(splitWords('/bin/bash -lc "echo `date`"')).toMatchObject({ needsShell: undefined });
     expect(splitWords('echo "$HOME"')).toMatchObject({ needsShell: '`$` expansion' });
   });

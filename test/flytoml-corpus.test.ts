@@ -40,8 +40,12 @@ afterAll(cleanupTemps);
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
   try {
     const code = await main([...args, '--yes']);
     return { code, out, err };
@@ -51,7 +55,8 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-const isTable = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isTable = (v: unknown): v is Doc =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 const stripBom = (s: string) => (s.startsWith('\uFEFF') ? s.slice(1) : s);
 
 /** kill_timeout as flyctl reads it, written independently of src/flytoml-rules.ts for the few forms in the corpus. */
@@ -63,7 +68,8 @@ function seconds(v: unknown): number | undefined {
 }
 
 function processesOf(doc: Doc): Record<string, string> | undefined {
-  if (isTable(doc.processes)) return Object.keys(doc.processes).length ? (doc.processes as Record<string, string>) : undefined;
+  if (isTable(doc.processes))
+    return Object.keys(doc.processes).length ? (doc.processes as Record<string, string>) : undefined;
   if (Array.isArray(doc.processes)) {
     const out: Record<string, string> = {};
     for (const p of doc.processes) if (isTable(p) && p.name) out[p.name] = p.command;
@@ -73,7 +79,10 @@ function processesOf(doc: Doc): Record<string, string> | undefined {
 }
 
 function services(doc: Doc): Doc[] {
-  return [...(isTable(doc.http_service) ? [{ ...doc.http_service, '(kind)': 'http_service' }] : []), ...(Array.isArray(doc.services) ? doc.services.map((s: Doc) => ({ ...s, '(kind)': 'services' })) : [])];
+  return [
+    ...(isTable(doc.http_service) ? [{ ...doc.http_service, '(kind)': 'http_service' }] : []),
+    ...(Array.isArray(doc.services) ? doc.services.map((s: Doc) => ({ ...s, '(kind)': 'services' })) : []),
+  ];
 }
 
 const port = (v: unknown) => (typeof v === 'string' ? Number(v) : v);
@@ -81,7 +90,17 @@ const port = (v: unknown) => (typeof v === 'string' ? Number(v) : v);
 /** Everything the tool does not own. auto_stop_machines is owned only where the strategy needs it off. */
 function unowned(doc: Doc, autoStopOwned: boolean, portOwned: boolean): { rest: Doc; services: Doc[]; restart: Doc[] } {
   const rest: Doc = { ...doc };
-  for (const key of ['app', 'primary_region', 'kill_signal', 'kill_timeout', 'processes', 'http_service', 'services', 'restart']) delete rest[key];
+  for (const key of [
+    'app',
+    'primary_region',
+    'kill_signal',
+    'kill_timeout',
+    'processes',
+    'http_service',
+    'services',
+    'restart',
+  ])
+    delete rest[key];
   // Under process groups [env] PORT is the web process's port, set by this run (the README's owned list).
   if (portOwned && isTable(rest.env)) {
     const { PORT: _port, ...env } = rest.env;
@@ -112,7 +131,10 @@ function flyctlForm(doc: Doc): string {
   const val = (v: unknown): string => {
     if (typeof v === 'string') return str(v);
     if (Array.isArray(v)) return `[${v.map(val).join(', ')}]`;
-    if (isTable(v)) return `{${Object.entries(v).map(([k, x]) => `${key(k)} = ${val(x)}`).join(', ')}}`;
+    if (isTable(v))
+      return `{${Object.entries(v)
+        .map(([k, x]) => `${key(k)} = ${val(x)}`)
+        .join(', ')}}`;
     return String(v);
   };
   const key = (k: string) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k));
@@ -155,7 +177,14 @@ function webGroup(entry: Entry, doc: Doc): string {
 function flagsFor(entry: Entry, strategy: string, doc: Doc): string[] {
   const args = ['--strategy', strategy, ...(entry.flags ?? [])];
   if (entry.processes !== 'import') {
-    args.push('--process', 'web=node server.js', '--process', 'worker=node worker.js', '--port', `web=${entry.webPort ?? 8080}`);
+    args.push(
+      '--process',
+      'web=node server.js',
+      '--process',
+      'worker=node worker.js',
+      '--port',
+      `web=${entry.webPort ?? 8080}`,
+    );
   } else if (entry.webPort !== undefined) {
     const web = webGroup(entry, doc);
     args.push('--port', `${web}=${entry.webPort}`, '--http', web);
@@ -167,92 +196,103 @@ describe.each(INDEX.files.map((e) => [e.file, e] as const))('corpus %s', (_name,
   const original = readFileSync(path.join(CORPUS, entry.file), 'utf8');
   const before = parse(stripBom(original)) as Doc;
 
-  it.each(STRATEGIES)('%s: without --force nothing changes; with --force only owned values change; a flyctl rewrite re-runs clean', async (strategy) => {
-    const dir = path.join(tempDir('cfm-corpus-'), 'my-app');
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'fly.toml'), original);
-    const args = [dir, ...flagsFor(entry, strategy, before)];
-    const expected = entry.expect?.[strategy];
+  it.each(STRATEGIES)(
+    '%s: without --force nothing changes; with --force only owned values change; a flyctl rewrite re-runs clean',
+    async (strategy) => {
+      const dir = path.join(tempDir('cfm-corpus-'), 'my-app');
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'fly.toml'), original);
+      const args = [dir, ...flagsFor(entry, strategy, before)];
+      const expected = entry.expect?.[strategy];
 
-    // Without --force: a conflict (exit 2, the file untouched) or a clean merge; never an internal error.
-    const plain = await run(args);
-    expect(plain.err).not.toMatch(/internal:|overlapping|\n\s+at /);
-    if (plain.code !== 0) {
-      expect(plain.code).toBe(2);
-      expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(original);
-    }
+      // Without --force: a conflict (exit 2, the file untouched) or a clean merge; never an internal error.
+      const plain = await run(args);
+      expect(plain.err).not.toMatch(/internal:|overlapping|\n\s+at /);
+      if (plain.code !== 0) {
+        expect(plain.code).toBe(2);
+        expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(original);
+      }
 
-    const forced = await run([...args, '--force']);
-    expect(forced.err).not.toMatch(/internal:|overlapping|\n\s+at /);
-    if (expected !== undefined) {
-      expect(forced.code, forced.out).toBe(2);
-      expect(forced.err).toMatch(new RegExp(expected));
-      expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(original);
-      return;
-    }
-    expect(forced.code, forced.err).toBe(0);
-    const text = readFileSync(path.join(dir, 'fly.toml'), 'utf8');
-    const after = parse(stripBom(text)) as Doc;
+      const forced = await run([...args, '--force']);
+      expect(forced.err).not.toMatch(/internal:|overlapping|\n\s+at /);
+      if (expected !== undefined) {
+        expect(forced.code, forced.out).toBe(2);
+        expect(forced.err).toMatch(new RegExp(expected));
+        expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(original);
+        return;
+      }
+      expect(forced.code, forced.err).toBe(0);
+      const text = readFileSync(path.join(dir, 'fly.toml'), 'utf8');
+      const after = parse(stripBom(text)) as Doc;
 
-    // What the run intended: from the flags, else from the file, else the defaults.
-    const flag = (name: string) => (entry.flags?.includes(name) ? entry.flags[entry.flags.indexOf(name) + 1] : undefined);
-    const intendedProcesses = entry.processes === 'import' ? processesOf(before)! : { web: 'node server.js', worker: 'node worker.js' };
-    const ports = new Map<string, number>();
-    const web = webGroup(entry, before);
-    if (entry.webPort !== undefined || entry.processes !== 'import') ports.set(web, entry.webPort ?? 8080);
-    // A process named web with no port and no service gets 8080 (README, "Ports"): it is meant to answer.
-    else if ('web' in intendedProcesses && services(before).length === 0) ports.set('web', 8080);
-    // Every run here has a process without a port (worker, or a group the file gives no service), so
-    // a one-Machine strategy must turn auto-stop off; under process-groups auto_stop_machines is the user's.
-    const autoStopOwned = ONE_MACHINE.has(strategy);
+      // What the run intended: from the flags, else from the file, else the defaults.
+      const flag = (name: string) =>
+        entry.flags?.includes(name) ? entry.flags[entry.flags.indexOf(name) + 1] : undefined;
+      const intendedProcesses =
+        entry.processes === 'import' ? processesOf(before)! : { web: 'node server.js', worker: 'node worker.js' };
+      const ports = new Map<string, number>();
+      const web = webGroup(entry, before);
+      if (entry.webPort !== undefined || entry.processes !== 'import') ports.set(web, entry.webPort ?? 8080);
+      // A process named web with no port and no service gets 8080 (README, "Ports"): it is meant to answer.
+      else if ('web' in intendedProcesses && services(before).length === 0) ports.set('web', 8080);
+      // Every run here has a process without a port (worker, or a group the file gives no service), so
+      // a one-Machine strategy must turn auto-stop off; under process-groups auto_stop_machines is the user's.
+      const autoStopOwned = ONE_MACHINE.has(strategy);
 
-    expect(after.app).toBe(flag('--app') ?? before.app ?? 'my-app');
-    if (flag('--region') ?? before.primary_region) expect(after.primary_region).toBe(flag('--region') ?? before.primary_region);
-    expect(after.kill_signal).toBe(before.kill_signal ?? 'SIGINT');
-    expect(seconds(after.kill_timeout)).toBe(seconds(before.kill_timeout) ?? 5);
-    if (strategy === 'process-groups') expect(processesOf(after)).toEqual(intendedProcesses);
-    else expect(processesOf(after)).toBeUndefined();
-    // Each process with a port has exactly one service on it, filtered to its group under process-groups.
-    for (const [name, p] of ports) {
-      const serving = services(after).filter((s) => port(s.internal_port) === p);
-      expect(serving, `${name} on ${p}`).toHaveLength(1);
-      if (strategy === 'process-groups') expect(serving[0]!.processes).toEqual([name]);
-      if (autoStopOwned) expect([false, 'off']).toContain(serving[0]!.auto_stop_machines);
-    }
+      expect(after.app).toBe(flag('--app') ?? before.app ?? 'my-app');
+      if (flag('--region') ?? before.primary_region)
+        expect(after.primary_region).toBe(flag('--region') ?? before.primary_region);
+      expect(after.kill_signal).toBe(before.kill_signal ?? 'SIGINT');
+      expect(seconds(after.kill_timeout)).toBe(seconds(before.kill_timeout) ?? 5);
+      if (strategy === 'process-groups') expect(processesOf(after)).toEqual(intendedProcesses);
+      else expect(processesOf(after)).toBeUndefined();
+      // Each process with a port has exactly one service on it, filtered to its group under process-groups.
+      for (const [name, p] of ports) {
+        const serving = services(after).filter((s) => port(s.internal_port) === p);
+        expect(serving, `${name} on ${p}`).toHaveLength(1);
+        if (strategy === 'process-groups') expect(serving[0]!.processes).toEqual([name]);
+        if (autoStopOwned) expect([false, 'off']).toContain(serving[0]!.auto_stop_machines);
+      }
 
-    // Everything else: deep-equal. The user's services are all still there, with all their keys.
-    const portOwned = strategy === 'process-groups';
-    if (portOwned && ports.has(web)) expect(String(after.env?.PORT)).toBe(String(ports.get(web)));
-    const u0 = unowned(before, autoStopOwned, portOwned);
-    const u1 = unowned(after, autoStopOwned, portOwned);
-    expect(u1.rest).toEqual(u0.rest);
-    expect(subsequence(u0.services, u1.services), JSON.stringify({ before: u0.services, after: u1.services }, null, 1)).toBe(true);
-    expect(u1.restart).toEqual(u0.restart);
-    for (const kind of entry.adopt ?? []) {
-      // Adopted, not replaced: the user's own service for web keeps its form and is the one serving it.
-      const mine = services(before).filter((s) => s['(kind)'] === kind);
-      expect(mine.length).toBeGreaterThan(0);
-      const served = services(after).find((s) => port(s.internal_port) === ports.get(web));
-      expect(served?.['(kind)']).toBe(kind);
-    }
-    expect(services(after).length - services(before).length).toBeLessThanOrEqual(ports.size);
+      // Everything else: deep-equal. The user's services are all still there, with all their keys.
+      const portOwned = strategy === 'process-groups';
+      if (portOwned && ports.has(web)) expect(String(after.env?.PORT)).toBe(String(ports.get(web)));
+      const u0 = unowned(before, autoStopOwned, portOwned);
+      const u1 = unowned(after, autoStopOwned, portOwned);
+      expect(u1.rest).toEqual(u0.rest);
+      expect(
+        subsequence(u0.services, u1.services),
+        JSON.stringify({ before: u0.services, after: u1.services }, null, 1),
+      ).toBe(true);
+      expect(u1.restart).toEqual(u0.restart);
+      for (const kind of entry.adopt ?? []) {
+        // Adopted, not replaced: the user's own service for web keeps its form and is the one serving it.
+        const mine = services(before).filter((s) => s['(kind)'] === kind);
+        expect(mine.length).toBeGreaterThan(0);
+        const served = services(after).find((s) => port(s.internal_port) === ports.get(web));
+        expect(served?.['(kind)']).toBe(kind);
+      }
+      expect(services(after).length - services(before).length).toBeLessThanOrEqual(ports.size);
 
-    // The same run again changes nothing, and so does a run after flyctl rewrote the file. Processes
-    // the first run imported from [processes] are given as flags: a one-Machine strategy removed
-    // [processes], and fly-multiproc.json remembers only what was given (reported, not fixed here).
-    // Processes the first run took from [processes], which a one-Machine strategy removed, are
-    // remembered in fly-multiproc.json: the same command line runs again.
-    const again = await run(args);
-    expect(again.code, again.err).toBe(0);
-    expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(text);
-    const rewritten = flyctlForm(after);
-    expect(parse(rewritten)).toEqual(JSON.parse(JSON.stringify({ ...after, kill_timeout: parse(rewritten).kill_timeout })));
-    writeFileSync(path.join(dir, 'fly.toml'), rewritten);
-    const roundTrip = await run(args);
-    expect(roundTrip.code, roundTrip.err).toBe(0);
-    expect(roundTrip.out).toMatch(/identical\s+fly\.toml/);
-    expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(rewritten);
-  });
+      // The same run again changes nothing, and so does a run after flyctl rewrote the file. Processes
+      // the first run imported from [processes] are given as flags: a one-Machine strategy removed
+      // [processes], and fly-multiproc.json remembers only what was given (reported, not fixed here).
+      // Processes the first run took from [processes], which a one-Machine strategy removed, are
+      // remembered in fly-multiproc.json: the same command line runs again.
+      const again = await run(args);
+      expect(again.code, again.err).toBe(0);
+      expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(text);
+      const rewritten = flyctlForm(after);
+      expect(parse(rewritten)).toEqual(
+        JSON.parse(JSON.stringify({ ...after, kill_timeout: parse(rewritten).kill_timeout })),
+      );
+      writeFileSync(path.join(dir, 'fly.toml'), rewritten);
+      const roundTrip = await run(args);
+      expect(roundTrip.code, roundTrip.err).toBe(0);
+      expect(roundTrip.out).toMatch(/identical\s+fly\.toml/);
+      expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(rewritten);
+    },
+  );
 });
 
 it('the corpus has at least 25 real files, each with its provenance', () => {

@@ -33,7 +33,8 @@ kill_timeout = 5
 [build]
   dockerfile = "Dockerfile"
 `;
-  if (options.release) text += `\n# Runs once before each deploy.\n[deploy]\n  release_command = "${options.release}"\n`;
+  if (options.release)
+    text += `\n# Runs once before each deploy.\n[deploy]\n  release_command = "${options.release}"\n`;
   if (options.port) text += `\n# PORT for the process that reads it.\n[env]\n  PORT = "${options.port}"\n`;
   text += `\n[processes]\n  web = "bin/web"\n\n[http_service]\n  internal_port = 8080\n  force_https = true\n  auto_stop_machines = "stop"\n  processes = ["web"]\n`;
   return text;
@@ -51,7 +52,9 @@ describe('fly.toml merge: [deploy] release_command and [env] PORT', () => {
     expect(d.env).toEqual({ PORT: '8080' });
     expect(d.vm).toEqual([{ memory: '1gb' }]);
     // New tables come as our template writes them, comment included.
-    expect(merged.content).toContain('# Runs once before each deploy.\n[deploy]\n  release_command = "bin/rails db:migrate"\n');
+    expect(merged.content).toContain(
+      '# Runs once before each deploy.\n[deploy]\n  release_command = "bin/rails db:migrate"\n',
+    );
     expect(merged.content).toContain('# PORT for the process that reads it.\n[env]\n  PORT = "8080"\n');
     for (const line of LAUNCH.split('\n')) expect(merged.content).toContain(line);
     // Stable: merging our output again changes nothing.
@@ -81,9 +84,11 @@ describe('fly.toml merge: [deploy] release_command and [env] PORT', () => {
 
   it('a different release_command without a known last output is a conflict; with one, our change is taken and theirs kept', () => {
     const theirs = `${LAUNCH}\n[deploy]\n  release_command = 'bin/migrate'   # keep\n`;
-    expect(mergeFlyToml(theirs, ours({ release: 'bin/rails db:migrate' }), undefined).conflicts.filter((c) => /deploy|env/.test(c))).toEqual([
-      `[deploy] release_command: yours "bin/migrate", this run's "bin/rails db:migrate"`,
-    ]);
+    expect(
+      mergeFlyToml(theirs, ours({ release: 'bin/rails db:migrate' }), undefined).conflicts.filter((c) =>
+        /deploy|env/.test(c),
+      ),
+    ).toEqual([`[deploy] release_command: yours "bin/migrate", this run's "bin/rails db:migrate"`]);
     // We wrote bin/migrate last time, now bin/rails db:migrate: ours, with the user's comment kept.
     const base = ours({ release: 'bin/migrate' });
     const merged = mergeFlyToml(theirs, ours({ release: 'bin/rails db:migrate' }), base);

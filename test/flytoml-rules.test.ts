@@ -1,6 +1,16 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { bypassFindings, defaultGroup, filterFindings, goDurationString, groupNames, killTimeoutSeconds, parseGoDuration, processMap, shlexSplit } from '../src/flytoml-rules.js';
+import {
+  bypassFindings,
+  defaultGroup,
+  filterFindings,
+  goDurationString,
+  groupNames,
+  killTimeoutSeconds,
+  parseGoDuration,
+  processMap,
+  shlexSplit,
+} from '../src/flytoml-rules.js';
 
 const doc = (text: string) => parse(text) as Record<string, unknown>;
 
@@ -40,7 +50,11 @@ describe('process groups as flyctl sees them', () => {
   it('reads the [processes] table and the legacy forms', () => {
     expect(processMap(doc('[processes]\nweb = "a"\n'))).toEqual({ web: 'a' });
     expect(processMap(doc('processes = []\n'))).toBeUndefined();
-    expect(processMap(doc('[[processes]]\nname = "web"\ncommand = "./web"\n[[processes]]\nname = "worker"\ncommand = "./worker"\n'))).toEqual({ web: './web', worker: './worker' });
+    expect(
+      processMap(
+        doc('[[processes]]\nname = "web"\ncommand = "./web"\n[[processes]]\nname = "worker"\ncommand = "./worker"\n'),
+      ),
+    ).toEqual({ web: './web', worker: './worker' });
     expect(processMap(doc('[[processes]]\n'))).toBeUndefined();
   });
 
@@ -61,7 +75,9 @@ describe('filterFindings: flyctl processes-filter rules, with lines', () => {
       {
         severity: 'error',
         line: 5,
-        message: expect.stringContaining('fly.toml:5: [[services]] has no processes filter, but the app has 2 process groups (web, worker): fly deploy refuses this ("Service has no processes set but app has 2 processes defined")'),
+        message: expect.stringContaining(
+          'fly.toml:5: [[services]] has no processes filter, but the app has 2 process groups (web, worker): fly deploy refuses this ("Service has no processes set but app has 2 processes defined")',
+        ),
       },
     ]);
   });
@@ -98,10 +114,16 @@ describe('filterFindings: flyctl processes-filter rules, with lines', () => {
       ['warning', 17],
       ['warning', 22],
     ]);
-    expect(found[0]!.message).toMatch(/\[http_service\] has processes = \["app"\], but "app" is not a process group \(groups: web, worker\): fly deploy refuses this/);
+    expect(found[0]!.message).toMatch(
+      /\[http_service\] has processes = \["app"\], but "app" is not a process group \(groups: web, worker\): fly deploy refuses this/,
+    );
     expect(found[1]!.message).toMatch(/\[\[restart\]\] has processes = \["cron"\].*fly deploy refuses this/);
-    expect(found[2]!.message).toMatch(/\[\[vm\]\] has processes = \["jobs"\].*flyctl silently ignores that name, so this entry applies to no Machines at all/);
-    expect(found[3]!.message).toMatch(/\[\[mounts\]\] has processes = \["web","db"\].*silently ignores that name, so this entry applies to "web" only/);
+    expect(found[2]!.message).toMatch(
+      /\[\[vm\]\] has processes = \["jobs"\].*flyctl silently ignores that name, so this entry applies to no Machines at all/,
+    );
+    expect(found[3]!.message).toMatch(
+      /\[\[mounts\]\] has processes = \["web","db"\].*silently ignores that name, so this entry applies to "web" only/,
+    );
     expect(found[4]!.message).toMatch(/\[checks\.pg\] has processes = \["db"\]/);
   });
 
@@ -109,16 +131,23 @@ describe('filterFindings: flyctl processes-filter rules, with lines', () => {
     const text = `[processes]\n  web = "w"\n  admin = "a"\n\n[mounts]\n  source = "data"\n  destination = "/data"\n\n[metrics]\n  port = 9091\n\n[[vm]]\n  memory = "1gb"\n\n[[restart]]\n  policy = "always"\n`;
     const found = filterFindings(doc(text), text);
     expect(found.map((f) => f.message)).toEqual([
-      expect.stringMatching(/^fly\.toml:15: \[\[restart\]\] has no processes filter, so flyctl gives it to the default group "admin" only \(not to "web"\)/),
-      expect.stringMatching(/^fly\.toml:5: \[mounts\] has no processes filter, so flyctl gives it to the default group "admin" only/),
+      expect.stringMatching(
+        /^fly\.toml:15: \[\[restart\]\] has no processes filter, so flyctl gives it to the default group "admin" only \(not to "web"\)/,
+      ),
+      expect.stringMatching(
+        /^fly\.toml:5: \[mounts\] has no processes filter, so flyctl gives it to the default group "admin" only/,
+      ),
       expect.stringMatching(/^fly\.toml:9: \[metrics\] has no processes filter/),
     ]);
     expect(found.every((f) => f.severity === 'warning')).toBe(true);
   });
 
   it('with one group nothing is reported; a filter on [[statics]] is ignored by flyctl, said so', () => {
-    const text = '[http_service]\n  internal_port = 8080\n\n[[mounts]]\n  source = "d"\n  destination = "/d"\n\n[[statics]]\n  guest_path = "/s"\n  url_prefix = "/s"\n  processes = ["app"]\n';
-    expect(filterFindings(doc(text), text)).toEqual([{ severity: 'warning', line: 8, message: expect.stringContaining('flyctl ignores a filter on [[statics]]') }]);
+    const text =
+      '[http_service]\n  internal_port = 8080\n\n[[mounts]]\n  source = "d"\n  destination = "/d"\n\n[[statics]]\n  guest_path = "/s"\n  url_prefix = "/s"\n  processes = ["app"]\n';
+    expect(filterFindings(doc(text), text)).toEqual([
+      { severity: 'warning', line: 8, message: expect.stringContaining('flyctl ignores a filter on [[statics]]') },
+    ]);
   });
 });
 
@@ -126,7 +155,7 @@ describe('shlexSplit: commands as flyctl splits them (google/shlex)', () => {
   it.each([
     ['bin/web --port 8080', ['bin/web', '--port', '8080']],
     ['"C:\\data" x', ['C:data', 'x']],
-    ["echo 'a b' \"c d\"", ['echo', 'a b', 'c d']],
+    ['echo \'a b\' "c d"', ['echo', 'a b', 'c d']],
     ['echo a #b c', ['echo', 'a']],
     ['echo a#b', ['echo', 'a#b']],
     ['echo "a\\"b"', ['echo', 'a"b']],
@@ -144,12 +173,23 @@ describe('shlexSplit: commands as flyctl splits them (google/shlex)', () => {
 
 describe('bypassFindings: settings of a kept fly.toml that bypass the generated files', () => {
   it('[experimental] entrypoint/exec/cmd and [build] image are reported with their line; an empty [build] is not', () => {
-    const text = 'app = "x"\n\n[experimental]\n  cmd = "start.sh"\n  entrypoint = "sh"\n\n[build]\n  image = "flyio/redis:6.2.6"\n';
+    const text =
+      'app = "x"\n\n[experimental]\n  cmd = "start.sh"\n  entrypoint = "sh"\n\n[build]\n  image = "flyio/redis:6.2.6"\n';
     const found = bypassFindings(doc(text), text);
     expect(found.map((f) => [f.line, f.message])).toEqual([
-      [3, expect.stringContaining('fly.toml:3: [experimental] entrypoint = "sh" replaces the image\'s ENTRYPOINT on every Machine (and for release_command), so the generated entrypoint.sh never runs')],
+      [
+        3,
+        expect.stringContaining(
+          'fly.toml:3: [experimental] entrypoint = "sh" replaces the image\'s ENTRYPOINT on every Machine (and for release_command), so the generated entrypoint.sh never runs',
+        ),
+      ],
       [3, expect.stringContaining('[experimental] cmd = "start.sh" replaces the image\'s CMD')],
-      [7, expect.stringContaining('fly.toml:7: [build] sets image: flyctl then builds from that image, not from the generated Dockerfile')],
+      [
+        7,
+        expect.stringContaining(
+          'fly.toml:7: [build] sets image: flyctl then builds from that image, not from the generated Dockerfile',
+        ),
+      ],
     ]);
     expect(bypassFindings(doc('[build]\n[experimental]\n  auto_rollback = true\n  cmd = []\n'))).toEqual([]);
   });

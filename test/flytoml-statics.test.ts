@@ -65,7 +65,8 @@ describe('[[statics]] in a fly.toml of the user', () => {
       { guest_path: '/app/public', url_prefix: '/static' },
     ]);
     // Only an insertion, right after their last [[statics]] entry: without it, the file is theirs.
-    const block = '\n# Served by Fly\'s proxy from the image, not by the app.\n[[statics]]\n  guest_path = "/app/public"\n  url_prefix = "/static"\n';
+    const block =
+      '\n# Served by Fly\'s proxy from the image, not by the app.\n[[statics]]\n  guest_path = "/app/public"\n  url_prefix = "/static"\n';
     const at = r.content.indexOf(block);
     expect(at).toBe(THEIRS_WITH_OWN_STATICS.indexOf('\n[[vm]]'));
     expect(r.content.slice(0, at) + r.content.slice(at + block.length)).toBe(THEIRS_WITH_OWN_STATICS);
@@ -73,23 +74,39 @@ describe('[[statics]] in a fly.toml of the user', () => {
 
   it('a file without statics gets ours; the same run again is identical', () => {
     const base = ours({});
-    const r = mergeFlyToml(base.replace('app = "acme"', 'app = "acme" # mine'), ours({ '/static': '/app/public', '/assets': '/app/dist' }), base);
+    const r = mergeFlyToml(
+      base.replace('app = "acme"', 'app = "acme" # mine'),
+      ours({ '/static': '/app/public', '/assets': '/app/dist' }),
+      base,
+    );
     expect(r.conflicts).toEqual([]);
     expect(doc(r.content).statics.map((s: any) => s.url_prefix)).toEqual(['/static', '/assets']);
-    const again = mergeFlyToml(r.content, ours({ '/static': '/app/public', '/assets': '/app/dist' }), ours({ '/static': '/app/public', '/assets': '/app/dist' }));
+    const again = mergeFlyToml(
+      r.content,
+      ours({ '/static': '/app/public', '/assets': '/app/dist' }),
+      ours({ '/static': '/app/public', '/assets': '/app/dist' }),
+    );
     expect(again.content).toBe(r.content);
   });
 
   it('an entry of theirs for our prefix is adopted: guest_path merged, their other keys kept', () => {
-    const theirs = ours({}) + '\n[[statics]]\n  url_prefix = "/static/"\n  guest_path = "/srv/public"\n  index_document = "index.html"\n';
+    const theirs =
+      ours({}) +
+      '\n[[statics]]\n  url_prefix = "/static/"\n  guest_path = "/srv/public"\n  index_document = "index.html"\n';
     // No last output: their guest_path differs from ours, and we cannot tell who changed it.
     const unknown = mergeFlyToml(theirs, ours({ '/static': '/app/public' }), undefined);
-    expect(unknown.conflicts).toEqual(['[[statics]] "/static" guest_path: yours "/srv/public", this run\'s "/app/public"']);
-    expect(doc(unknown.content).statics).toEqual([{ url_prefix: '/static/', guest_path: '/app/public', index_document: 'index.html' }]);
+    expect(unknown.conflicts).toEqual([
+      '[[statics]] "/static" guest_path: yours "/srv/public", this run\'s "/app/public"',
+    ]);
+    expect(doc(unknown.content).statics).toEqual([
+      { url_prefix: '/static/', guest_path: '/app/public', index_document: 'index.html' },
+    ]);
     // Our last output said /srv/public: only we changed it, no conflict.
     const known = mergeFlyToml(theirs, ours({ '/static': '/app/public' }), ours({ '/static': '/srv/public' }));
     expect(known.conflicts).toEqual([]);
-    expect(doc(known.content).statics).toEqual([{ url_prefix: '/static/', guest_path: '/app/public', index_document: 'index.html' }]);
+    expect(doc(known.content).statics).toEqual([
+      { url_prefix: '/static/', guest_path: '/app/public', index_document: 'index.html' },
+    ]);
   });
 
   it('a guest_path the user changed since our last run is kept when this run asks the same as last time', () => {
@@ -105,21 +122,32 @@ describe('[[statics]] in a fly.toml of the user', () => {
     const dropped = mergeFlyToml(last, ours({}), last);
     expect(dropped.conflicts).toEqual([]);
     expect(doc(dropped.content).statics).toBeUndefined();
-    const edited = last.replace('  url_prefix = "/static"\n', '  url_prefix = "/static"\n  index_document = "index.html"\n');
+    const edited = last.replace(
+      '  url_prefix = "/static"\n',
+      '  url_prefix = "/static"\n  index_document = "index.html"\n',
+    );
     const r = mergeFlyToml(edited, ours({}), last);
-    expect(r.conflicts).toEqual(['[[statics]] "/static": would be removed, and you edited it since it was last written']);
+    expect(r.conflicts).toEqual([
+      '[[statics]] "/static": would be removed, and you edited it since it was last written',
+    ]);
   });
 
   it('leaves an inline statics array alone when this run writes none, and refuses to edit it when it does', () => {
-    const theirs = ours({}).replace('kill_timeout = 5\n', 'kill_timeout = 5\nstatics = [{ url_prefix = "/images", tigris_bucket = "b" }]\n');
+    const theirs = ours({}).replace(
+      'kill_timeout = 5\n',
+      'kill_timeout = 5\nstatics = [{ url_prefix = "/images", tigris_bucket = "b" }]\n',
+    );
     expect(mergeFlyToml(theirs, ours({}), ours({})).content).toBe(theirs);
     const r = mergeFlyToml(theirs, ours({ '/static': '/app/public' }), ours({}));
     expect(r.content).toBe('');
-    expect(r.error).toMatch(/^statics is written as an inline array \(statics = \[\.\.\.\]\), and this tool edits only \[\[statics\]\] sections/);
+    expect(r.error).toMatch(
+      /^statics is written as an inline array \(statics = \[\.\.\.\]\), and this tool edits only \[\[statics\]\] sections/,
+    );
   });
 
   it('refuses two entries for one of our prefixes', () => {
-    const theirs = ours({ '/static': '/app/public' }) + '\n[[statics]]\n  url_prefix = "/static"\n  guest_path = "/other"\n';
+    const theirs =
+      ours({ '/static': '/app/public' }) + '\n[[statics]]\n  url_prefix = "/static"\n  guest_path = "/other"\n';
     const r = mergeFlyToml(theirs, ours({ '/static': '/app/public' }), undefined);
     expect(r.error).toMatch(/^\[\[statics\]\] has two entries for url_prefix "\/static": flyctl serves only one/);
   });

@@ -5,7 +5,10 @@ import { UsageError } from '../src/errors.js';
 import { filterProblems, groupWarnings, mergeFlyToml, OWNED } from '../src/flytoml.js';
 
 /** fly.toml as the process-groups template writes it, for a list of [name, command, port?]. */
-function generated(processes: [string, string, number?][], options: { killTimeout?: number; groups?: boolean; autoStop?: string; restart?: boolean } = {}): string {
+function generated(
+  processes: [string, string, number?][],
+  options: { killTimeout?: number; groups?: boolean; autoStop?: string; restart?: boolean } = {},
+): string {
   const groups = options.groups ?? true;
   const autoStop = options.autoStop ?? 'stop';
   const [http, ...others] = processes.filter((p) => p[2] !== undefined);
@@ -27,7 +30,8 @@ kill_timeout = ${options.killTimeout ?? 5}
   for (const p of others) {
     text += `\n[[services]]\n  internal_port = ${p[2]}\n  protocol = "tcp"\n  auto_stop_machines = "${autoStop}"\n${groups ? `  processes = ["${p[0]}"]\n` : ''}\n  [[services.ports]]\n    port = ${p[2]}\n    handlers = ["tls", "http"]\n`;
   }
-  if (options.restart) text += `\n# The process manager can exit 0 when a process dies; restart the Machine anyway.\n[[restart]]\n  policy = "always"\n`;
+  if (options.restart)
+    text += `\n# The process manager can exit 0 when a process dies; restart the Machine anyway.\n[[restart]]\n  policy = "always"\n`;
   return text;
 }
 
@@ -95,7 +99,15 @@ describe('mergeFlyToml', () => {
     // The parsed document: the user's, with the new group and its service.
     const expected = parse(theirs) as Record<string, any>;
     expected.processes.mail = 'bin/mail';
-    expected.services = [{ internal_port: 2525, protocol: 'tcp', auto_stop_machines: 'stop', processes: ['mail'], ports: [{ port: 2525, handlers: ['tls', 'http'] }] }];
+    expected.services = [
+      {
+        internal_port: 2525,
+        protocol: 'tcp',
+        auto_stop_machines: 'stop',
+        processes: ['mail'],
+        ports: [{ port: 2525, handlers: ['tls', 'http'] }],
+      },
+    ];
     expect(parse(result.content)).toEqual(expected);
     // The new key sits with its group, indented like its neighbours.
     expect(result.content).toContain('  worker = "bin/worker"\n  mail = "bin/mail"\n\n[http_service]');
@@ -169,7 +181,9 @@ primary_region = 'ams'
     expect(doc.processes).toEqual({ web: 'bin/web', worker: 'bin/worker' });
     expect(doc.http_service).toMatchObject({ internal_port: 8080, processes: ['web'], auto_start_machines: true });
     expect(result.content).toContain("app = 'acme'\nprimary_region = 'ams'\n# Fly sends kill_signal");
-    expect(result.content).toContain("[build]\n\n# One group per process, each on its own Machines.\n[processes]\n  web = \"bin/web\"\n  worker = \"bin/worker\"\n\n[http_service]");
+    expect(result.content).toContain(
+      '[build]\n\n# One group per process, each on its own Machines.\n[processes]\n  web = "bin/web"\n  worker = "bin/worker"\n\n[http_service]',
+    );
     expect(result.content.startsWith('# fly.toml app configuration file generated for acme')).toBe(true);
     expect(filterProblems(result.content)).toEqual({ errors: [], warnings: [] });
   });
@@ -187,11 +201,17 @@ primary_region = 'ams'
     expect(result.content).not.toContain('web serves the site');
     expect(result.content).not.toMatch(/\n\n\n/);
     expect(result.content).toContain('force_https = false  # TLS ends at our CDN');
-    expect(groupWarnings(theirs, result.content)[0]).toMatch(/no longer has \[processes\]: the next `fly deploy` destroys the Machines of the process groups "web", "worker"/);
+    expect(groupWarnings(theirs, result.content)[0]).toMatch(
+      /no longer has \[processes\]: the next `fly deploy` destroys the Machines of the process groups "web", "worker"/,
+    );
     // The user's [[vm]] still filters on "worker": flyctl silently ignores that entry now, so we say so.
     expect(filterProblems(result.content)).toEqual({
       errors: [],
-      warnings: [expect.stringMatching(/^fly\.toml:\d+: \[\[vm\]\] has processes = \["worker"\], but "worker" is not a process group \(groups: app\): flyctl silently ignores that name, so this entry applies to no Machines at all/)],
+      warnings: [
+        expect.stringMatching(
+          /^fly\.toml:\d+: \[\[vm\]\] has processes = \["worker"\], but "worker" is not a process group \(groups: app\): flyctl silently ignores that name, so this entry applies to no Machines at all/,
+        ),
+      ],
     });
   });
 
@@ -205,34 +225,65 @@ primary_region = 'ams'
     expect(Object.keys(doc.processes)).toEqual(['web', 'worker']);
     expect(doc.services).toBeUndefined();
     expect(doc.vm).toEqual([{ memory: '2gb', processes: ['worker'] }]);
-    expect(groupWarnings(theirs, result.content)).toEqual([expect.stringContaining('process group "admin" is removed from [processes]: the next `fly deploy` destroys its Machines')]);
+    expect(groupWarnings(theirs, result.content)).toEqual([
+      expect.stringContaining(
+        'process group "admin" is removed from [processes]: the next `fly deploy` destroys its Machines',
+      ),
+    ]);
   });
 
   it('a [[services]] block the user edited is not removed silently', () => {
     const three: [string, string, number?][] = [...WEB_WORKER, ['admin', 'bin/admin', 9000]];
     const base = generated(three);
-    const theirs = base.replace('  [[services.ports]]', '  [services.concurrency]\n    hard_limit = 50\n\n  [[services.ports]]');
+    const theirs = base.replace(
+      '  [[services.ports]]',
+      '  [services.concurrency]\n    hard_limit = 50\n\n  [[services.ports]]',
+    );
     const result = mergeFlyToml(theirs, generated(WEB_WORKER), base);
-    expect(result.conflicts).toEqual(['[[services]] for admin: would be removed, and you edited it since it was last written']);
+    expect(result.conflicts).toEqual([
+      '[[services]] for admin: would be removed, and you edited it since it was last written',
+    ]);
   });
 
   it('the procfile strategy adds [[restart]]; switching away removes it', () => {
     const base = generated(WEB_WORKER, { groups: false, autoStop: 'off' });
-    const withRestart = mergeFlyToml(handEdited(base), generated(WEB_WORKER, { groups: false, autoStop: 'off', restart: true }), base);
+    const withRestart = mergeFlyToml(
+      handEdited(base),
+      generated(WEB_WORKER, { groups: false, autoStop: 'off', restart: true }),
+      base,
+    );
     expect((parse(withRestart.content) as any).restart).toEqual([{ policy: 'always' }]);
-    expect(withRestart.content.endsWith('# The process manager can exit 0 when a process dies; restart the Machine anyway.\n[[restart]]\n  policy = "always"\n')).toBe(true);
-    const back = mergeFlyToml(withRestart.content, base, generated(WEB_WORKER, { groups: false, autoStop: 'off', restart: true }));
+    expect(
+      withRestart.content.endsWith(
+        '# The process manager can exit 0 when a process dies; restart the Machine anyway.\n[[restart]]\n  policy = "always"\n',
+      ),
+    ).toBe(true);
+    const back = mergeFlyToml(
+      withRestart.content,
+      base,
+      generated(WEB_WORKER, { groups: false, autoStop: 'off', restart: true }),
+    );
     expect(back.content).toBe(handEdited(base));
   });
 
   it('reads what TOML allows: CRLF, no final newline, quoted keys, multi-line strings and arrays that look like tables', () => {
     const base = generated(WEB_WORKER);
-    const theirs = `${base.replace('  worker = "bin/worker"\n', `  "worker" = """
+    const theirs = `${base.replace(
+      '  worker = "bin/worker"\n',
+      `  "worker" = """
 bin/worker
-[processes]"""\n`)}[env]\n  NOTE = '''
+[processes]"""\n`,
+    )}[env]\n  NOTE = '''
 [http_service]
-kill_timeout = 1'''\n  LIST = [\n    1, # [[services]]\n    2\n  ]\n  WHEN = 1979-05-27 07:32:00Z`.replace(/\n/g, '\r\n');
-    const ours = generated([['web', 'bin/web', 8080], ['worker', 'bin/worker'], ['cron', 'bin/cron']]);
+kill_timeout = 1'''\n  LIST = [\n    1, # [[services]]\n    2\n  ]\n  WHEN = 1979-05-27 07:32:00Z`.replace(
+      /\n/g,
+      '\r\n',
+    );
+    const ours = generated([
+      ['web', 'bin/web', 8080],
+      ['worker', 'bin/worker'],
+      ['cron', 'bin/cron'],
+    ]);
     const result = mergeFlyToml(theirs, ours, base);
     expect(result.error).toBeUndefined();
     expect(result.conflicts).toEqual([]); // worker: only the user changed it, so theirs stays
@@ -245,14 +296,26 @@ kill_timeout = 1'''\n  LIST = [\n    1, # [[services]]\n    2\n  ]\n  WHEN = 197
 
   it('refuses forms it does not edit, with the reason', () => {
     const ours = generated(WEB_WORKER);
-    expect(mergeFlyToml('app = "acme"\nprocesses = { web = "bin/web" }\n', ours, undefined).error).toMatch(/processes is written as an inline table or with dotted keys/);
-    expect(mergeFlyToml('app = "acme"\nservices = [{ internal_port = 1 }]\n', ours, undefined).error).toMatch(/services is written as an inline array/);
-    expect(mergeFlyToml('app = "acme"\n[http_service]\n  concurrency.hard_limit = 1\n[http_service.checks]\n', ours, undefined).error).toBeUndefined();
+    expect(mergeFlyToml('app = "acme"\nprocesses = { web = "bin/web" }\n', ours, undefined).error).toMatch(
+      /processes is written as an inline table or with dotted keys/,
+    );
+    expect(mergeFlyToml('app = "acme"\nservices = [{ internal_port = 1 }]\n', ours, undefined).error).toMatch(
+      /services is written as an inline array/,
+    );
+    expect(
+      mergeFlyToml(
+        'app = "acme"\n[http_service]\n  concurrency.hard_limit = 1\n[http_service.checks]\n',
+        ours,
+        undefined,
+      ).error,
+    ).toBeUndefined();
   });
 
   it('a fly.toml that is not TOML is a usage error naming the problem', () => {
     expect(() => mergeFlyToml('app = "acme\n', generated(WEB_WORKER), undefined)).toThrow(UsageError);
-    expect(() => mergeFlyToml('[processes]\nweb = \n', generated(WEB_WORKER), undefined)).toThrow(/^fly\.toml line 2, column 7: not valid TOML: invalid value$/);
+    expect(() => mergeFlyToml('[processes]\nweb = \n', generated(WEB_WORKER), undefined)).toThrow(
+      /^fly\.toml line 2, column 7: not valid TOML: invalid value$/,
+    );
   });
 });
 
@@ -290,7 +353,7 @@ processes = []
 `;
 
 describe('mergeFlyToml adopts what the user wrote', () => {
-  it("a fly launch [[services]] serving our process is adopted under --force: only internal_port, the filter and (where needed) auto_stop_machines change", () => {
+  it('a fly launch [[services]] serving our process is adopted under --force: only internal_port, the filter and (where needed) auto_stop_machines change', () => {
     const ours = generated(WEB_WORKER);
     const result = mergeFlyToml(LAUNCH_SERVICES, ours, undefined);
     expect(result.error).toBeUndefined();
@@ -311,15 +374,23 @@ describe('mergeFlyToml adopts what the user wrote', () => {
   });
 
   it('one-Machine strategies own auto_stop_machines (off: the portless process must not be stopped), process-groups does not', () => {
-    const oneMachine = mergeFlyToml(LAUNCH_SERVICES.replace('auto_stop_machines = false', 'auto_stop_machines = true'), generated(WEB_WORKER, { groups: false, autoStop: 'off' }), undefined);
+    const oneMachine = mergeFlyToml(
+      LAUNCH_SERVICES.replace('auto_stop_machines = false', 'auto_stop_machines = true'),
+      generated(WEB_WORKER, { groups: false, autoStop: 'off' }),
+      undefined,
+    );
     const after = parse(oneMachine.content) as Record<string, any>;
     expect(after.services[0]).toMatchObject({ auto_stop_machines: 'off', min_machines_running: 1, processes: ['app'] });
     expect(after.processes).toEqual([]); // legacy form kept: the (absent) groups did not change
-    expect(oneMachine.conflicts).toEqual(['[[services]] on internal_port 8080 auto_stop_machines: yours true, this run\'s "off"']);
+    expect(oneMachine.conflicts).toEqual([
+      '[[services]] on internal_port 8080 auto_stop_machines: yours true, this run\'s "off"',
+    ]);
     // Under process-groups the user's choice stays, whatever it is.
     for (const value of ['true', '"suspend"', '"off"']) {
       const text = LAUNCH_SERVICES.replace('auto_stop_machines = false', `auto_stop_machines = ${value}`);
-      expect(parse(mergeFlyToml(text, generated(WEB_WORKER), undefined).content)).toMatchObject({ services: [{ auto_stop_machines: parse(`v = ${value}`).v }] });
+      expect(parse(mergeFlyToml(text, generated(WEB_WORKER), undefined).content)).toMatchObject({
+        services: [{ auto_stop_machines: parse(`v = ${value}`).v }],
+      });
     }
   });
 
@@ -327,26 +398,37 @@ describe('mergeFlyToml adopts what the user wrote', () => {
     const launch = `app = 'acme'\nprimary_region = 'ams'\n\n[http_service]\n  internal_port = 3000\n  force_https = true\n  auto_stop_machines = 'stop'\n  min_machines_running = 1\n  processes = ['app']\n\n  [[http_service.checks]]\n    path = '/health'\n\n  [http_service.http_options.response.headers]\n    X-Frame-Options = 'DENY'\n`;
     const result = mergeFlyToml(launch, generated(WEB_WORKER), undefined);
     const after = parse(result.content) as Record<string, any>;
-    expect(after.http_service).toEqual({ ...(parse(launch) as Record<string, any>).http_service, internal_port: 8080, processes: ['web'] });
-    expect(result.changes).toEqual(['[http_service] internal_port: 3000 -> 8080', '[http_service] processes: ["app"] -> ["web"]']);
+    expect(after.http_service).toEqual({
+      ...(parse(launch) as Record<string, any>).http_service,
+      internal_port: 8080,
+      processes: ['web'],
+    });
+    expect(result.changes).toEqual([
+      '[http_service] internal_port: 3000 -> 8080',
+      '[http_service] processes: ["app"] -> ["web"]',
+    ]);
   });
 
   it('a service of the user that serves none of our processes is kept as it is', () => {
     const theirs = `${generated(WEB_WORKER)}\n[[services]]\n  internal_port = 5432\n  processes = ["worker"]\n\n  [[services.ports]]\n    port = 5432\n`;
     const result = mergeFlyToml(theirs, generated([...WEB_WORKER, ['cron', 'bin/cron']]), generated(WEB_WORKER));
     expect(result.conflicts).toEqual([]);
-    expect((parse(result.content) as Record<string, any>).services).toEqual([{ internal_port: 5432, processes: ['worker'], ports: [{ port: 5432 }] }]);
+    expect((parse(result.content) as Record<string, any>).services).toEqual([
+      { internal_port: 5432, processes: ['worker'], ports: [{ port: 5432 }] },
+    ]);
   });
 
   it('an inline [http_service] that would need a change is not merged, and says why and what to do', () => {
     const theirs = 'app = "acme"\nhttp_service = { internal_port = 3000 }\n';
     const result = mergeFlyToml(theirs, generated(WEB_WORKER), undefined);
     expect(result.content).toBe('');
-    expect(result.error).toMatch(/^http_service is written as an inline table or with dotted keys \(http_service\.key = \.\.\.\), and this tool edits only a \[http_service\] table: rewrite it as a \[http_service\] section; keep your fly\.toml as it is with --skip/);
+    expect(result.error).toMatch(
+      /^http_service is written as an inline table or with dotted keys \(http_service\.key = \.\.\.\), and this tool edits only a \[http_service\] table: rewrite it as a \[http_service\] section; keep your fly\.toml as it is with --skip/,
+    );
   });
 });
 
-describe('mergeFlyToml reads like flyctl and writes back in the user\'s form', () => {
+describe("mergeFlyToml reads like flyctl and writes back in the user's form", () => {
   it("kill_timeout written by flyctl ('1m30s') equals 90: nothing changes, the spelling stays", () => {
     const base = generated(WEB_WORKER, { killTimeout: 90 });
     const theirs = base.replace('kill_timeout = 90', "kill_timeout = '1m30s'").replace(/"/g, "'");
@@ -369,13 +451,22 @@ describe('mergeFlyToml reads like flyctl and writes back in the user\'s form', (
   });
 
   it('legacy [[processes]] entries stay while the groups do not change, and become a [processes] table when they do', () => {
-    const legacy = 'app = "acme"\n\n[[processes]]\nname = "web"\ncommand = "bin/web"\n\n[[processes]]\nname = "worker"\ncommand = "bin/worker"\n';
+    const legacy =
+      'app = "acme"\n\n[[processes]]\nname = "web"\ncommand = "bin/web"\n\n[[processes]]\nname = "worker"\ncommand = "bin/worker"\n';
     const ours = generated(WEB_WORKER).replace(/\n\[http_service\][\s\S]*$/, '\n');
     expect(mergeFlyToml(legacy, ours, ours)).toMatchObject({ content: legacy, conflicts: [] });
-    const more = generated([['web', 'bin/web'], ['worker', 'bin/worker'], ['cron', 'bin/cron']]);
+    const more = generated([
+      ['web', 'bin/web'],
+      ['worker', 'bin/worker'],
+      ['cron', 'bin/cron'],
+    ]);
     const result = mergeFlyToml(legacy, more, ours);
     expect(result.conflicts).toEqual([]);
-    expect((parse(result.content) as Record<string, any>).processes).toEqual({ web: 'bin/web', worker: 'bin/worker', cron: 'bin/cron' });
+    expect((parse(result.content) as Record<string, any>).processes).toEqual({
+      web: 'bin/web',
+      worker: 'bin/worker',
+      cron: 'bin/cron',
+    });
     expect(result.content).not.toContain('[[processes]]');
   });
 
@@ -385,7 +476,11 @@ describe('mergeFlyToml reads like flyctl and writes back in the user\'s form', (
     const renamed = mergeFlyToml(theirs, base.replace('app = "acme"', 'app = "acme-eu"'), base);
     expect(renamed.conflicts).toEqual([]);
     expect(renamed.content).toContain('app = "acme-eu"   # production, do not rename');
-    const clash = mergeFlyToml(theirs.replace('app = "acme"', 'app = "acme-prod"'), base.replace('app = "acme"', 'app = "acme-eu"'), base);
+    const clash = mergeFlyToml(
+      theirs.replace('app = "acme"', 'app = "acme-prod"'),
+      base.replace('app = "acme"', 'app = "acme-eu"'),
+      base,
+    );
     expect(clash.conflicts).toEqual(['app: yours "acme-prod", this run\'s "acme-eu", last written "acme"']);
   });
 
@@ -394,14 +489,22 @@ describe('mergeFlyToml reads like flyctl and writes back in the user\'s form', (
     const theirs = base;
     const ours = generated(WEB_WORKER).replace('kill_signal = "SIGINT"', 'kill_signal = "SIGTERM"'); // --kill-signal SIGTERM
     expect(mergeFlyToml(theirs, ours, base).conflicts).toEqual([]);
-    expect(mergeFlyToml(theirs, ours, base, { untrusted: ['kill_signal'] }).conflicts).toEqual(['kill_signal: yours "SIGQUIT", this run\'s "SIGTERM"']);
+    expect(mergeFlyToml(theirs, ours, base, { untrusted: ['kill_signal'] }).conflicts).toEqual([
+      'kill_signal: yours "SIGQUIT", this run\'s "SIGTERM"',
+    ]);
   });
 });
 
 describe('[processes] commands compared as flyctl splits them', () => {
   it('quoting is spelling: a command flyctl splits to the same words is not a conflict and keeps its form', () => {
-    const ours = generated([['web', 'bundle exec puma -C config/puma.rb', 8080], ['worker', 'bin/worker']]);
-    const theirs = ours.replace('web = "bundle exec puma -C config/puma.rb"', `web = "bundle exec puma -C 'config/puma.rb'"`);
+    const ours = generated([
+      ['web', 'bundle exec puma -C config/puma.rb', 8080],
+      ['worker', 'bin/worker'],
+    ]);
+    const theirs = ours.replace(
+      'web = "bundle exec puma -C config/puma.rb"',
+      `web = "bundle exec puma -C 'config/puma.rb'"`,
+    );
     const result = mergeFlyToml(theirs, ours, undefined);
     expect(result.conflicts).toEqual([]);
     expect(result.content).toBe(theirs);
@@ -425,9 +528,15 @@ describe('the owned-key table is data: one entry owns a key of another table (as
     expect((parse(created.content) as Record<string, any>).deploy).toEqual({ release_command: 'bin/migrate' });
     const theirs = `${handEdited(base)}\n[deploy]\n  strategy = "bluegreen"   # no downtime\n`;
     const set = mergeFlyToml(theirs, withDeploy(base, 'bin/migrate'), base);
-    expect(set.content).toContain('[deploy]\n  strategy = "bluegreen"   # no downtime\n  release_command = "bin/migrate"\n');
+    expect(set.content).toContain(
+      '[deploy]\n  strategy = "bluegreen"   # no downtime\n  release_command = "bin/migrate"\n',
+    );
     // [env] PORT = 8080 is the string "8080" to flyctl: no change, no conflict.
-    const env = mergeFlyToml(theirs.replace('[env]\n', '[env]\n  PORT = 8080\n'), `${base}\n[env]\n  PORT = "8080"\n`, undefined);
+    const env = mergeFlyToml(
+      theirs.replace('[env]\n', '[env]\n  PORT = 8080\n'),
+      `${base}\n[env]\n  PORT = "8080"\n`,
+      undefined,
+    );
     expect(env.conflicts).toEqual([]);
   });
 
@@ -445,6 +554,8 @@ describe('groupWarnings', () => {
   it('says nothing when no group goes, and names the default group when [processes] first appears', () => {
     const base = generated(WEB_WORKER);
     expect(groupWarnings(base, base.replace('bin/web', 'bin/web2'))).toEqual([]);
-    expect(groupWarnings('app = "acme"\n', base)).toEqual([expect.stringContaining('destroys the Machines of its default group "app"')]);
+    expect(groupWarnings('app = "acme"\n', base)).toEqual([
+      expect.stringContaining('destroys the Machines of its default group "app"'),
+    ]);
   });
 });

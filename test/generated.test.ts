@@ -29,7 +29,9 @@ describe.each(Object.keys(CASES))('generated files: %s', (name) => {
 
   it('scripts pass shellcheck', () => {
     if (!requireTool('shellcheck', 'shellcheck')) return;
-    const result = spawnSync('shellcheck', ['--format=gcc', ...scripts.map((f) => path.join(dir, f.path))], { encoding: 'utf8' });
+    const result = spawnSync('shellcheck', ['--format=gcc', ...scripts.map((f) => path.join(dir, f.path))], {
+      encoding: 'utf8',
+    });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
@@ -37,7 +39,9 @@ describe.each(Object.keys(CASES))('generated files: %s', (name) => {
   it('every entrypoint execs its arguments', () => {
     const entry = files.find((f) => f.path === 'entrypoint.sh')!;
     expect(entry.content).toMatch(/if \[ "\$#" -gt 0 \]; then\n\s+exec "\$@"\nfi|exec "\$@"\n$/);
-    const out = execFileSync(path.join(dir, 'entrypoint.sh'), ['sh', '-c', 'echo "ran: $0 $1"', 'x', 'y z'], { encoding: 'utf8' });
+    const out = execFileSync(path.join(dir, 'entrypoint.sh'), ['sh', '-c', 'echo "ran: $0 $1"', 'x', 'y z'], {
+      encoding: 'utf8',
+    });
     expect(out).toBe('ran: x y z\n');
   });
 
@@ -46,7 +50,9 @@ describe.each(Object.keys(CASES))('generated files: %s', (name) => {
     // One fly.toml for every process, or (apps) one config per process, each its own app.
     const configs = strategy.flyToml
       ? [{ file: 'fly.toml', app: plan.app, processes: plan.processes }]
-      : strategy.files(plan).flatMap((f) => (f.current ? [{ file: f.path, app: f.current.app, processes: [f.current.process] }] : []));
+      : strategy
+          .files(plan)
+          .flatMap((f) => (f.current ? [{ file: f.path, app: f.current.app, processes: [f.current.process] }] : []));
     expect(configs.length).toBeGreaterThan(0);
     for (const config of configs) {
       const toml = parse(files.find((f) => f.path === config.file)!.content) as Toml;
@@ -63,7 +69,9 @@ describe.each(Object.keys(CASES))('generated files: %s', (name) => {
       const http = config.processes.find((p) => p.name === plan.http);
       expect(toml.http_service?.internal_port).toBe(http?.port);
       const services = (toml.services ?? []) as Toml[];
-      expect(services.map((s) => s.internal_port)).toEqual(config.processes.filter((p) => p.port !== undefined && p !== http).map((p) => p.port));
+      expect(services.map((s) => s.internal_port)).toEqual(
+        config.processes.filter((p) => p.port !== undefined && p !== http).map((p) => p.port),
+      );
       // Every `processes` filter names a group that exists (a missing one makes the config invalid).
       for (const s of [toml.http_service, ...services].filter(Boolean)) {
         if (groups) expect(s.processes.every((n: string) => n in toml.processes)).toBe(true);

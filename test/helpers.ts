@@ -1,4 +1,13 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +70,10 @@ export async function generate(dir: string, answers: Omit<Answers, 'dir'>): Prom
   if (project.dockerfile) project.dockerfileInfo = (await import('../src/dockerfile/index.js')).inspectDockerfile(dir);
   const ours = answers.dockerfile === undefined && createdBefore(recorded, project.dockerfileInfo);
   const p = plan({ dir, ...answers, ...(ours ? { dockerfile: 'create' } : {}) }, project);
-  const statuses = await resolveConflicts(await decide(p.dir, render(p, project), recorded ? { state: { answers: {}, files: recorded } } : {}), { interactive: false, policy: 'force' });
+  const statuses = await resolveConflicts(
+    await decide(p.dir, render(p, project), recorded ? { state: { answers: {}, files: recorded } } : {}),
+    { interactive: false, policy: 'force' },
+  );
   await writeFiles(p.dir, statuses);
   generated.set(path.resolve(dir), recordedHashes(statuses, undefined));
 }
@@ -119,18 +131,22 @@ export const CANCEL = Symbol('Ctrl-C');
  * A question the test does not answer fails at once, naming it; unused() lists answers never asked for.
  */
 export function mockPrompt(answers: Record<string, unknown>) {
-  const queue = new Map(Object.entries(answers).map(([name, value]) => [name, Array.isArray(value) ? [...value] : [value]]));
+  const queue = new Map(
+    Object.entries(answers).map(([name, value]) => [name, Array.isArray(value) ? [...value] : [value]]),
+  );
   const lines: string[] = [];
   const asked: string[] = [];
   return {
     write: (text: string) => lines.push(text),
     text: () => lines.join(''),
     asked,
-    unused: () => [...queue].filter(([, left]) => left.length).map(([name, left]) => `${name}: ${left.map(String).join(', ')}`),
+    unused: () =>
+      [...queue].filter(([, left]) => left.length).map(([name, left]) => `${name}: ${left.map(String).join(', ')}`),
     prompt: async (q: Question) => {
       asked.push(q.name);
       const left = queue.get(q.name);
-      if (!left?.length) throw new Error(`the wizard asked "${q.name}" (${String(q.message)}), which the test does not answer`);
+      if (!left?.length)
+        throw new Error(`the wizard asked "${q.name}" (${String(q.message)}), which the test does not answer`);
       const value = left.shift();
       if (value === CANCEL) throw new CancelledError();
       if (value !== ENTER) return value;

@@ -74,7 +74,10 @@ describe('parseProcfile', () => {
   });
 
   it('a line without a colon, a bad name, an empty command, a name used twice, a broken quote: each names file and line', () => {
-    const r = parseProcfile('web: ok\nworker bin/worker\nWeb2: x\n: nothing\nempty:\nweb: again\nq: echo "open\n', 'app/Procfile');
+    const r = parseProcfile(
+      'web: ok\nworker bin/worker\nWeb2: x\n: nothing\nempty:\nweb: again\nq: echo "open\n',
+      'app/Procfile',
+    );
     expect(r.problems).toEqual([
       'app/Procfile:2: "worker bin/worker" has no colon: each line of a Procfile is NAME: COMMAND; fix app/Procfile, or give the processes with --process',
       'app/Procfile:3: invalid name "Web2": a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-" (the same name is used as a Fly process group, a supervisord program, a Procfile entry and a log prefix); fix app/Procfile, or give the processes with --process',
@@ -83,21 +86,27 @@ describe('parseProcfile', () => {
       'app/Procfile:6: web is already declared on line 1; each process needs its own name; fix app/Procfile, or give the processes with --process',
       'app/Procfile:7: the command has an unterminated double quote; fix app/Procfile, or give the processes with --process',
     ]);
-    expect(parseProcfile('# only comments\n\n', 'Procfile').problems).toEqual(['Procfile: declares no processes; add NAME: COMMAND lines, or give the processes with --process']);
+    expect(parseProcfile('# only comments\n\n', 'Procfile').problems).toEqual([
+      'Procfile: declares no processes; add NAME: COMMAND lines, or give the processes with --process',
+    ]);
   });
 
   it('leaves ports two entries share to plan(): the first keeps its port, the second is told', () => {
     const r = parseProcfile('web: gunicorn app:app -b 0.0.0.0:$PORT\na: x --port 8080\nb: y --port 8080\n', 'Procfile');
     expect(r.processes.map((p) => p.port)).toEqual([undefined, 8080, 8080]);
     expect(r.notes).toEqual([]);
-    const dir = projectWith({ Procfile: 'web: gunicorn app:app -b 0.0.0.0:$PORT\na: x --port 8080\nb: y --port 8080\n' });
+    const dir = projectWith({
+      Procfile: 'web: gunicorn app:app -b 0.0.0.0:$PORT\na: x --port 8080\nb: y --port 8080\n',
+    });
     const p = planIn(dir, { yes: true });
     expect(p.processes.map((x) => [x.name, x.port, x.env])).toEqual([
       ['web', 8081, { PORT: '8081' }],
       ['a', 8080, undefined],
       ['b', undefined, undefined],
     ]);
-    expect(p.notes).toContain('b: its command listens on port 8080, which a has too: give them distinct ports (--port b=PORT)');
+    expect(p.notes).toContain(
+      'b: its command listens on port 8080, which a has too: give them distinct ports (--port b=PORT)',
+    );
   });
 });
 
@@ -127,16 +136,29 @@ kill_timeout = '30s'
 
 describe('parseFlyToml', () => {
   it('reads like flyctl: legacy [[processes]], processes = [], kill_timeout as a Go duration, shlex commands, a byte-order mark', () => {
-    const legacy = parseFlyToml('\uFEFFkill_timeout = "1m30s"\n[[processes]]\nname = "web"\ncommand = "bin/web \\"C:\\\\data\\""\n[[processes]]\nname = "worker"\ncommand = "bin/worker # comment"\n', 'fly.toml');
+    const legacy = parseFlyToml(
+      '\uFEFFkill_timeout = "1m30s"\n[[processes]]\nname = "web"\ncommand = "bin/web \\"C:\\\\data\\""\n[[processes]]\nname = "worker"\ncommand = "bin/worker # comment"\n',
+      'fly.toml',
+    );
     expect(legacy.problems).toEqual([]);
     expect(legacy.killTimeout).toBe('90');
     expect(legacy.processes.map((p) => [p.name, p.command])).toEqual([
-      ['web', "bin/web C:data"],
+      ['web', 'bin/web C:data'],
       ['worker', 'bin/worker'],
     ]);
-    expect(legacy.notes).toEqual([expect.stringContaining('read as flyctl splits it: bin/web C:data'), expect.stringContaining('read as flyctl splits it: bin/worker')]);
-    expect(parseFlyToml('processes = []\nkill_timeout = 300\n', 'fly.toml')).toMatchObject({ processes: [], processProblems: [], problems: [], killTimeout: '300' });
-    expect(parseFlyToml('kill_timeout = "5"\n', 'fly.toml').problems).toEqual([expect.stringContaining('"5" without a unit is invalid')]);
+    expect(legacy.notes).toEqual([
+      expect.stringContaining('read as flyctl splits it: bin/web C:data'),
+      expect.stringContaining('read as flyctl splits it: bin/worker'),
+    ]);
+    expect(parseFlyToml('processes = []\nkill_timeout = 300\n', 'fly.toml')).toMatchObject({
+      processes: [],
+      processProblems: [],
+      problems: [],
+      killTimeout: '300',
+    });
+    expect(parseFlyToml('kill_timeout = "5"\n', 'fly.toml').problems).toEqual([
+      expect.stringContaining('"5" without a unit is invalid'),
+    ]);
   });
 
   it('keeps app, primary_region, kill_signal, kill_timeout (seconds) and [processes] with their service ports', () => {
@@ -161,7 +183,10 @@ describe('parseFlyToml', () => {
   });
 
   it('one group without a processes filter takes the service port', () => {
-    const r = parseFlyToml('app = "x"\n[processes]\nweb = "bin/web"\n[http_service]\ninternal_port = 8080\n', 'fly.toml');
+    const r = parseFlyToml(
+      'app = "x"\n[processes]\nweb = "bin/web"\n[http_service]\ninternal_port = 8080\n',
+      'fly.toml',
+    );
     expect(r.processes).toEqual([{ name: 'web', command: 'bin/web', port: 8080, source: 'fly.toml [processes] web' }]);
     expect(r.http).toBe('web');
   });
@@ -169,12 +194,20 @@ describe('parseFlyToml', () => {
   it('a file that does not parse: file, line and column, and the line itself', () => {
     const r = parseFlyToml('app = "acme"\nprimary_region = ams\n', 'my-app/fly.toml');
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatch(/^my-app\/fly\.toml:2:\d+: not valid TOML: .+ \("primary_region = ams"\); fix it, or move it away to start from a new fly\.toml$/);
+    expect(r.problems[0]).toMatch(
+      /^my-app\/fly\.toml:2:\d+: not valid TOML: .+ \("primary_region = ams"\); fix it, or move it away to start from a new fly\.toml$/,
+    );
   });
 
   it('values of the wrong type, and [processes] that cannot be used, name the line', () => {
-    const r = parseFlyToml('app = 42\nkill_timeout = "soon"\n\n[processes]\n  Web = "bin/web"\n  jobs = ["bin/jobs"]\n', 'fly.toml');
-    expect(r.problems).toEqual(['fly.toml:1: app must be a one-line string', 'fly.toml:2: kill_timeout "soon" is not a duration flyctl reads: write seconds (such as 90) or a duration with a unit (such as "1m30s"; "5" without a unit is invalid)']);
+    const r = parseFlyToml(
+      'app = 42\nkill_timeout = "soon"\n\n[processes]\n  Web = "bin/web"\n  jobs = ["bin/jobs"]\n',
+      'fly.toml',
+    );
+    expect(r.problems).toEqual([
+      'fly.toml:1: app must be a one-line string',
+      'fly.toml:2: kill_timeout "soon" is not a duration flyctl reads: write seconds (such as 90) or a duration with a unit (such as "1m30s"; "5" without a unit is invalid)',
+    ]);
     expect(r.processProblems).toEqual([
       'fly.toml:5: [processes] Web: invalid name "Web": a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-" (the same name is used as a Fly process group, a supervisord program, a Procfile entry and a log prefix); fix fly.toml, or give the processes with --process',
       'fly.toml:6: [processes] jobs must be a one-line command string; fix fly.toml, or give the processes with --process',
@@ -184,7 +217,10 @@ describe('parseFlyToml', () => {
 
 describe('plan with what the project declares', () => {
   it('a Procfile gives the processes and their ports (with --yes, or with no terminal to ask in)', () => {
-    const dir = projectWith({ Procfile: 'web: node server.js --port 3000\nworker: node worker.js\n', 'package.json': '{}' });
+    const dir = projectWith({
+      Procfile: 'web: node server.js --port 3000\nworker: node worker.js\n',
+      'package.json': '{}',
+    });
     for (const answers of [{ yes: true }, {}]) {
       const p = planIn(dir, answers);
       expect(p.processes.map((x) => [x.name, x.command, x.port])).toEqual([
@@ -221,19 +257,30 @@ describe('plan with what the project declares', () => {
       ['web', 8080],
       ['jobs', undefined],
     ]);
-    expect(problemsOf(() => planIn(dir, {}, path.join(dir, 'nope')))).toEqual([`--from-procfile ${path.join(dir, 'nope')}: no such file`]);
-    expect(problemsOf(() => planIn(dir, { processes: ['a=b'] }, file))).toEqual([`--from-procfile ${file} and --process both give the processes: pass one of them`]);
+    expect(problemsOf(() => planIn(dir, {}, path.join(dir, 'nope')))).toEqual([
+      `--from-procfile ${path.join(dir, 'nope')}: no such file`,
+    ]);
+    expect(problemsOf(() => planIn(dir, { processes: ['a=b'] }, file))).toEqual([
+      `--from-procfile ${file} and --process both give the processes: pass one of them`,
+    ]);
   });
 
   it('--from-procfile is relative to the project directory: `create-fly-multiproc my-app --from-procfile Procfile.dev` from outside', async () => {
-    const parent = projectWith({ 'my-app/Procfile.dev': 'web: bin/web\nworker: bin/worker\n', 'my-app/go.mod': 'module example.com/app\n\ngo 1.22\n' });
-    const run = await runCli(['my-app', '--from-procfile', 'Procfile.dev', '--yes', '--json', '--dry-run'], { cwd: parent });
+    const parent = projectWith({
+      'my-app/Procfile.dev': 'web: bin/web\nworker: bin/worker\n',
+      'my-app/go.mod': 'module example.com/app\n\ngo 1.22\n',
+    });
+    const run = await runCli(['my-app', '--from-procfile', 'Procfile.dev', '--yes', '--json', '--dry-run'], {
+      cwd: parent,
+    });
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     const report = JSON.parse(run.stdout) as { plan: { processes: { name: string }[] } };
     expect(report.plan.processes.map((p) => p.name)).toEqual(['web', 'worker']);
     // The same file named from the working directory is found too.
-    const fromCwd = await runCli(['my-app', '--from-procfile', 'my-app/Procfile.dev', '--yes', '--json', '--dry-run'], { cwd: parent });
+    const fromCwd = await runCli(['my-app', '--from-procfile', 'my-app/Procfile.dev', '--yes', '--json', '--dry-run'], {
+      cwd: parent,
+    });
     expect(fromCwd.exitCode).toBe(0);
   });
 
@@ -242,8 +289,16 @@ describe('plan with what the project declares', () => {
     const p = planIn(dir, { strategy: 'bash' });
     expect(p).toMatchObject({ app: 'acme', region: 'ams', killSignal: 'SIGTERM', killTimeout: 30 });
     expect(p.processes.map((x) => x.name)).toEqual(['web', 'jobs']); // the Procfile wins over [processes]
-    expect(p.notes).toContain('kept from fly.toml: app acme, primary_region ams, kill_signal SIGTERM, kill_timeout 30 (flags override them)');
-    const flagged = planIn(dir, { strategy: 'bash', app: 'other', region: 'syd', killSignal: 'SIGINT', killTimeout: '9' });
+    expect(p.notes).toContain(
+      'kept from fly.toml: app acme, primary_region ams, kill_signal SIGTERM, kill_timeout 30 (flags override them)',
+    );
+    const flagged = planIn(dir, {
+      strategy: 'bash',
+      app: 'other',
+      region: 'syd',
+      killSignal: 'SIGINT',
+      killTimeout: '9',
+    });
     expect(flagged).toMatchObject({ app: 'other', region: 'syd', killSignal: 'SIGINT', killTimeout: 9 });
   });
 
@@ -256,7 +311,9 @@ describe('plan with what the project declares', () => {
       ['metrics', 'bin/metrics', 9394],
     ]);
     expect(p.http).toBe('app');
-    expect(p.notes).toContain('processes from fly.toml [processes]: app (port 3000), worker, metrics (port 9394); --process replaces them');
+    expect(p.notes).toContain(
+      'processes from fly.toml [processes]: app (port 3000), worker, metrics (port 9394); --process replaces them',
+    );
   });
 
   it('values from fly.toml that the strategy cannot take are reported under their fly.toml key', () => {
@@ -278,17 +335,27 @@ describe('plan with what the project declares', () => {
   it('the wizard is offered the declared processes, unless their file has problems', () => {
     expect(declaredProcesses(detect(projectWith({ Procfile: 'web: bin/web\n' }))).map((p) => p.name)).toEqual(['web']);
     expect(declaredProcesses(detect(projectWith({ Procfile: 'web bin/web\n', 'fly.toml': FLY })))).toEqual([]);
-    expect(declaredProcesses(detect(projectWith({ 'fly.toml': FLY }))).map((p) => p.name)).toEqual(['app', 'worker', 'metrics']);
+    expect(declaredProcesses(detect(projectWith({ 'fly.toml': FLY }))).map((p) => p.name)).toEqual([
+      'app',
+      'worker',
+      'metrics',
+    ]);
   });
 });
 
 describe('the built CLI with a Procfile and fly.toml', () => {
   it('--yes in a project with a Procfile: its processes in Procfile.fly, fly.toml keeps the app', async () => {
-    const dir = projectWith({ Procfile: 'web: bin/web --port 8080\nworker: bin/worker\n', 'go.mod': 'module example.com/acme\n\ngo 1.23\n', 'fly.toml': 'app = "acme-prod"\nprimary_region = "fra"\n' });
+    const dir = projectWith({
+      Procfile: 'web: bin/web --port 8080\nworker: bin/worker\n',
+      'go.mod': 'module example.com/acme\n\ngo 1.23\n',
+      'fly.toml': 'app = "acme-prod"\nprimary_region = "fra"\n',
+    });
     const r = await runCli([dir, '--yes', '--strategy', 'procfile', '--force']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(readFileSync(path.join(dir, 'Procfile.fly'), 'utf8')).toContain('web: exec bin/web --port 8080\nworker: exec bin/worker\n');
+    expect(readFileSync(path.join(dir, 'Procfile.fly'), 'utf8')).toContain(
+      'web: exec bin/web --port 8080\nworker: exec bin/worker\n',
+    );
     const toml = parse(readFileSync(path.join(dir, 'fly.toml'), 'utf8')) as Record<string, any>;
     expect([toml.app, toml.primary_region, toml.http_service.internal_port]).toEqual(['acme-prod', 'fra', 8080]);
     expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toContain('FROM golang:1.23-bookworm AS build');
@@ -322,7 +389,9 @@ describe('the built CLI with a Procfile and fly.toml', () => {
     expect(missing.stderr).toContain(`--from-procfile ${path.join(dir, 'Procfile.none')}: no such file`);
     const runtime = await runCli([dir, '--runtime', 'java', '--process', 'a=b']);
     expect(runtime.exitCode).toBe(2);
-    expect(runtime.stderr).toContain('--runtime "java": must be one of go, node, python, ruby, rust, bun, static, generic');
+    expect(runtime.stderr).toContain(
+      '--runtime "java": must be one of go, node, python, ruby, rust, bun, static, generic',
+    );
     expect(hashTree(dir)).toBe(before);
   });
 

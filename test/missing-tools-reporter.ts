@@ -40,8 +40,7 @@ export default class MissingToolsReporter implements Reporter {
     const packages = [...new Set(missing.values())].sort();
     const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
     const tools = [...missing].map(([tool, pkg]) => (tool === pkg ? tool : `${tool} (${pkg})`)).join(', ');
-    this.line =
-      `\nNot run for want of ${tools}: ${skipped} test${skipped === 1 ? '' : 's'} skipped. To run them: ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${packages.join(' ')}\n`;
+    this.line = `\nNot run for want of ${tools}: ${skipped} test${skipped === 1 ? '' : 's'} skipped. To run them: ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${packages.join(' ')}\n`;
   }
 
   onFinished(): void {

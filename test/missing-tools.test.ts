@@ -9,7 +9,12 @@ import { ROOT } from './helpers.js';
 
 const config = path.join(ROOT, 'test', 'fixtures', 'missing-tools', 'vitest.config.ts');
 const vitest = (env: Record<string, string>) =>
-  execa(path.join(ROOT, 'node_modules', '.bin', 'vitest'), ['run', '--config', config], { cwd: ROOT, env: { CI: '', NO_COLOR: '1', ...env }, reject: false, timeout: 120_000 });
+  execa(path.join(ROOT, 'node_modules', '.bin', 'vitest'), ['run', '--config', config], {
+    cwd: ROOT,
+    env: { CI: '', NO_COLOR: '1', ...env },
+    reject: false,
+    timeout: 120_000,
+  });
 
 describe('the summary line of skipped suites', () => {
   it('names the missing tools, the number of skipped tests and the apt-get line, as the last line', async () => {

@@ -42,7 +42,12 @@ beforeAll(() => {
   base = tempDir('cfm-pack-');
   // Named as `git clone` names it: the README's commands use the name.
   clone = path.join(base, 'create-fly-multiproc');
-  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
   for (const file of listed) {
     if (file.startsWith('test/') || file.startsWith('test-image/') || !existsSync(path.join(ROOT, file))) continue;
     mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
@@ -60,7 +65,8 @@ beforeAll(() => {
   };
 });
 
-const sh = (script: string, cwd: string) => execa('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, reject: false, timeout: 150_000 });
+const sh = (script: string, cwd: string) =>
+  execa('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, reject: false, timeout: 150_000 });
 
 describe('the first five minutes, from the README', () => {
   it('quick start, first command, in a fresh clone without dist/: builds it and writes the example', async () => {
@@ -69,9 +75,27 @@ describe('the first five minutes, from the README', () => {
     expect(existsSync(path.join(clone, 'dist'))).toBe(false);
     const run = await sh(command(first!).replace(/^npm ci && /, ''), clone);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(readdirSync(path.join(clone, 'dist')).sort()).toEqual(['check.cjs', 'check.cjs.LEGAL.txt', 'dockerfile.cjs', 'flytoml.cjs', 'flytoml.cjs.LEGAL.txt', 'index.cjs', 'index.cjs.LEGAL.txt', 'prompts.cjs']);
-    expect(readdirSync(path.join(clone, 'example-app')).sort()).toEqual(['.dockerignore', 'Dockerfile', 'entrypoint.sh', 'fly-multiproc.json', 'fly.toml', 'server.js']);
-    expect(run.stderr).toBe('create-fly-multiproc: building dist/ (first run from a clone; `npm run build` after changing src/)');
+    expect(readdirSync(path.join(clone, 'dist')).sort()).toEqual([
+      'check.cjs',
+      'check.cjs.LEGAL.txt',
+      'dockerfile.cjs',
+      'flytoml.cjs',
+      'flytoml.cjs.LEGAL.txt',
+      'index.cjs',
+      'index.cjs.LEGAL.txt',
+      'prompts.cjs',
+    ]);
+    expect(readdirSync(path.join(clone, 'example-app')).sort()).toEqual([
+      '.dockerignore',
+      'Dockerfile',
+      'entrypoint.sh',
+      'fly-multiproc.json',
+      'fly.toml',
+      'server.js',
+    ]);
+    expect(run.stderr).toBe(
+      'create-fly-multiproc: building dist/ (first run from a clone; `npm run build` after changing src/)',
+    );
   }, 60_000);
 
   it('"Try it before it is published": npm pack, then npx of the tarball in a new directory, without a warning', async () => {
@@ -93,12 +117,31 @@ describe('the first five minutes, from the README', () => {
 
     const myApp = path.join(base, 'my-app');
     // The built-in example, as Fly process groups (the default strategy).
-    expect(readdirSync(myApp).sort()).toEqual(['.dockerignore', 'Dockerfile', 'entrypoint.sh', 'fly-multiproc.json', 'fly.toml', 'server.js']);
+    expect(readdirSync(myApp).sort()).toEqual([
+      '.dockerignore',
+      'Dockerfile',
+      'entrypoint.sh',
+      'fly-multiproc.json',
+      'fly.toml',
+      'server.js',
+    ]);
     const tgz = path.join(clone, tarballName);
 
     // What the tarball holds: the build, the templates, the LICENSE; no sources or tests.
     const files = (await execa('tar', ['-tzf', tgz])).stdout.split('\n');
-    for (const f of ['dist/index.cjs', 'dist/prompts.cjs', 'dist/check.cjs', 'dist/dockerfile.cjs', 'dist/flytoml.cjs', 'bin/create-fly-multiproc.cjs', 'templates/bash/entrypoint.sh.ejs', 'templates/partials/go/build.ejs', 'LICENSE', 'README.md', 'package.json']) {
+    for (const f of [
+      'dist/index.cjs',
+      'dist/prompts.cjs',
+      'dist/check.cjs',
+      'dist/dockerfile.cjs',
+      'dist/flytoml.cjs',
+      'bin/create-fly-multiproc.cjs',
+      'templates/bash/entrypoint.sh.ejs',
+      'templates/partials/go/build.ejs',
+      'LICENSE',
+      'README.md',
+      'package.json',
+    ]) {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => /^package\/(src|test|scripts)\//.test(f))).toEqual([]);
@@ -107,7 +150,8 @@ describe('the first five minutes, from the README', () => {
     expect(license).toMatch(/^MIT License/);
     // No install-time script: npm would list it as "not yet covered by allowScripts" on every install.
     const pkg = JSON.parse((await execa('tar', ['-xzOf', tgz, 'package/package.json'])).stdout);
-    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts?.[hook], hook).toBeUndefined();
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(pkg.scripts?.[hook], hook).toBeUndefined();
 
     // The wizard's entry without --yes needs a terminal; --help is the no-TTY check of the same path.
     const help = await sh(`npx --yes ../create-fly-multiproc/${tarballName} --help`, myApp);
@@ -118,14 +162,17 @@ describe('the first five minutes, from the README', () => {
     // Installed as a dependency: no warning, and its bin runs.
     const dep = path.join(base, 'dep');
     mkdirSync(dep);
-    const install = await sh(`echo '{"name":"dep","version":"1.0.0","private":true}' > package.json && npm install ${tgz}`, dep);
+    const install = await sh(
+      `echo '{"name":"dep","version":"1.0.0","private":true}' > package.json && npm install ${tgz}`,
+      dep,
+    );
     expect(install.exitCode, install.stderr).toBe(0);
     expect(install.stderr).toBe('');
     expect(warnings(install.stdout)).toEqual([]);
     expect((await sh('./node_modules/.bin/create-fly-multiproc --version', dep)).stdout).toBe(version);
   }, 200_000);
 
-  it('npm link puts the clone\'s command on PATH (global prefix in a temp dir)', async () => {
+  it("npm link puts the clone's command on PATH (global prefix in a temp dir)", async () => {
     expect(readme).toContain('with `npm link`');
     const link = await sh('npm link', clone);
     expect(link.exitCode, link.stderr).toBe(0);

@@ -7,8 +7,21 @@ import { cleanupTemps, hashTree, projectWith, runCli } from './helpers.js';
 
 afterAll(cleanupTemps);
 
-const NODE = { 'package.json': '{"name":"x","version":"1.0.0","dependencies":{}}\n', 'package-lock.json': '{"name":"x","lockfileVersion":3,"requires":true,"packages":{"":{"name":"x","version":"1.0.0"}}}\n' };
-const ARGS = ['--process', 'web=node server.js', '--port', 'web=8080', '--process', 'worker=node worker.js', '--app', 'pk'];
+const NODE = {
+  'package.json': '{"name":"x","version":"1.0.0","dependencies":{}}\n',
+  'package-lock.json':
+    '{"name":"x","lockfileVersion":3,"requires":true,"packages":{"":{"name":"x","version":"1.0.0"}}}\n',
+};
+const ARGS = [
+  '--process',
+  'web=node server.js',
+  '--port',
+  'web=8080',
+  '--process',
+  'worker=node worker.js',
+  '--app',
+  'pk',
+];
 
 /** The stage (index of its FROM) each apt-get install line of a Dockerfile is in, with its packages. */
 function installs(dockerfile: string): { stage: number; packages: string[] }[] {
@@ -25,11 +38,23 @@ function installs(dockerfile: string): { stage: number; packages: string[] }[] {
 describe('--packages and --build-packages', () => {
   it('install in the final stage and the build stage, and are remembered', async () => {
     const dir = projectWith(NODE);
-    const r = await runCli([dir, ...ARGS, '--packages', 'libvips42,ffmpeg', '--packages', 'imagemagick', '--build-packages', 'libvips-dev', '--yes']);
+    const r = await runCli([
+      dir,
+      ...ARGS,
+      '--packages',
+      'libvips42,ffmpeg',
+      '--packages',
+      'imagemagick',
+      '--build-packages',
+      'libvips-dev',
+      '--yes',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const found = installs(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'));
     const last = Math.max(...found.map((f) => f.stage));
-    expect(found.filter((f) => f.stage === last).flatMap((f) => f.packages)).toEqual(expect.arrayContaining(['libvips42', 'ffmpeg', 'imagemagick']));
+    expect(found.filter((f) => f.stage === last).flatMap((f) => f.packages)).toEqual(
+      expect.arrayContaining(['libvips42', 'ffmpeg', 'imagemagick']),
+    );
     expect(found.filter((f) => f.stage < last).flatMap((f) => f.packages)).toContain('libvips-dev');
     expect(found.filter((f) => f.stage === last).flatMap((f) => f.packages)).not.toContain('libvips-dev');
     expect(r.stdout).toContain('--packages libvips42,ffmpeg,imagemagick --build-packages libvips-dev');

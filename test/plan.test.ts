@@ -4,7 +4,14 @@ import { assignPorts, chooseHttp, chooseStrategy, inferPorts, placePort, plan, p
 import { STRATEGIES } from '../src/strategies/index.js';
 import type { Answers, PlannedProcess, Project } from '../src/types.js';
 
-const project: Project = { dir: '/work/my-app', exists: true, empty: false, runtime: 'generic', packageJson: false, npmLock: false };
+const project: Project = {
+  dir: '/work/my-app',
+  exists: true,
+  empty: false,
+  runtime: 'generic',
+  packageJson: false,
+  npmLock: false,
+};
 const emptyProject: Project = { ...project, empty: true };
 
 function problems(answers: Partial<Answers>, p: Project = project): string[] {
@@ -21,7 +28,10 @@ const two = ['web=bin/server', 'worker=bin/worker'];
 
 describe('plan: good input', () => {
   it('normalises processes, ports and defaults', () => {
-    const p = plan({ dir: '.', processes: ['web=bin/server -p 8080', 'worker=bin/worker'], ports: ['web=8080'] }, project);
+    const p = plan(
+      { dir: '.', processes: ['web=bin/server -p 8080', 'worker=bin/worker'], ports: ['web=8080'] },
+      project,
+    );
     expect(p.strategy).toBe('process-groups');
     expect(p.app).toBe('my-app');
     expect(p.http).toBe('web');
@@ -48,7 +58,10 @@ describe('plan: good input', () => {
   });
 
   it('runs shell syntax under sh -c, with exec for simple commands', () => {
-    const p = plan({ dir: '.', processes: ['web=bin/server -p $PORT', 'logs=tail -f log | grep x', 'env=FOO=1 bin/x'] }, project);
+    const p = plan(
+      { dir: '.', processes: ['web=bin/server -p $PORT', 'logs=tail -f log | grep x', 'env=FOO=1 bin/x'] },
+      project,
+    );
     expect(p.processes.map((x) => x.argv)).toEqual([
       ['sh', '-c', 'exec bin/server -p $PORT'],
       ['sh', '-c', 'tail -f log | grep x'],
@@ -60,7 +73,10 @@ describe('plan: good input', () => {
 
   it('accepts signal names in any case and with or without SIG', () => {
     expect(plan({ dir: '.', processes: two, killSignal: 'term' }, project).killSignal).toBe('SIGTERM');
-    expect(plan({ dir: '.', processes: two, killSignal: 'SIGQUIT', killTimeout: '30s' }, project)).toMatchObject({ killSignal: 'SIGQUIT', killTimeout: 30 });
+    expect(plan({ dir: '.', processes: two, killSignal: 'SIGQUIT', killTimeout: '30s' }, project)).toMatchObject({
+      killSignal: 'SIGQUIT',
+      killTimeout: 30,
+    });
   });
 
   it('chooses --http, else the first process with a port', () => {
@@ -91,28 +107,54 @@ describe('plan: bad input names the flag and the fix', () => {
     [{ processes: two, ports: ['web=80x'] }, /from 1 to 65535/],
     [{ processes: two, ports: ['web=8080', 'worker=8080'] }, /port 8080 is already used by web/],
     [{ processes: two, ports: ['web=8080', 'web=8081'] }, /web already has a port/],
-    [{ processes: two, ports: ['api=8080'] }, /--port "api=8080": no process is named "api" \(processes: web, worker\)/],
+    [
+      { processes: two, ports: ['api=8080'] },
+      /--port "api=8080": no process is named "api" \(processes: web, worker\)/,
+    ],
     [{ processes: two, http: 'api' }, /--http "api": no process is named "api"/],
     [{ processes: two, http: 'worker' }, /--http "worker": worker has no port; add --port worker=PORT/],
-    [{ processes: two, strategy: 'systemd' }, /--strategy "systemd": must be one of process-groups, bash, supervisord, procfile/],
-    [{ processes: ['web=x'], strategy: 'bash' }, /--strategy bash runs several processes in one Machine, but only 1 process was given: add another --process, or use --strategy process-groups/],
-    [{ processes: ['web=x'], strategy: 'apps' }, /--strategy apps is for several processes, but only 1 process was given/],
+    [
+      { processes: two, strategy: 'systemd' },
+      /--strategy "systemd": must be one of process-groups, bash, supervisord, procfile/,
+    ],
+    [
+      { processes: ['web=x'], strategy: 'bash' },
+      /--strategy bash runs several processes in one Machine, but only 1 process was given: add another --process, or use --strategy process-groups/,
+    ],
+    [
+      { processes: ['web=x'], strategy: 'apps' },
+      /--strategy apps is for several processes, but only 1 process was given/,
+    ],
     [{ processes: two, killSignal: 'SIGUSR2' }, /--kill-signal "SIGUSR2": must be one of SIGINT, SIGTERM, SIGQUIT/],
-    [{ processes: two, strategy: 'procfile', killSignal: 'SIGQUIT' }, /the procfile strategy handles only SIGINT and SIGTERM/],
+    [
+      { processes: two, strategy: 'procfile', killSignal: 'SIGQUIT' },
+      /the procfile strategy handles only SIGINT and SIGTERM/,
+    ],
     [{ processes: two, killTimeout: '0' }, /--kill-timeout "0": must be a whole number of seconds from 1 to 300/],
     [{ processes: two, killTimeout: '301' }, /from 1 to 300/],
     [{ processes: two, killTimeout: '2.5' }, /from 1 to 300/],
-    [{ processes: two, strategy: 'supervisord', killTimeout: '3' }, /--kill-timeout 3: the supervisord strategy needs at least 4 seconds/],
+    [
+      { processes: two, strategy: 'supervisord', killTimeout: '3' },
+      /--kill-timeout 3: the supervisord strategy needs at least 4 seconds/,
+    ],
     [{ processes: two, app: 'My_App' }, /--app "My_App": a Fly app name uses lowercase letters, digits and dashes/],
     [{ processes: two, region: 'amsterdam' }, /--region "amsterdam": a Fly region is a three-letter code/],
     [{ processes: two, baseImage: 'debian bookworm' }, /--base-image "debian bookworm": not a valid image reference/],
-    [{ processes: two, strategy: 'procfile', procfileManager: 'foreman' }, /--procfile-manager "foreman": must be one of overmind, hivemind/],
+    [
+      { processes: two, strategy: 'procfile', procfileManager: 'foreman' },
+      /--procfile-manager "foreman": must be one of overmind, hivemind/,
+    ],
   ])('%j', (answers, message) => {
     expect(problems(answers as Partial<Answers>).join('\n')).toMatch(message);
   });
 
   it('reports every problem at once', () => {
-    const list = problems({ processes: ['web=x', 'Bad=y', 'web=z'], ports: ['web=99999'], killTimeout: '0', region: 'x' });
+    const list = problems({
+      processes: ['web=x', 'Bad=y', 'web=z'],
+      ports: ['web=99999'],
+      killTimeout: '0',
+      region: 'x',
+    });
     expect(list).toHaveLength(5);
   });
 
@@ -135,30 +177,53 @@ describe('plan: a problem names where its value came from', () => {
 });
 
 describe("plan's steps, each alone", () => {
-  const proc = (name: string, extra: Partial<PlannedProcess> = {}): PlannedProcess => ({ name, command: `bin/${name}`, argv: [`bin/${name}`], ...extra });
+  const proc = (name: string, extra: Partial<PlannedProcess> = {}): PlannedProcess => ({
+    name,
+    command: `bin/${name}`,
+    argv: [`bin/${name}`],
+    ...extra,
+  });
 
   it('chooseStrategy: the default when none is given, a problem naming its source for a wrong one', () => {
     const found: string[] = [];
     expect(chooseStrategy(undefined, '--strategy', found)).toBe('process-groups');
     expect(chooseStrategy('apps', '--strategy', found)).toBe('apps');
     expect(chooseStrategy('nope', 'fly-multiproc.json answers.strategy', found)).toBeUndefined();
-    expect(found).toEqual(['fly-multiproc.json answers.strategy "nope": must be one of process-groups, bash, supervisord, procfile, apps']);
+    expect(found).toEqual([
+      'fly-multiproc.json answers.strategy "nope": must be one of process-groups, bash, supervisord, procfile, apps',
+    ]);
   });
 
   it('assignPorts: one per process, unknown names and clashes refused, NAME=none marks no port', () => {
     const procs = [proc('web'), proc('api'), proc('worker')];
     const found: string[] = [];
-    const used = assignPorts(['web=8080', 'api=8080', 'nope=1', 'worker=none'], procs, new Set(['web', 'api', 'worker']), found);
+    const used = assignPorts(
+      ['web=8080', 'api=8080', 'nope=1', 'worker=none'],
+      procs,
+      new Set(['web', 'api', 'worker']),
+      found,
+    );
     expect([...used]).toEqual([[8080, 'web']]);
-    expect(procs.map((p) => [p.port, p.noPort])).toEqual([[8080, undefined], [undefined, undefined], [undefined, true]]);
-    expect(found).toEqual([expect.stringContaining('--port "api=8080": port 8080 is already used by web'), expect.stringContaining('--port "nope=1": no process is named "nope"')]);
+    expect(procs.map((p) => [p.port, p.noPort])).toEqual([
+      [8080, undefined],
+      [undefined, undefined],
+      [undefined, true],
+    ]);
+    expect(found).toEqual([
+      expect.stringContaining('--port "api=8080": port 8080 is already used by web'),
+      expect.stringContaining('--port "nope=1": no process is named "nope"'),
+    ]);
   });
 
   it('inferPorts: web gets 8080 first, a $PORT reader the next free port with PORT set', () => {
     const procs = [proc('api', { command: 'bin/api --port $PORT' }), proc('web'), proc('worker')];
     const notes: string[] = [];
     inferPorts(procs, new Map(), undefined, notes);
-    expect(procs.map((p) => [p.name, p.port, p.env?.PORT])).toEqual([['api', 8081, '8081'], ['web', 8080, '8080'], ['worker', undefined, undefined]]);
+    expect(procs.map((p) => [p.name, p.port, p.env?.PORT])).toEqual([
+      ['api', 8081, '8081'],
+      ['web', 8080, '8080'],
+      ['worker', undefined, undefined],
+    ]);
   });
 
   it('chooseHttp: --http, else web, else the first with a port; a process without a port cannot be it', () => {
@@ -175,11 +240,16 @@ describe("plan's steps, each alone", () => {
     expect(planKillTimeout('1m30s', '--kill-timeout', STRATEGIES.bash, found)).toBe(90);
     expect(planKillTimeout(undefined, '--kill-timeout', STRATEGIES.bash, found)).toBe(5);
     planKillTimeout('3', '--kill-timeout', STRATEGIES.supervisord, found);
-    expect(found).toEqual([expect.stringMatching(/^--kill-timeout 3: the supervisord strategy needs at least 4 seconds/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^--kill-timeout 3: the supervisord strategy needs at least 4 seconds/),
+    ]);
   });
 
   it('placePort: [env] PORT for the first (process groups), each its own (apps), in front of the command (one Machine)', () => {
-    const make = () => [proc('web', { port: 8080, env: { PORT: '8080' } }), proc('api', { port: 8081, env: { PORT: '8081' } })];
+    const make = () => [
+      proc('web', { port: 8080, env: { PORT: '8080' } }),
+      proc('api', { port: 8081, env: { PORT: '8081' } }),
+    ];
     const groups = make();
     expect(placePort(groups, 'web', STRATEGIES['process-groups'])).toEqual({ PORT: '8080' });
     expect(groups.map((p) => p.argv[0])).toEqual(['bin/web', 'env']);
@@ -188,6 +258,9 @@ describe("plan's steps, each alone", () => {
     expect(apps.map((p) => p.argv[0])).toEqual(['bin/web', 'bin/api']);
     const bash = make();
     expect(placePort(bash, 'web', STRATEGIES.bash)).toEqual({});
-    expect(bash.map((p) => p.argv.slice(0, 2))).toEqual([['env', 'PORT=8080'], ['env', 'PORT=8081']]);
+    expect(bash.map((p) => p.argv.slice(0, 2))).toEqual([
+      ['env', 'PORT=8080'],
+      ['env', 'PORT=8081'],
+    ]);
   });
 });

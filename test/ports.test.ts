@@ -65,15 +65,22 @@ describe('plan: ports and PORT', () => {
     expect(p.processes.map((x) => x.port)).toEqual([9000, 8080]);
   });
 
-  it.each(STRATEGY_NAMES.filter((s) => STRATEGIES[s].portInFlyEnv === 'none'))('%s: each process on $PORT gets its own PORT in front of its command, none in [env]', (strategy) => {
-    const p = planOf({ strategy, processes: ['web=gunicorn app:app -b 0.0.0.0:$PORT', 'api=node api.js', 'worker=celery -A app worker'], ports: ['api=9000'] });
-    expect(p.env).toEqual({});
-    expect(p.processes.map((x) => x.argv)).toEqual([
-      ['env', 'PORT=8080', 'sh', '-c', 'exec gunicorn app:app -b 0.0.0.0:$PORT'],
-      ['node', 'api.js'],
-      ['celery', '-A', 'app', 'worker'],
-    ]);
-  });
+  it.each(STRATEGY_NAMES.filter((s) => STRATEGIES[s].portInFlyEnv === 'none'))(
+    '%s: each process on $PORT gets its own PORT in front of its command, none in [env]',
+    (strategy) => {
+      const p = planOf({
+        strategy,
+        processes: ['web=gunicorn app:app -b 0.0.0.0:$PORT', 'api=node api.js', 'worker=celery -A app worker'],
+        ports: ['api=9000'],
+      });
+      expect(p.env).toEqual({});
+      expect(p.processes.map((x) => x.argv)).toEqual([
+        ['env', 'PORT=8080', 'sh', '-c', 'exec gunicorn app:app -b 0.0.0.0:$PORT'],
+        ['node', 'api.js'],
+        ['celery', '-A', 'app', 'worker'],
+      ]);
+    },
+  );
 
   it('process groups: [env] PORT for web; a second $PORT process gets its own in front of its command', () => {
     const p = planOf({ processes: ['api=bin/api --listen :$PORT', 'web=bin/web'] });
@@ -85,7 +92,10 @@ describe('plan: ports and PORT', () => {
   });
 
   it("fly.toml's [env] PORT is the port a $PORT process gets", () => {
-    const dir = projectWith({ Procfile: 'web: bin/web --port $PORT\nworker: bin/worker\n', 'fly.toml': 'app = "x"\n[env]\n  PORT = "3000"\n' });
+    const dir = projectWith({
+      Procfile: 'web: bin/web --port $PORT\nworker: bin/worker\n',
+      'fly.toml': 'app = "x"\n[env]\n  PORT = "3000"\n',
+    });
     const p = plan({ dir, yes: true }, detect(dir));
     expect(p.processes[0]).toMatchObject({ port: 3000, env: { PORT: '3000' } });
   });
@@ -100,7 +110,15 @@ describe('no process is public', () => {
   it('is said on stderr before writing, not among the notes; --json lists it in warnings', async () => {
     const dir = projectWith({ 'README.md': 'x\n' });
     const before = hashTree(dir);
-    const run = await runCli([dir, '--process', 'worker=bin/worker', '--process', 'cron=bin/cron', '--yes', '--dry-run']);
+    const run = await runCli([
+      dir,
+      '--process',
+      'worker=bin/worker',
+      '--process',
+      'cron=bin/cron',
+      '--yes',
+      '--dry-run',
+    ]);
     expect(run.exitCode).toBe(0);
     expect(run.stderr).toContain('warning: no process is public: nothing will answer at https://');
     expect(run.stdout).toContain('! no process is public');
@@ -120,9 +138,17 @@ describe('no process is public', () => {
 
 describe('Heroku-only assumptions are named', () => {
   it('$DYNO and buildpack programs get a note', () => {
-    const p = planOf({ processes: ['web=bin/start-pgbouncer bundle exec puma -C config/puma.rb', 'worker=bin/worker --id $DYNO', 'php=vendor/bin/heroku-php-apache2 web/'] });
+    const p = planOf({
+      processes: [
+        'web=bin/start-pgbouncer bundle exec puma -C config/puma.rb',
+        'worker=bin/worker --id $DYNO',
+        'php=vendor/bin/heroku-php-apache2 web/',
+      ],
+    });
     expect(p.notes).toContain('worker: $DYNO is set by Heroku only; on Fly use $FLY_MACHINE_ID or $FLY_PROCESS_GROUP');
-    expect(p.notes).toContain('web: bin/start-pgbouncer comes from a Heroku buildpack and is not in this image; install it in the Dockerfile, or change the command');
+    expect(p.notes).toContain(
+      'web: bin/start-pgbouncer comes from a Heroku buildpack and is not in this image; install it in the Dockerfile, or change the command',
+    );
     expect(p.notes.join('\n')).toContain('php: heroku-php-apache2 comes from a Heroku buildpack');
   });
 });

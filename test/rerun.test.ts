@@ -19,7 +19,8 @@ const state = (dir: string) => JSON.parse(read(dir, STATE_FILE));
 /** The action of each file in a run's summary, e.g. { 'fly.toml': 'identical' }. */
 function actions(stdout: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of stdout.matchAll(/^ {2}(create|identical|update|merge|overwrite|skip|conflict|stale|delete) +(\S+)/gm)) out[m[2]!] = m[1]!;
+  for (const m of stdout.matchAll(/^ {2}(create|identical|update|merge|overwrite|skip|conflict|stale|delete) +(\S+)/gm))
+    out[m[2]!] = m[1]!;
   return out;
 }
 
@@ -35,7 +36,16 @@ async function dryThenRun(args: string[], dir: string) {
 describe('re-running', () => {
   it('reuses the remembered answers: a second run, with or without the flags, is identical and changes no byte', async () => {
     const dir = tempDir();
-    const first = await runCli([dir, '--strategy', 'supervisord', ...PROCESSES, '--app', 'acme', '--kill-timeout', '12']);
+    const first = await runCli([
+      dir,
+      '--strategy',
+      'supervisord',
+      ...PROCESSES,
+      '--app',
+      'acme',
+      '--kill-timeout',
+      '12',
+    ]);
     expect(first.exitCode, first.stderr).toBe(0);
     expect(actions(first.stdout)[STATE_FILE]).toBe('create');
     expect(state(dir).answers).toEqual({
@@ -46,7 +56,11 @@ describe('re-running', () => {
       killTimeout: '12',
     });
     const before = hashTree(dir);
-    for (const args of [[dir, '--strategy', 'supervisord', ...PROCESSES, '--app', 'acme', '--kill-timeout', '12'], [dir, '--yes'], [dir]]) {
+    for (const args of [
+      [dir, '--strategy', 'supervisord', ...PROCESSES, '--app', 'acme', '--kill-timeout', '12'],
+      [dir, '--yes'],
+      [dir],
+    ]) {
       const again = await runCli(args);
       expect(again.exitCode, again.stderr).toBe(0);
       expect(new Set(Object.values(actions(again.stdout)))).toEqual(new Set(['identical']));
@@ -60,7 +74,9 @@ describe('re-running', () => {
     for (const dir of [a, b]) expect((await runCli([dir, ...PROCESSES, '--app', 'same'])).exitCode).toBe(0);
     expect(read(a, STATE_FILE)).toBe(read(b, STATE_FILE));
     expect(read(a, STATE_FILE)).not.toMatch(/20\d\d-\d\d-\d\d|"time|"date|"version/i);
-    expect(Object.keys(state(a).files).sort()).toEqual(['.dockerignore', 'Dockerfile', 'entrypoint.sh', 'fly.toml'].filter((f) => existsSync(path.join(a, f))).sort());
+    expect(Object.keys(state(a).files).sort()).toEqual(
+      ['.dockerignore', 'Dockerfile', 'entrypoint.sh', 'fly.toml'].filter((f) => existsSync(path.join(a, f))).sort(),
+    );
   });
 
   it('a flag on a re-run overrides the remembered value and is remembered; unedited files are regenerated without asking', async () => {
@@ -70,7 +86,11 @@ describe('re-running', () => {
     expect(dry.stdout).toContain('--- update: fly.toml: unchanged since the last run: regenerated');
     expect(dry.stdout).toMatch(/^-kill_timeout = 5\n\+kill_timeout = 20$/m);
     expect(real.exitCode, real.stderr).toBe(0);
-    expect(actions(real.stdout)).toMatchObject({ 'fly.toml': 'update', 'entrypoint.sh': 'update', [STATE_FILE]: 'update' });
+    expect(actions(real.stdout)).toMatchObject({
+      'fly.toml': 'update',
+      'entrypoint.sh': 'update',
+      [STATE_FILE]: 'update',
+    });
     expect((parse(read(dir, 'fly.toml')) as any).kill_timeout).toBe(20);
     expect(state(dir).answers).toMatchObject({ strategy: 'bash', killTimeout: '20' });
     // Remembered in turn: a run without flags keeps 20.
@@ -80,7 +100,10 @@ describe('re-running', () => {
 
   it('--port on a re-run sets one port and keeps the others; --process replaces the list and drops ports of removed processes', async () => {
     const dir = tempDir();
-    expect((await runCli([dir, ...PROCESSES, '--process', 'admin=bin/admin', '--port', 'admin=9000', '--app', 'acme'])).exitCode).toBe(0);
+    expect(
+      (await runCli([dir, ...PROCESSES, '--process', 'admin=bin/admin', '--port', 'admin=9000', '--app', 'acme']))
+        .exitCode,
+    ).toBe(0);
     expect((await runCli([dir, '--port', 'admin=9001'])).exitCode).toBe(0);
     expect(state(dir).answers.ports).toEqual(['web=8080', 'admin=9001']);
     const r = await runCli([dir, '--process', 'web=bin/web --port 8080', '--process', 'worker=bin/worker']);
@@ -95,12 +118,24 @@ describe('re-running', () => {
     expect(state(dir).answers.example).toBe(true);
     expect(new Set(Object.values(actions((await runCli([dir, '--yes'])).stdout)))).toEqual(new Set(['identical']));
     // Without the example, the processes come from the flags (or, as here, from fly.toml's [processes]).
-    const off = await runCli([dir, '--yes', '--no-example', '--process', 'web=node app.js', '--port', 'web=8080', '--process', 'jobs=node jobs.js']);
+    const off = await runCli([
+      dir,
+      '--yes',
+      '--no-example',
+      '--process',
+      'web=node app.js',
+      '--port',
+      'web=8080',
+      '--process',
+      'jobs=node jobs.js',
+    ]);
     expect(off.exitCode, off.stderr).toBe(0);
     expect(actions(off.stdout)['server.js']).toBe('stale');
     expect(state(dir).answers.example).toBeUndefined();
     expect(state(dir).answers.processes).toEqual(['web=node app.js', 'jobs=node jobs.js']);
-    expect(new Set(Object.values(actions((await runCli([dir, '--yes'])).stdout)))).toEqual(new Set(['identical', 'stale']));
+    expect(new Set(Object.values(actions((await runCli([dir, '--yes'])).stdout)))).toEqual(
+      new Set(['identical', 'stale']),
+    );
   });
 
   it('a hand-edited file is a conflict: exit 2, the edit kept, nothing written; --skip keeps it, --force overwrites', async () => {
@@ -113,7 +148,9 @@ describe('re-running', () => {
 
     // A change of ours too (kill timeout), so that a conflict has both sides.
     const { dry, real } = await dryThenRun([dir, '--kill-timeout', '9'], dir);
-    expect(dry.stdout).toContain('--- conflict: entrypoint.sh (executable): was edited since create-fly-multiproc last wrote it');
+    expect(dry.stdout).toContain(
+      '--- conflict: entrypoint.sh (executable): was edited since create-fly-multiproc last wrote it',
+    );
     expect(dry.stdout).toContain('+# my change'.replace('+', '-')); // the diff from the user's file to ours removes their line
     expect(real.exitCode).toBe(2);
     expect(real.stderr).toContain('entrypoint.sh was edited since create-fly-multiproc last wrote it');
@@ -146,9 +183,21 @@ describe('re-running', () => {
   processes = ["worker"]
 `;
     writeFileSync(path.join(dir, 'fly.toml'), theirs);
-    const add = [dir, '--process', 'web=bin/web --port 8080', '--process', 'worker=bin/worker', '--process', 'mail=bin/mail', '--port', 'mail=2525'];
+    const add = [
+      dir,
+      '--process',
+      'web=bin/web --port 8080',
+      '--process',
+      'worker=bin/worker',
+      '--process',
+      'mail=bin/mail',
+      '--port',
+      'mail=2525',
+    ];
     const { dry, real } = await dryThenRun(add, dir);
-    expect(dry.stdout).toContain('--- merge: fly.toml: your edits are kept; only the keys create-fly-multiproc owns change');
+    expect(dry.stdout).toContain(
+      '--- merge: fly.toml: your edits are kept; only the keys create-fly-multiproc owns change',
+    );
     expect(real.exitCode, real.stderr).toBe(0);
     expect(actions(real.stdout)['fly.toml']).toBe('merge');
     const merged = read(dir, 'fly.toml');
@@ -156,7 +205,10 @@ describe('re-running', () => {
     // Every line of the user's file is still there, in order; the added lines are the new group and its service.
     const ops = diffLines(theirs.split('\n'), merged.split('\n'));
     expect(ops.filter((o) => o.kind === '-')).toEqual([]);
-    const added = ops.filter((o) => o.kind === '+').map((o) => o.line.trim()).filter(Boolean);
+    const added = ops
+      .filter((o) => o.kind === '+')
+      .map((o) => o.line.trim())
+      .filter(Boolean);
     expect(added[0]).toBe('mail = "bin/mail"');
     expect(added).toContain('[[services]]');
     expect(added).toContain('internal_port = 2525');
@@ -180,11 +232,16 @@ describe('re-running', () => {
   it('a re-run that removes a process group warns that its Machines are destroyed on the next deploy', async () => {
     const dir = tempDir();
     expect((await runCli([dir, ...PROCESSES, '--process', 'cron=bin/cron', '--app', 'acme'])).exitCode).toBe(0);
-    const { dry, real } = await dryThenRun([dir, '--process', 'web=bin/web --port 8080', '--process', 'worker=bin/worker'], dir);
+    const { dry, real } = await dryThenRun(
+      [dir, '--process', 'web=bin/web --port 8080', '--process', 'worker=bin/worker'],
+      dir,
+    );
     for (const r of [dry, real]) {
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toContain('Warnings:');
-      expect(r.stdout).toContain('process group "cron" is removed from [processes]: the next `fly deploy` destroys its Machines');
+      expect(r.stdout).toContain(
+        'process group "cron" is removed from [processes]: the next `fly deploy` destroys its Machines',
+      );
     }
     const json = await runCli([dir, '--strategy', 'bash', '--dry-run', '--json']);
     expect(JSON.parse(json.stdout).warnings).toEqual([expect.stringContaining('fly.toml no longer has [processes]')]);
@@ -196,16 +253,26 @@ describe('re-running', () => {
     writeFileSync(path.join(dir, 'supervisor.conf'), `${read(dir, 'supervisor.conf')}; tuned by hand\n`);
 
     const { dry, real } = await dryThenRun([dir, '--strategy', 'bash'], dir);
-    expect(dry.stdout).toContain('--- stale: supervisor-fail-fast.sh (executable): not used by the bash strategy (the supervisord strategy wrote it): delete it, or run again with --prune');
+    expect(dry.stdout).toContain(
+      '--- stale: supervisor-fail-fast.sh (executable): not used by the bash strategy (the supervisord strategy wrote it): delete it, or run again with --prune',
+    );
     expect(real.exitCode, real.stderr).toBe(0);
-    expect(actions(real.stdout)).toMatchObject({ 'supervisor.conf': 'stale', 'supervisor-fail-fast.sh': 'stale', 'entrypoint.sh': 'update', Dockerfile: 'update' });
+    expect(actions(real.stdout)).toMatchObject({
+      'supervisor.conf': 'stale',
+      'supervisor-fail-fast.sh': 'stale',
+      'entrypoint.sh': 'update',
+      Dockerfile: 'update',
+    });
     expect(real.stdout).toMatch(/stale +supervisor\.conf .*edited since it was written: kept/);
     expect(existsSync(path.join(dir, 'supervisor-fail-fast.sh'))).toBe(true);
     expect(Object.keys(state(dir).files)).toContain('supervisor.conf'); // still known, so it is listed again
 
     const pruned = await dryThenRun([dir, '--prune'], dir);
     expect(pruned.dry.stdout).toMatch(/delete +supervisor-fail-fast\.sh/);
-    expect(actions(pruned.real.stdout)).toMatchObject({ 'supervisor-fail-fast.sh': 'delete', 'supervisor.conf': 'stale' });
+    expect(actions(pruned.real.stdout)).toMatchObject({
+      'supervisor-fail-fast.sh': 'delete',
+      'supervisor.conf': 'stale',
+    });
     expect(existsSync(path.join(dir, 'supervisor-fail-fast.sh'))).toBe(false);
     expect(existsSync(path.join(dir, 'supervisor.conf'))).toBe(true);
     expect(Object.keys(state(dir).files)).not.toContain('supervisor-fail-fast.sh');
@@ -216,14 +283,29 @@ describe('re-running', () => {
     expect((await runCli([dir, '--strategy', 'bash', ...PROCESSES, '--app', 'acme'])).exitCode).toBe(0);
     writeFileSync(path.join(dir, 'Dockerfile'), `${read(dir, 'Dockerfile')}# mine\n`);
     const before = hashTree(dir);
-    const r = await runCli([dir, '--kill-timeout', '7', '--process', 'web=bin/web --port 8080', '--process', 'worker=bin/worker', '--process', 'extra=bin/extra', '--dry-run', '--json']);
+    const r = await runCli([
+      dir,
+      '--kill-timeout',
+      '7',
+      '--process',
+      'web=bin/web --port 8080',
+      '--process',
+      'worker=bin/worker',
+      '--process',
+      'extra=bin/extra',
+      '--dry-run',
+      '--json',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(hashTree(dir)).toBe(before);
     const files = Object.fromEntries(JSON.parse(r.stdout).files.map((f: any) => [f.path, f]));
     expect(files['fly.toml']).toMatchObject({ action: 'update', reason: 'unchanged since the last run: regenerated' });
     expect(files['fly.toml'].diff).toMatch(/^--- a\/fly\.toml\n\+\+\+ b\/fly\.toml\n@@ /);
     expect(files['fly.toml'].diff).toContain('+kill_timeout = 7');
-    expect(files.Dockerfile).toMatchObject({ action: 'conflict', reason: 'was edited since create-fly-multiproc last wrote it' });
+    expect(files.Dockerfile).toMatchObject({
+      action: 'conflict',
+      reason: 'was edited since create-fly-multiproc last wrote it',
+    });
     expect(files.Dockerfile.diff).toContain('-# mine');
     expect(files[STATE_FILE].action).toBe('update');
   });
@@ -250,7 +332,16 @@ describe('re-running', () => {
 });
 
 function conflict(path: string, extra: Partial<FileStatus> = {}): FileStatus {
-  return { path, content: 'new\n', generated: 'new\n', executable: false, action: 'conflict', existing: 'yours\n', reason: 'was edited', ...extra };
+  return {
+    path,
+    content: 'new\n',
+    generated: 'new\n',
+    executable: false,
+    action: 'conflict',
+    existing: 'yours\n',
+    reason: 'was edited',
+    ...extra,
+  };
 }
 
 describe('resolveConflicts', () => {
@@ -261,16 +352,28 @@ describe('resolveConflicts', () => {
 
   it('--force overwrites, --skip keeps, and neither without a terminal leaves the conflicts for exit 2', async () => {
     const statuses = [conflict('a'), { ...conflict('b'), action: 'create' as const }];
-    expect((await resolveConflicts(statuses, { interactive: false, policy: 'force' })).map((s) => s.action)).toEqual(['overwrite', 'create']);
-    expect((await resolveConflicts(statuses, { interactive: true, policy: 'skip' })).map((s) => s.action)).toEqual(['skip', 'create']);
-    expect((await resolveConflicts(statuses, { interactive: false, policy: 'ask' })).map((s) => s.action)).toEqual(['conflict', 'create']);
+    expect((await resolveConflicts(statuses, { interactive: false, policy: 'force' })).map((s) => s.action)).toEqual([
+      'overwrite',
+      'create',
+    ]);
+    expect((await resolveConflicts(statuses, { interactive: true, policy: 'skip' })).map((s) => s.action)).toEqual([
+      'skip',
+      'create',
+    ]);
+    expect((await resolveConflicts(statuses, { interactive: false, policy: 'ask' })).map((s) => s.action)).toEqual([
+      'conflict',
+      'create',
+    ]);
     expect(statuses[0]!.action).toBe('conflict'); // the input is not changed
   });
 
   it('asks per file: show diff, then overwrite; skip; overwrite all', async () => {
     const o = out();
     prompts.inject(['diff', 'overwrite', 'skip', 'all']);
-    const result = await resolveConflicts([conflict('a', { base: 'base\n' }), conflict('b'), conflict('c'), conflict('d')], { interactive: true, policy: 'ask', out: o });
+    const result = await resolveConflicts(
+      [conflict('a', { base: 'base\n' }), conflict('b'), conflict('c'), conflict('d')],
+      { interactive: true, policy: 'ask', out: o },
+    );
     expect(result.map((s) => s.action)).toEqual(['overwrite', 'skip', 'overwrite', 'overwrite']);
     const shown = o.chunks.join('');
     expect(shown).toContain('Your changes to a since create-fly-multiproc last wrote it:');
@@ -281,16 +384,22 @@ describe('resolveConflicts', () => {
 
   it('quit and Ctrl-C cancel (exit 130 in the CLI), before anything is decided', async () => {
     prompts.inject(['quit']);
-    await expect(resolveConflicts([conflict('a')], { interactive: true, policy: 'ask', out: out() })).rejects.toBeInstanceOf(CancelledError);
+    await expect(
+      resolveConflicts([conflict('a')], { interactive: true, policy: 'ask', out: out() }),
+    ).rejects.toBeInstanceOf(CancelledError);
     prompts.inject([new Error('Ctrl-C')]);
-    await expect(resolveConflicts([conflict('a')], { interactive: true, policy: 'ask', out: out() })).rejects.toBeInstanceOf(CancelledError);
+    await expect(
+      resolveConflicts([conflict('a')], { interactive: true, policy: 'ask', out: out() }),
+    ).rejects.toBeInstanceOf(CancelledError);
   });
 
   it('shows one diff when the last output is unknown, and the merge for fly.toml', async () => {
-    expect(await conflictView(conflict('Dockerfile'))).toContain('--- Dockerfile (yours)\n+++ Dockerfile (new)\n@@ -1 +1 @@\n-yours\n+new\n');
+    expect(await conflictView(conflict('Dockerfile'))).toContain(
+      '--- Dockerfile (yours)\n+++ Dockerfile (new)\n@@ -1 +1 @@\n-yours\n+new\n',
+    );
     const fly = conflict('fly.toml', { content: 'merged\n', generated: 'ours\n', base: 'base\n' });
     const view = await conflictView(fly);
-    expect(view).toContain("What overwriting does to your fly.toml (only the keys this tool owns):");
+    expect(view).toContain('What overwriting does to your fly.toml (only the keys this tool owns):');
     expect(view).toContain('-yours\n+merged\n');
   });
 });
@@ -299,11 +408,14 @@ describe('the conflict prompt on a real terminal', () => {
   it('lists the conflict, shows the diff, and keeps the file on skip', async () => {
     if (!requireTool('tmux', 'tmux')) return;
     const dir = tempDir();
-    expect((await runCli([dir, '--strategy', 'bash', ...PROCESSES, '--app', 'acme', '--region', 'ams'])).exitCode).toBe(0);
+    expect((await runCli([dir, '--strategy', 'bash', ...PROCESSES, '--app', 'acme', '--region', 'ams'])).exitCode).toBe(
+      0,
+    );
     const edited = `${read(dir, 'Dockerfile')}# mine\n`;
     writeFileSync(path.join(dir, 'Dockerfile'), edited);
     const socket = `cfm-rerun-${process.pid}`;
-    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    const tmux = (...args: string[]) =>
+      execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
     const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-300', '-t', 'main');
     const waitFor = async (pattern: RegExp) => {
       const deadline = Date.now() + 15_000;

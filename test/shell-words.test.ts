@@ -84,7 +84,11 @@ describe('shellArgv', () => {
     ['python3 -c "import os; print(os.getpid(), \'$(echo sub)\')"', 'sub'],
   ])('dash runs %s as the same process', (command, value) => {
     const argv = shellArgv(command, split(command));
-    const out = execFileSync('/bin/sh', ['-c', `echo $$; exec ${argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`], { encoding: 'utf8' });
+    const out = execFileSync(
+      '/bin/sh',
+      ['-c', `echo $$; exec ${argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`],
+      { encoding: 'utf8' },
+    );
     const [shellPid, line] = out.trim().split('\n');
     expect(line).toBe(`${shellPid} ${value}`);
   });
@@ -106,12 +110,17 @@ const REAL_PROCFILES: { source: string; text: string; scripts: Record<string, st
   {
     source: 'uktrade/market-access-api@f98ec663b48ae02c02b34dd58ac5c7921b49530f:Procfile',
     text: 'web: python manage.py collectstatic --noinput && waitress-serve --port=$PORT config.wsgi:application\n',
-    scripts: { web: 'python manage.py collectstatic --noinput && exec waitress-serve --port=$PORT config.wsgi:application' },
+    scripts: {
+      web: 'python manage.py collectstatic --noinput && exec waitress-serve --port=$PORT config.wsgi:application',
+    },
   },
   {
     source: 'luisalfredoestigarribiasosa85/vestiventa@f6df62bc4f7e7773a9f0143e681a2a57b5973b64:Procfile',
     text: 'web: bundle exec puma -C config/puma.rb\nrelease: chmod +x bin/precompile && bin/precompile\ndb_migrate: chmod +x bin/run_migrations && bin/run_migrations',
-    scripts: { release: 'chmod +x bin/precompile && exec bin/precompile', db_migrate: 'chmod +x bin/run_migrations && exec bin/run_migrations' },
+    scripts: {
+      release: 'chmod +x bin/precompile && exec bin/precompile',
+      db_migrate: 'chmod +x bin/run_migrations && exec bin/run_migrations',
+    },
   },
   {
     source: 'rubyforgood/casa (test/corpus/procfiles/rubyforgood__casa__Procfile)',
@@ -140,7 +149,11 @@ describe('real Procfile lists', () => {
     'A=2 true && python3 -c "import os; print(os.getpid(), 1)" 2>&1',
   ])('dash runs the last program of %s as sh itself', (command) => {
     const argv = shellArgv(command, split(command));
-    const out = execFileSync('/bin/sh', ['-c', `echo $$; exec ${argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`], { encoding: 'utf8' });
+    const out = execFileSync(
+      '/bin/sh',
+      ['-c', `echo $$; exec ${argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`],
+      { encoding: 'utf8' },
+    );
     const [shellPid, line] = out.trim().split('\n');
     expect(line!.split(' ')[0]).toBe(shellPid);
   });

@@ -13,7 +13,8 @@ import { plan } from '../src/plan.js';
 afterAll(cleanupTemps);
 
 const PROCESSES = ['--process', 'web=node server.js', '--port', 'web=8080', '--process', 'worker=node worker.js'];
-const statics = (dir: string, file = 'fly.toml') => (parse(readFileSync(path.join(dir, file), 'utf8')) as { statics?: unknown[] }).statics;
+const statics = (dir: string, file = 'fly.toml') =>
+  (parse(readFileSync(path.join(dir, file), 'utf8')) as { statics?: unknown[] }).statics;
 
 describe('--statics', () => {
   it('writes [[statics]] (a relative path inside /app), remembers it, and check --strict finds nothing', async () => {
@@ -23,7 +24,9 @@ describe('--statics', () => {
     expect(r.stdout).toContain("Statics (served by Fly's proxy from the image):");
     expect(r.stdout).toContain('--statics /static=/app/public');
     expect(statics(dir)).toEqual([{ guest_path: '/app/public', url_prefix: '/static' }]);
-    expect(JSON.parse(readFileSync(path.join(dir, 'fly-multiproc.json'), 'utf8')).answers.statics).toEqual(['/static=public']);
+    expect(JSON.parse(readFileSync(path.join(dir, 'fly-multiproc.json'), 'utf8')).answers.statics).toEqual([
+      '/static=public',
+    ]);
     const before = hashTree(dir);
     const again = await runCli([dir, '--yes']);
     expect(again.exitCode, again.stderr).toBe(0);
@@ -44,7 +47,19 @@ describe('--statics', () => {
   it('bad values: exit 2, every problem named with the flag, nothing written', async () => {
     const dir = projectWith({ 'server.js': '', 'worker.js': '' });
     const before = hashTree(dir);
-    const r = await runCli([dir, ...PROCESSES, '--app', 'shop', '--statics', '/static', '--statics', '/a=/app/a', '--statics', '/a/b=/app/b', '--yes']);
+    const r = await runCli([
+      dir,
+      ...PROCESSES,
+      '--app',
+      'shop',
+      '--statics',
+      '/static',
+      '--statics',
+      '/a=/app/a',
+      '--statics',
+      '/a/b=/app/b',
+      '--yes',
+    ]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--statics "/static": "/static" is not URL_PREFIX=PATH');
     expect(r.stderr).toContain('--statics: url_prefix "/a" and "/a/b" overlap');
@@ -53,7 +68,8 @@ describe('--statics', () => {
   });
 
   it("keeps the user's own [[statics]] and adds ours", async () => {
-    const theirs = 'app = "shop"\nprimary_region = "ams"\n\n[[statics]]\n  url_prefix = "/images"\n  tigris_bucket = "shop-images"\n';
+    const theirs =
+      'app = "shop"\nprimary_region = "ams"\n\n[[statics]]\n  url_prefix = "/images"\n  tigris_bucket = "shop-images"\n';
     const dir = projectWith({ 'server.js': '', 'worker.js': '', 'fly.toml': theirs, 'public/a.css': '' });
     const r = await runCli([dir, ...PROCESSES, '--statics', '/static=public', '--yes', '--force']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -66,7 +82,17 @@ describe('--statics', () => {
 
   it('apps: only the public app serves the statics', async () => {
     const dir = projectWith({ 'server.js': '', 'worker.js': '', 'public/a.css': '' });
-    const r = await runCli([dir, ...PROCESSES, '--strategy', 'apps', '--app', 'shop', '--statics', '/static=public', '--yes']);
+    const r = await runCli([
+      dir,
+      ...PROCESSES,
+      '--strategy',
+      'apps',
+      '--app',
+      'shop',
+      '--statics',
+      '/static=public',
+      '--yes',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(statics(dir, 'fly.web.toml')).toEqual([{ guest_path: '/app/public', url_prefix: '/static' }]);
     expect(statics(dir, 'fly.worker.toml')).toBeUndefined();
@@ -74,7 +100,16 @@ describe('--statics', () => {
 });
 
 describe('the wizard offers statics for an obvious directory', () => {
-  const answers = { name: ['web', 'worker'], command: ['node server.js', 'node worker.js'], port: ['8080', ''], more: [true, false], separate: true, strategy: 'process-groups', app: 'shop', region: '' };
+  const answers = {
+    name: ['web', 'worker'],
+    command: ['node server.js', 'node worker.js'],
+    port: ['8080', ''],
+    more: [true, false],
+    separate: true,
+    strategy: 'process-groups',
+    app: 'shop',
+    region: '',
+  };
 
   it('public/ at / when a process is public; the answer is a relative path', async () => {
     const dir = projectWith({ 'public/index.html': '' });

@@ -36,7 +36,9 @@ describe('--statics URL_PREFIX=PATH', () => {
     const s = (urlPrefix: string): Static => ({ urlPrefix, guestPath: `/app${urlPrefix}` });
     expect(staticsProblems([s('/static'), s('/media')])).toEqual([]);
     expect(staticsProblems([s('/static'), s('/static-v2')])).toEqual([]);
-    expect(staticsProblems([s('/static'), s('/static/img')])).toEqual([expect.stringMatching(/url_prefix "\/static" and "\/static\/img" overlap/)]);
+    expect(staticsProblems([s('/static'), s('/static/img')])).toEqual([
+      expect.stringMatching(/url_prefix "\/static" and "\/static\/img" overlap/),
+    ]);
     expect(staticsProblems([s('/'), s('/media')])).toEqual([expect.stringMatching(/"\/" and "\/media" overlap/)]);
     expect(staticsProblems([s('/a'), s('/a')])).toEqual([expect.stringMatching(/given twice/)]);
     const many = Array.from({ length: MAX_STATICS + 1 }, (_, i) => s(`/d${i}`));
@@ -44,9 +46,15 @@ describe('--statics URL_PREFIX=PATH', () => {
   });
 
   it('offers public/ at / and static/ at /static, never two that overlap', () => {
-    expect(suggestedStatics(['app', 'public', 'config'], '/rails')).toEqual([{ urlPrefix: '/', guestPath: '/rails/public' }]);
-    expect(suggestedStatics(['static', 'templates'], '/app')).toEqual([{ urlPrefix: '/static', guestPath: '/app/static' }]);
-    expect(suggestedStatics(['public', 'static'], '/app')).toEqual([{ urlPrefix: '/static', guestPath: '/app/static' }]);
+    expect(suggestedStatics(['app', 'public', 'config'], '/rails')).toEqual([
+      { urlPrefix: '/', guestPath: '/rails/public' },
+    ]);
+    expect(suggestedStatics(['static', 'templates'], '/app')).toEqual([
+      { urlPrefix: '/static', guestPath: '/app/static' },
+    ]);
+    expect(suggestedStatics(['public', 'static'], '/app')).toEqual([
+      { urlPrefix: '/static', guestPath: '/app/static' },
+    ]);
     expect(suggestedStatics(['src', 'dist'], '/app')).toEqual([]);
   });
 });

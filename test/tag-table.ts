@@ -15,4 +15,3 @@ export function tabledImages(): Set<string> {
   }
   return images;
 }
-

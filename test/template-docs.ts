@@ -32,13 +32,18 @@ export function contextKeys(file: string, typeName = 'TemplateContext'): Context
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(file);
   if (!source) throw new Error(`${file}: not found`);
-  const declaration = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === typeName);
+  const declaration = source.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === typeName,
+  );
   if (!declaration) throw new Error(`${file}: no interface ${typeName}`);
 
   const keys: ContextKey[] = [];
   const expanded = new Set<ts.Type>();
   const expandable = (type: ts.Type) =>
-    (type.flags & ts.TypeFlags.Object) !== 0 && !checker.isArrayType(type) && type.getCallSignatures().length === 0 && type.getProperties().length > 0;
+    (type.flags & ts.TypeFlags.Object) !== 0 &&
+    !checker.isArrayType(type) &&
+    type.getCallSignatures().length === 0 &&
+    type.getProperties().length > 0;
   /** The value type of a map, or undefined when the type is not one. */
   const mapValue = (type: ts.Type): ts.Type | undefined => {
     if ((type.flags & ts.TypeFlags.Object) === 0) return undefined;
@@ -48,7 +53,9 @@ export function contextKeys(file: string, typeName = 'TemplateContext'): Context
     const first = type.getProperties()[0];
     return first && checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(first, declaration));
   };
-  const queue: { prefix: string; type: ts.Type }[] = [{ prefix: '', type: checker.getTypeAtLocation(declaration.name) }];
+  const queue: { prefix: string; type: ts.Type }[] = [
+    { prefix: '', type: checker.getTypeAtLocation(declaration.name) },
+  ];
   expanded.add(queue[0]!.type);
   const visit = (key: string, type: ts.Type, doc: string) => {
     keys.push({ key, type: checker.typeToString(type), doc });
@@ -71,7 +78,9 @@ export function contextKeys(file: string, typeName = 'TemplateContext'): Context
   while (queue.length) {
     const { prefix, type } = queue.shift()!;
     for (const property of checker.getPropertiesOfType(type)) {
-      const type = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(property, property.valueDeclaration ?? declaration));
+      const type = checker.getNonNullableType(
+        checker.getTypeOfSymbolAtLocation(property, property.valueDeclaration ?? declaration),
+      );
       visit(`${prefix}${property.name}`, type, ts.displayPartsToString(property.getDocumentationComment(checker)));
     }
   }
@@ -85,7 +94,8 @@ export const TABLE_END = '<!-- context:end -->';
 export function documentedKeys(markdown: string): string[] {
   const start = markdown.indexOf(TABLE_START);
   const end = markdown.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`TEMPLATES.md: the context table must sit between ${TABLE_START} and ${TABLE_END}`);
+  if (start < 0 || end < start)
+    throw new Error(`TEMPLATES.md: the context table must sit between ${TABLE_START} and ${TABLE_END}`);
   const keys: string[] = [];
   for (const line of markdown.slice(start, end).split('\n')) {
     const cell = /^\|\s*`([^`]+)`/.exec(line);
@@ -95,7 +105,10 @@ export function documentedKeys(markdown: string): string[] {
 }
 
 /** What is missing from the docs, and what the docs list that does not exist. Empty lists: in sync. */
-export function compareDocs(keys: readonly ContextKey[], documented: readonly string[]): { missing: ContextKey[]; stale: string[]; duplicated: string[] } {
+export function compareDocs(
+  keys: readonly ContextKey[],
+  documented: readonly string[],
+): { missing: ContextKey[]; stale: string[]; duplicated: string[] } {
   const known = new Set(keys.map((k) => k.key));
   const seen = new Set<string>();
   const duplicated = documented.filter((k) => (seen.has(k) ? true : (seen.add(k), false)));
@@ -109,8 +122,12 @@ export function compareDocs(keys: readonly ContextKey[], documented: readonly st
 /** A readable failure message, with a row to paste for each missing key. */
 export function describeDrift(drift: ReturnType<typeof compareDocs>): string {
   const lines: string[] = [];
-  for (const k of drift.missing) lines.push(`TEMPLATES.md does not document ${k.key}; add a row: | \`${k.key}\` | \`${k.type}\` | ${k.doc || '...'} |`);
-  for (const k of drift.stale) lines.push(`TEMPLATES.md documents ${k}, which TemplateContext does not have: remove or rename the row`);
+  for (const k of drift.missing)
+    lines.push(
+      `TEMPLATES.md does not document ${k.key}; add a row: | \`${k.key}\` | \`${k.type}\` | ${k.doc || '...'} |`,
+    );
+  for (const k of drift.stale)
+    lines.push(`TEMPLATES.md documents ${k}, which TemplateContext does not have: remove or rename the row`);
   for (const k of drift.duplicated) lines.push(`TEMPLATES.md documents ${k} twice`);
   return lines.join('\n');
 }

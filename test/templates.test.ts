@@ -4,7 +4,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { UsageError } from '../src/errors.js';
 import { plan as makePlan } from '../src/plan.js';
-import { BUILTIN_TEMPLATES, checkRendered, extraTarget, listTemplates, plainFormatOf, printPlain, render, type RenderedFile } from '../src/render.js';
+import {
+  BUILTIN_TEMPLATES,
+  checkRendered,
+  extraTarget,
+  listTemplates,
+  plainFormatOf,
+  printPlain,
+  render,
+  type RenderedFile,
+} from '../src/render.js';
 import { STRATEGIES } from '../src/strategies/index.js';
 import { STRATEGY_NAMES, type Answers } from '../src/types.js';
 import { BASE_PROJECT, CASES, renderCase } from './cases.js';
@@ -25,7 +34,8 @@ function renderWith(caseName: string, dirs: string[], answers: Partial<Answers> 
   return render(p, project, dirs);
 }
 const byPath = (files: RenderedFile[]) => Object.fromEntries(files.map((f) => [f.path, f]));
-const contents = (files: RenderedFile[]) => files.map(({ path: p, content, executable }) => ({ path: p, content, executable }));
+const contents = (files: RenderedFile[]) =>
+  files.map(({ path: p, content, executable }) => ({ path: p, content, executable }));
 
 function renderError(fn: () => unknown): UsageError {
   try {
@@ -61,7 +71,10 @@ kill_timeout = 10
     timeout = "2s"
 `);
     expect(files['fly.toml']!.custom).toBe(true);
-    expect(parse(files['fly.toml']!.content)).toMatchObject({ env: { LOG_FORMAT: 'json' }, http_service: { checks: [{ path: '/healthz' }] } });
+    expect(parse(files['fly.toml']!.content)).toMatchObject({
+      env: { LOG_FORMAT: 'json' },
+      http_service: { checks: [{ path: '/healthz' }] },
+    });
     for (const name of Object.keys(builtin).filter((n) => n !== 'fly.toml')) {
       expect(files[name]!.content, name).toBe(builtin[name]!.content);
       expect(files[name]!.custom, name).toBe(false);
@@ -141,14 +154,18 @@ describe('--templates: override the supervisord program block', () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'partials'));
     const original = readFileSync(path.join(BUILTIN_TEMPLATES, 'partials', 'supervisor-program.ejs'), 'utf8');
-    writeFileSync(path.join(dir, 'partials', 'supervisor-program.ejs'), `${original}environment=APP_PROCESS="<%= p.name %>"\n`);
+    writeFileSync(
+      path.join(dir, 'partials', 'supervisor-program.ejs'),
+      `${original}environment=APP_PROCESS="<%= p.name %>"\n`,
+    );
     const files = byPath(renderWith('supervisord', [dir]));
     const conf = files['supervisor.conf']!.content;
     const names = renderCase('supervisord').plan.processes.map((p) => p.name);
     for (const name of names) expect(conf).toContain(`environment=APP_PROCESS="${name}"`);
     // Without the added lines it is the built-in file, byte for byte.
     expect(conf.replace(/^environment=APP_PROCESS=.*\n/gm, '')).toBe(builtin['supervisor.conf']!.content);
-    for (const name of Object.keys(builtin).filter((n) => n !== 'supervisor.conf')) expect(files[name]!.content, name).toBe(builtin[name]!.content);
+    for (const name of Object.keys(builtin).filter((n) => n !== 'supervisor.conf'))
+      expect(files[name]!.content, name).toBe(builtin[name]!.content);
   });
 });
 
@@ -166,13 +183,22 @@ describe('--templates: extra files', () => {
     // .sh: executable, and the Dockerfile's chmod covers it.
     expect(files['bin/healthcheck.sh']).toMatchObject({ executable: true });
     expect(files['bin/healthcheck.sh']!.content).toContain('curl -fsS http://127.0.0.1:8080/ > /dev/null  # web\n');
-    expect(files.Dockerfile!.content).toContain('RUN chmod 0755 entrypoint.sh supervisor-fail-fast.sh bin/healthcheck.sh\n');
+    expect(files.Dockerfile!.content).toContain(
+      'RUN chmod 0755 entrypoint.sh supervisor-fail-fast.sh bin/healthcheck.sh\n',
+    );
   });
 
   it('a template in a strategy directory is written for that strategy only', () => {
     const builtin = renderCase('bash').files.map((f) => f.path);
-    expect(Object.keys(byPath(renderWith('bash', [fixture('extra')])))).toEqual([...builtin, 'bin/healthcheck.sh', 'nginx.conf', 'only-bash.txt']);
-    expect(byPath(renderWith('bash', [fixture('extra')]))['only-bash.txt']!.content).toBe('bash only: stop timeout 9\n');
+    expect(Object.keys(byPath(renderWith('bash', [fixture('extra')])))).toEqual([
+      ...builtin,
+      'bin/healthcheck.sh',
+      'nginx.conf',
+      'only-bash.txt',
+    ]);
+    expect(byPath(renderWith('bash', [fixture('extra')]))['only-bash.txt']!.content).toBe(
+      'bash only: stop timeout 9\n',
+    );
     const plan = renderCase('bash').plan;
     expect(extraTarget('bash/x.conf.ejs', plan)).toBe('x.conf');
     expect(extraTarget('supervisord/x.conf.ejs', plan)).toBeUndefined();
@@ -201,22 +227,37 @@ describe('--templates: extra files', () => {
     expect(readFileSync(path.join(dir, 'logging.conf'), 'utf8')).toBe('; supervisord only: supervisord\n');
   });
 
-  it.runIf(requireTool('shellcheck', 'shellcheck'))('an extra script is checked like the built-in ones would be: shellcheck passes on the fixture', async () => {
-    const { execa } = await import('execa');
-    const script = byPath(renderWith('supervisord', [fixture('extra')]))['bin/healthcheck.sh']!.content;
-    const r = await execa('shellcheck', ['-'], { input: script, reject: false });
-    expect(r.stdout).toBe('');
-    expect(r.exitCode).toBe(0);
-  });
+  it.runIf(requireTool('shellcheck', 'shellcheck'))(
+    'an extra script is checked like the built-in ones would be: shellcheck passes on the fixture',
+    async () => {
+      const { execa } = await import('execa');
+      const script = byPath(renderWith('supervisord', [fixture('extra')]))['bin/healthcheck.sh']!.content;
+      const r = await execa('shellcheck', ['-'], { input: script, reject: false });
+      expect(r.stdout).toBe('');
+      expect(r.exitCode).toBe(0);
+    },
+  );
 });
 
 /** Each broken fixture: where the message must point, and what it must say. */
 const BROKEN: { name: string; at: string; says: string }[] = [
   { name: 'syntax', at: `${shown('broken/syntax/fly.toml.ejs')}:3`, says: 'SyntaxError: Unexpected token' },
-  { name: 'unclosed-tag', at: `${shown('broken/unclosed-tag/fly.toml.ejs')}:2`, says: 'Could not find matching close tag for "<%-"' },
-  { name: 'unknown-variable', at: `${shown('broken/unknown-variable/Dockerfile.ejs')}:3`, says: 'ReferenceError: baseImage is not defined (a template can use: plan, processes,' },
+  {
+    name: 'unclosed-tag',
+    at: `${shown('broken/unclosed-tag/fly.toml.ejs')}:2`,
+    says: 'Could not find matching close tag for "<%-"',
+  },
+  {
+    name: 'unknown-variable',
+    at: `${shown('broken/unknown-variable/Dockerfile.ejs')}:3`,
+    says: 'ReferenceError: baseImage is not defined (a template can use: plan, processes,',
+  },
   { name: 'throws', at: `${shown('broken/throws/partials/app.ejs')}:2`, says: 'Error: use the company base image' },
-  { name: 'missing-include', at: `${shown('broken/missing-include/Dockerfile.ejs')}:3`, says: 'include("partials/healthcheck.ejs"): no such template in test/fixtures/templates/broken/missing-include, the built-in templates' },
+  {
+    name: 'missing-include',
+    at: `${shown('broken/missing-include/Dockerfile.ejs')}:3`,
+    says: 'include("partials/healthcheck.ejs"): no such template in test/fixtures/templates/broken/missing-include, the built-in templates',
+  },
   {
     name: 'invalid-toml',
     at: `fly.toml (from template ${shown('broken/invalid-toml/fly.toml.ejs')}): line 3 of the generated file is not valid TOML`,
@@ -235,7 +276,20 @@ describe('a broken user template: path and line, exit 2, nothing written', () =>
     writeFileSync(path.join(dir, 'fly.toml'), 'app = "old"\n'); // an existing file must survive too
     const before = hashTree(dir);
     for (const extra of [[], ['--dry-run'], ['--force']]) {
-      const r = await runCli([dir, '--strategy', 'process-groups', '--process', 'web=bin/web', '--port', 'web=8080', '--app', 'acme', '--templates', fixture(`broken/${name}`), ...extra]);
+      const r = await runCli([
+        dir,
+        '--strategy',
+        'process-groups',
+        '--process',
+        'web=bin/web',
+        '--port',
+        'web=8080',
+        '--app',
+        'acme',
+        '--templates',
+        fixture(`broken/${name}`),
+        ...extra,
+      ]);
       expect(r.exitCode, r.stderr).toBe(2);
       expect(r.stderr).toContain(at);
       expect(r.stderr).toContain(says);
@@ -253,12 +307,19 @@ describe('a broken user template: path and line, exit 2, nothing written', () =>
       { path: 'run', content: '#!/bin/sh\nif true; then\n', executable: true, custom: true, template: '/t/run.ejs' },
       { path: 'notes.txt', content: 'if (', executable: false, custom: true, template: '/t/notes.txt.ejs' },
     ];
-    const error = await checkRendered(broken).then(() => undefined, (e: unknown) => e);
+    const error = await checkRendered(broken).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UsageError);
     const problems = (error as UsageError).problems;
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^fly\.toml \(from template \/t\/fly\.toml\.ejs\): line 2 of the generated file is not valid TOML/);
-    expect(problems[1]).toMatch(/^run \(from template \/t\/run\.ejs\): line 3 of the generated file fails `bash -n`: syntax error: unexpected end of file/);
+    expect(problems[0]).toMatch(
+      /^fly\.toml \(from template \/t\/fly\.toml\.ejs\): line 2 of the generated file is not valid TOML/,
+    );
+    expect(problems[1]).toMatch(
+      /^run \(from template \/t\/run\.ejs\): line 3 of the generated file fails `bash -n`: syntax error: unexpected end of file/,
+    );
     await expect(checkRendered(broken.map((f) => ({ ...f, custom: false })))).resolves.toBeUndefined();
   });
 });
@@ -269,13 +330,26 @@ describe('the template context is documented (TEMPLATES.md vs src/template-conte
   const keys = contextKeys(typeFile);
   /** Drift already there (someone adding a key right now) must not decide the tests below. */
   const baseline = compareDocs(keys, documentedKeys(docs));
-  const newlyMissing = (drift: ReturnType<typeof compareDocs>) => drift.missing.filter((k) => !baseline.missing.some((b) => b.key === k.key));
+  const newlyMissing = (drift: ReturnType<typeof compareDocs>) =>
+    drift.missing.filter((k) => !baseline.missing.some((b) => b.key === k.key));
 
   it('every key of TemplateContext has a row, and every row is a key', () => {
     const drift = compareDocs(keys, documentedKeys(docs));
     expect(describeDrift(drift)).toBe('');
     // Spot checks that the walk goes deep, and the issue's list is covered.
-    for (const k of ['plan.strategy', 'plan.runtime', 'processes[].name', 'processes[].command', 'processes[].port', 'strategy.name', 's.manager.version', 'esc.shellQuote', 'esc.tomlString', 'esc.supervisorCommand', 'esc.procfileLine']) {
+    for (const k of [
+      'plan.strategy',
+      'plan.runtime',
+      'processes[].name',
+      'processes[].command',
+      'processes[].port',
+      'strategy.name',
+      's.manager.version',
+      'esc.shellQuote',
+      'esc.tomlString',
+      'esc.supervisorCommand',
+      'esc.procfileLine',
+    ]) {
       expect(keys.map((x) => x.key)).toContain(k);
     }
   });
@@ -285,17 +359,24 @@ describe('the template context is documented (TEMPLATES.md vs src/template-conte
     expect(withoutRow).not.toBe(docs);
     const drift = compareDocs(keys, documentedKeys(withoutRow));
     expect(newlyMissing(drift).map((k) => k.key)).toEqual(['processes[].port']);
-    expect(describeDrift(drift)).toContain('TEMPLATES.md does not document processes[].port; add a row: | `processes[].port` | `number` |');
+    expect(describeDrift(drift)).toContain(
+      'TEMPLATES.md does not document processes[].port; add a row: | `processes[].port` | `number` |',
+    );
 
     const extraRow = docs.replace('<!-- context:end -->', '| `plan.colour` | string | gone |\n<!-- context:end -->');
-    expect(compareDocs(keys, documentedKeys(extraRow)).stale.filter((k) => !baseline.stale.includes(k))).toEqual(['plan.colour']);
+    expect(compareDocs(keys, documentedKeys(extraRow)).stale.filter((k) => !baseline.stale.includes(k))).toEqual([
+      'plan.colour',
+    ]);
   });
 
   it('fails when the type gains a key the docs lack', () => {
     const dir = tempDir();
     const source = readFileSync(typeFile, 'utf8')
       .replace(/from '\.\//g, `from '${path.join(ROOT, 'src')}/`)
-      .replace('  esc: Escape;\n}', "  esc: Escape;\n  /** A new key. */\n  colour: string;\n  palette: Record<'red' | 'blue', { hex: string }>;\n}");
+      .replace(
+        '  esc: Escape;\n}',
+        "  esc: Escape;\n  /** A new key. */\n  colour: string;\n  palette: Record<'red' | 'blue', { hex: string }>;\n}",
+      );
     writeFileSync(path.join(dir, 'template-context.ts'), source);
     const drift = compareDocs(contextKeys(path.join(dir, 'template-context.ts')), documentedKeys(docs));
     expect(newlyMissing(drift).map((k) => ({ key: k.key, doc: k.doc }))).toEqual([
@@ -312,16 +393,26 @@ describe('the template context is documented (TEMPLATES.md vs src/template-conte
     const rows = [...section.matchAll(/^\| `([^`]+\.ejs)` \|/gm)].map((m) => m[1]!);
     const pattern = (row: string) => new RegExp(`^${row.replace(/[.]/g, '\\.').replace(/<[^>]+>/g, '[^/]+')}$`);
     const templates = listTemplates(BUILTIN_TEMPLATES);
-    expect(templates.filter((t) => !rows.some((r) => pattern(r).test(t))), 'templates missing from the table').toEqual([]);
-    expect(rows.filter((r) => !templates.some((t) => pattern(r).test(t))), 'rows with no template').toEqual([]);
+    expect(
+      templates.filter((t) => !rows.some((r) => pattern(r).test(t))),
+      'templates missing from the table',
+    ).toEqual([]);
+    expect(
+      rows.filter((r) => !templates.some((t) => pattern(r).test(t))),
+      'rows with no template',
+    ).toEqual([]);
   });
 
   it("each strategy's values are keys of StrategyValues (the type the docs are checked against)", () => {
     const documented = new Set(keys.filter((k) => /^s\.[^.]+$/.test(k.key)).map((k) => k.key.slice(2)));
     for (const name of STRATEGY_NAMES) {
       for (const procfileManager of ['overmind', 'hivemind']) {
-        const p = makePlan({ dir: '/x', ...CASES.bash!.answers, strategy: name, procfileManager, killTimeout: '30' }, BASE_PROJECT);
-        for (const key of Object.keys(STRATEGIES[name].context(p))) expect(documented, `${name}: s.${key}`).toContain(key);
+        const p = makePlan(
+          { dir: '/x', ...CASES.bash!.answers, strategy: name, procfileManager, killTimeout: '30' },
+          BASE_PROJECT,
+        );
+        for (const key of Object.keys(STRATEGIES[name].context(p)))
+          expect(documented, `${name}: s.${key}`).toContain(key);
       }
     }
   });
@@ -331,7 +422,10 @@ describe('include()', () => {
   it('resolves from the template directory, without .ejs, with extra data; a partial of the user is used by built-in templates', () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'partials'));
-    writeFileSync(path.join(dir, 'notes.txt.ejs'), "<%- include('partials/line', { text: 'one' }) %><%- include('./partials/line.ejs', { text: 'two' }) %>");
+    writeFileSync(
+      path.join(dir, 'notes.txt.ejs'),
+      "<%- include('partials/line', { text: 'one' }) %><%- include('./partials/line.ejs', { text: 'two' }) %>",
+    );
     writeFileSync(path.join(dir, 'partials', 'line.ejs'), '<%= text %> for <%= plan.app %>\n');
     expect(byPath(renderWith('bash', [dir]))['notes.txt']!.content).toBe('one for acme-bash\ntwo for acme-bash\n');
   });
@@ -340,7 +434,9 @@ describe('include()', () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'x.txt.ejs'), "ok\n<%- include('../secret') %>\n");
     const error = renderError(() => renderWith('bash', [dir]));
-    expect(error.message).toContain(`${path.join(dir, 'x.txt.ejs')}:2: Error: include("../secret"): include paths are relative to the template directory`);
+    expect(error.message).toContain(
+      `${path.join(dir, 'x.txt.ejs')}:2: Error: include("../secret"): include paths are relative to the template directory`,
+    );
   });
 });
 
@@ -362,10 +458,19 @@ describe('<%= prints only what needs no escaping in the file it writes', () => {
     expect(printPlain(8080)).toBe('8080');
     expect(printPlain('debian:bookworm-slim')).toBe('debian:bookworm-slim');
     expect(printPlain('**/node_modules (from .nvmrc)', 'text')).toBe('**/node_modules (from .nvmrc)');
-    for (const bad of ['$HOME', 'a"b', "it's", 'a\nb', 'x`y`', 'a\\b']) expect(() => printPlain(bad, 'text'), bad).toThrow(/<%= refuses .*esc\.tomlString/);
-    for (const bad of ['*.log', 'a;b', 'a#b', '(x)']) expect(() => printPlain(bad, 'strict'), bad).toThrow(/<%= refuses/);
+    for (const bad of ['$HOME', 'a"b', "it's", 'a\nb', 'x`y`', 'a\\b'])
+      expect(() => printPlain(bad, 'text'), bad).toThrow(/<%= refuses .*esc\.tomlString/);
+    for (const bad of ['*.log', 'a;b', 'a#b', '(x)'])
+      expect(() => printPlain(bad, 'strict'), bad).toThrow(/<%= refuses/);
     expect(() => printPlain({})).toThrow(/<%= refuses/);
-    expect([plainFormatOf('entrypoint.sh'), plainFormatOf('fly.web.toml'), plainFormatOf('supervisor.conf'), plainFormatOf('Procfile.fly'), plainFormatOf('Dockerfile'), plainFormatOf('.dockerignore')]).toEqual(['strict', 'strict', 'strict', 'strict', 'text', 'text']);
+    expect([
+      plainFormatOf('entrypoint.sh'),
+      plainFormatOf('fly.web.toml'),
+      plainFormatOf('supervisor.conf'),
+      plainFormatOf('Procfile.fly'),
+      plainFormatOf('Dockerfile'),
+      plainFormatOf('.dockerignore'),
+    ]).toEqual(['strict', 'strict', 'strict', 'strict', 'text', 'text']);
   });
 
   it('a user template printing a command with <%= fails with the template, line and the fix; nothing is written', async () => {
@@ -374,7 +479,9 @@ describe('<%= prints only what needs no escaping in the file it writes', () => {
     writeFileSync(path.join(templates, 'fly.toml.ejs'), "app = '<%= plan.app %>'\n# <%= processes[0].command %>\n");
     const r = await runCli([dir, '--process', 'web=bin/web --name "$NAME"', '--app', 'acme', '--templates', templates]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/fly\.toml\.ejs:2: Error: <%= refuses "bin\/web --name \\"\$NAME\\"": it would need escaping/);
+    expect(r.stderr).toMatch(
+      /fly\.toml\.ejs:2: Error: <%= refuses "bin\/web --name \\"\$NAME\\"": it would need escaping/,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 });

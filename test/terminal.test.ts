@@ -9,7 +9,9 @@ const nameError = checkName('web server')!;
 
 describe('fitLine: one row for prompts validation message', () => {
   it('keeps a message that fits, as it is', () => {
-    expect(fitLine('the port must be a whole number from 1 to 65535', 80)).toBe('the port must be a whole number from 1 to 65535');
+    expect(fitLine('the port must be a whole number from 1 to 65535', 80)).toBe(
+      'the port must be a whole number from 1 to 65535',
+    );
   });
 
   it('drops the explanation in parentheses, then the quoted answer, then words, and never exceeds the width', () => {
@@ -19,8 +21,12 @@ describe('fitLine: one row for prompts validation message', () => {
       expect(line).not.toContain('\n');
     }
     expect(fitLine(nameError, 250)).toBe(nameError);
-    expect(fitLine(nameError, 160)).toBe('invalid name "web server": a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-"');
-    expect(fitLine(nameError, 120)).toBe('a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-"');
+    expect(fitLine(nameError, 160)).toBe(
+      'invalid name "web server": a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-"',
+    );
+    expect(fitLine(nameError, 120)).toBe(
+      'a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-"',
+    );
     expect(fitLine(nameError, 80)).toBe('a name must start with a lowercase letter, then up to 62 lowercase letters…');
   });
 
@@ -65,7 +71,14 @@ describe('lowercaseSlip', () => {
 });
 
 describe('wizard: case slips and the detection line (answers injected)', () => {
-  const base: Project = { dir: '/work/shop', exists: true, empty: false, runtime: 'generic', packageJson: false, npmLock: false };
+  const base: Project = {
+    dir: '/work/shop',
+    exists: true,
+    empty: false,
+    runtime: 'generic',
+    packageJson: false,
+    npmLock: false,
+  };
   const output = () => {
     const chunks: string[] = [];
     return { write: (s: string) => chunks.push(s), text: () => chunks.join('') };
@@ -96,7 +109,11 @@ describe('wizard: case slips and the detection line (answers injected)', () => {
     await wizard({ dir: base.dir, processes: ['web=bin/web'], strategy: 'bash', runtime: 'python' }, base, [], out);
     expect(out.text()).toContain('runtime: python (--runtime)');
 
-    const go: Project = { ...base, runtime: 'go', runtimes: { go: { runtime: 'go', evidence: ['go.mod'] } } } as Project;
+    const go: Project = {
+      ...base,
+      runtime: 'go',
+      runtimes: { go: { runtime: 'go', evidence: ['go.mod'] } },
+    } as Project;
     prompts.inject(['x', '']);
     out = output();
     await wizard({ dir: base.dir, processes: ['web=/app/bin/web'], strategy: 'bash' }, go, [], out);

@@ -19,19 +19,26 @@ describe('BOOKWORM_LINES', () => {
     const lines = BOOKWORM_LINES[runtime] as readonly string[];
     expect(lines).toContain(RUNTIME_INFO[runtime].defaultVersion);
     expect(new Set(lines).size).toBe(lines.length);
-    const key = (v: string) => v.split('.').map((n) => n.padStart(4, '0')).join('.');
+    const key = (v: string) =>
+      v
+        .split('.')
+        .map((n) => n.padStart(4, '0'))
+        .join('.');
     expect([...lines].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...lines]);
   });
 
-  it.each(RUNTIMES)('%s: each line, and each line with a pinned patch, maps to that line (the patch with a note)', (runtime) => {
-    for (const line of BOOKWORM_LINES[runtime]) {
-      expect(imageLine(runtime, line, 'f')).toEqual({ line });
-      const pinned = runtime === 'node' ? `${line}.11.1` : `${line}.7`;
-      const r = imageLine(runtime, pinned, 'f');
-      expect(r.line).toBe(line);
-      expect(r.note).toContain(`building with ${RUNTIME_INFO[runtime].label} ${line}`);
-    }
-  });
+  it.each(RUNTIMES)(
+    '%s: each line, and each line with a pinned patch, maps to that line (the patch with a note)',
+    (runtime) => {
+      for (const line of BOOKWORM_LINES[runtime]) {
+        expect(imageLine(runtime, line, 'f')).toEqual({ line });
+        const pinned = runtime === 'node' ? `${line}.11.1` : `${line}.7`;
+        const r = imageLine(runtime, pinned, 'f');
+        expect(r.line).toBe(line);
+        expect(r.note).toContain(`building with ${RUNTIME_INFO[runtime].label} ${line}`);
+      }
+    },
+  );
 });
 
 describe('imageLine: versions as real projects write them', () => {
@@ -82,21 +89,34 @@ describe('imageLine: versions as real projects write them', () => {
 describe('the Dockerfile FROMs are tags of the table', () => {
   it.each<[string, Record<string, string>]>([
     ['runtime.txt python-3.9.12', { 'requirements.txt': 'flask\n', 'runtime.txt': 'python-3.9.12\n' }],
-    ['Poetry ^3.13', { 'pyproject.toml': '[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\npython = "^3.13"\n', 'poetry.lock': '' }],
+    [
+      'Poetry ^3.13',
+      {
+        'pyproject.toml': '[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\npython = "^3.13"\n',
+        'poetry.lock': '',
+      },
+    ],
     ['go.mod 1.20.3', { 'go.mod': 'module example.com/x\n\ngo 1.20.3\n', 'main.go': 'package main\nfunc main() {}\n' }],
-    ['rust nightly-2023-12-03', { 'Cargo.toml': '[package]\nname = "x"\nversion = "0.1.0"\n', 'rust-toolchain.toml': '[toolchain]\nchannel = "nightly-2023-12-03"\n' }],
+    [
+      'rust nightly-2023-12-03',
+      {
+        'Cargo.toml': '[package]\nname = "x"\nversion = "0.1.0"\n',
+        'rust-toolchain.toml': '[toolchain]\nchannel = "nightly-2023-12-03"\n',
+      },
+    ],
     ['.ruby-version 3.1.4', { Gemfile: 'source "https://rubygems.org"\n', '.ruby-version': '3.1.4\n' }],
     ['.nvmrc 18.17.0', { 'package.json': '{"name":"x"}', '.nvmrc': '18.17.0\n' }],
   ])('%s', (_name, files) => {
     const dir = projectWith(files);
     const p = plan({ dir, yes: true, processes: ['web=x'] }, detect(dir));
     const images = tabledImages();
-    for (const image of [p.build.image, p.baseImage].filter((i): i is string => i !== undefined)) expect(images, image).toContain(image);
+    for (const image of [p.build.image, p.baseImage].filter((i): i is string => i !== undefined))
+      expect(images, image).toContain(image);
   });
 });
 
 describe('the image suite has a stand-in for every default image (test-image/standins/IMAGES)', () => {
-  it('each runtime\'s default build and final images are tagged by a stand-in recipe', async () => {
+  it("each runtime's default build and final images are tagged by a stand-in recipe", async () => {
     const { readFileSync } = await import('node:fs');
     const tagged = new Set(
       readFileSync(new URL('../test-image/standins/IMAGES', import.meta.url), 'utf8')

@@ -11,8 +11,15 @@ afterAll(cleanupTemps);
 class Terminal {
   private static count = 0;
   readonly socket = `cfm-test-${process.pid}-${Terminal.count++}`;
-  constructor(command: string, cwd: string, env: Record<string, string> = {}, readonly size = { columns: 160, rows: 60 }) {
-    const exports = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
+  constructor(
+    command: string,
+    cwd: string,
+    env: Record<string, string> = {},
+    readonly size = { columns: 160, rows: 60 },
+  ) {
+    const exports = Object.entries(env)
+      .map(([k, v]) => `${k}=${v} `)
+      .join('');
     // The exit status is printed, then the pane stays open so the test can read it.
     const script = `cd ${JSON.stringify(cwd)} && ${exports}${command}; echo "EXIT=$?"; sleep 60`;
     this.tmux('new-session', '-d', '-s', 'main', '-x', String(size.columns), '-y', String(size.rows), script);
@@ -25,7 +32,9 @@ class Terminal {
   }
   /** The visible screen as its rows, as drawn (a wrapped line is two rows), trailing blanks cut. */
   rows(): string[] {
-    const rows = this.tmux('capture-pane', '-p', '-t', 'main').split('\n').map((r) => r.trimEnd());
+    const rows = this.tmux('capture-pane', '-p', '-t', 'main')
+      .split('\n')
+      .map((r) => r.trimEnd());
     while (rows.length && rows.at(-1) === '') rows.pop();
     return rows;
   }
@@ -73,7 +82,12 @@ const terminals: Terminal[] = [];
 afterEach(() => {
   for (const t of terminals.splice(0)) t.kill();
 });
-function terminal(args: string, cwd: string, env: Record<string, string> = {}, size?: { columns: number; rows: number }) {
+function terminal(
+  args: string,
+  cwd: string,
+  env: Record<string, string> = {},
+  size?: { columns: number; rows: number },
+) {
   // A person at a terminal: CI from the test run's environment must not leak in (CI=true never prompts).
   const t = new Terminal(`node ${BIN} ${args}`, cwd, { CI: '', ...env }, size);
   terminals.push(t);
@@ -97,7 +111,16 @@ describe.skipIf(!hasTmux)('the wizard in a real terminal', () => {
     expect(screen).toContain('EXIT=0');
     expect(screen).toContain('npx create-fly-multiproc app --strategy supervisord --app app --region ams --yes');
     const app = path.join(dir, 'app');
-    expect(readdirSync(app).sort()).toEqual(['.dockerignore', 'Dockerfile', 'entrypoint.sh', 'fly-multiproc.json', 'fly.toml', 'server.js', 'supervisor-fail-fast.sh', 'supervisor.conf']);
+    expect(readdirSync(app).sort()).toEqual([
+      '.dockerignore',
+      'Dockerfile',
+      'entrypoint.sh',
+      'fly-multiproc.json',
+      'fly.toml',
+      'server.js',
+      'supervisor-fail-fast.sh',
+      'supervisor.conf',
+    ]);
     const toml = parse(readFileSync(path.join(app, 'fly.toml'), 'utf8')) as Record<string, unknown>;
     expect(toml).toMatchObject({ app: 'app', primary_region: 'ams' });
   });
@@ -132,45 +155,51 @@ describe.skipIf(!hasTmux)('the wizard in a real terminal', () => {
 
   // prompts redraws its validation message by erasing the rows it thinks it drew: a message wider
   // than the terminal used to leave a copy on every keystroke, and stay after the answer was fixed.
-  it.each([80, 120])('a long validation error at %i columns: one row, redrawn in place, gone once fixed', async (columns) => {
-    const dir = tempDir();
-    writeFileSync(path.join(dir, 'main.go'), 'package main\n');
-    const t = terminal('', dir, {}, { columns, rows: 30 });
-    await t.answer(/Process 1: name/, 'BSpace', 'BSpace', 'BSpace', 'text:web server', 'Enter');
-    const errorRow = (rows: string[]) => rows.filter((r) => r.includes('a name must'));
-    let rows = await t.settle((r) => errorRow(r).length > 0, 'the validation error');
-    // Typing redraws the prompt: still exactly one error row, right under the prompt, and no row
-    // of the screen is a wrapped continuation of it.
-    t.keys('text:x');
-    rows = await t.settle((r) => r.some((row) => row.includes('Process 1: name') && row.includes('web serverx')), 'the typed x');
-    t.keys('BSpace');
-    rows = await t.settle((r) => r.some((row) => /Process 1: name.*web server$/.test(row)), 'the x erased');
-    expect(errorRow(rows), rows.join('\n')).toHaveLength(1);
-    const prompt = rows.findIndex((r) => r.includes('Process 1: name'));
-    expect(rows[prompt + 1]).toBe(errorRow(rows)[0]);
-    expect(rows.length, rows.join('\n')).toBe(prompt + 2);
-    // The wizard's own lines are wrapped to the width too: no row fills it (a sign of a wrapped line).
-    for (const row of rows.slice(0, prompt)) expect([...row].length, row).toBeLessThan(columns);
-    // At 120 columns the rule fits whole (without the explanation in parentheses and the answer,
-    // which is on the prompt row); at 80 it is cut at a word and marked.
-    expect(errorRow(rows)[0]).toBe(
-      columns === 120
-        ? '› a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-"'
-        : '› a name must start with a lowercase letter, then up to 62 lowercase letters…',
-    );
-    // The header above the prompt is intact (prompts' clearing used to erase upwards).
-    expect(rows.some((r) => r.includes('Detected in'))).toBe(true);
+  it.each([80, 120])(
+    'a long validation error at %i columns: one row, redrawn in place, gone once fixed',
+    async (columns) => {
+      const dir = tempDir();
+      writeFileSync(path.join(dir, 'main.go'), 'package main\n');
+      const t = terminal('', dir, {}, { columns, rows: 30 });
+      await t.answer(/Process 1: name/, 'BSpace', 'BSpace', 'BSpace', 'text:web server', 'Enter');
+      const errorRow = (rows: string[]) => rows.filter((r) => r.includes('a name must'));
+      let rows = await t.settle((r) => errorRow(r).length > 0, 'the validation error');
+      // Typing redraws the prompt: still exactly one error row, right under the prompt, and no row
+      // of the screen is a wrapped continuation of it.
+      t.keys('text:x');
+      rows = await t.settle(
+        (r) => r.some((row) => row.includes('Process 1: name') && row.includes('web serverx')),
+        'the typed x',
+      );
+      t.keys('BSpace');
+      rows = await t.settle((r) => r.some((row) => /Process 1: name.*web server$/.test(row)), 'the x erased');
+      expect(errorRow(rows), rows.join('\n')).toHaveLength(1);
+      const prompt = rows.findIndex((r) => r.includes('Process 1: name'));
+      expect(rows[prompt + 1]).toBe(errorRow(rows)[0]);
+      expect(rows.length, rows.join('\n')).toBe(prompt + 2);
+      // The wizard's own lines are wrapped to the width too: no row fills it (a sign of a wrapped line).
+      for (const row of rows.slice(0, prompt)) expect([...row].length, row).toBeLessThan(columns);
+      // At 120 columns the rule fits whole (without the explanation in parentheses and the answer,
+      // which is on the prompt row); at 80 it is cut at a word and marked.
+      expect(errorRow(rows)[0]).toBe(
+        columns === 120
+          ? '› a name must start with a lowercase letter, then up to 62 lowercase letters, digits, "_" or "-"'
+          : '› a name must start with a lowercase letter, then up to 62 lowercase letters…',
+      );
+      // The header above the prompt is intact (prompts' clearing used to erase upwards).
+      expect(rows.some((r) => r.includes('Detected in'))).toBe(true);
 
-    // Fixed: the error row goes away, and the next question follows the answered one.
-    t.keys(...Array(10).fill('BSpace'), 'text:web', 'Enter');
-    rows = await t.settle((r) => r.some((row) => row.includes('Command that runs web')), 'the next question');
-    expect(errorRow(rows), rows.join('\n')).toEqual([]);
-    const answered = rows.findIndex((r) => /Process 1: name … web$/.test(r));
-    expect(answered, rows.join('\n')).toBeGreaterThan(-1);
-    expect(rows[answered + 1]).toContain('Command that runs web');
-    t.keys('C-c');
-    expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=130');
-  });
+      // Fixed: the error row goes away, and the next question follows the answered one.
+      t.keys(...Array(10).fill('BSpace'), 'text:web', 'Enter');
+      rows = await t.settle((r) => r.some((row) => row.includes('Command that runs web')), 'the next question');
+      expect(errorRow(rows), rows.join('\n')).toEqual([]);
+      const answered = rows.findIndex((r) => /Process 1: name … web$/.test(r));
+      expect(answered, rows.join('\n')).toBeGreaterThan(-1);
+      expect(rows[answered + 1]).toContain('Command that runs web');
+      t.keys('C-c');
+      expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=130');
+    },
+  );
 
   it('takes Web and AMS as web and ams, says so, and the detection line matches what is written', async () => {
     const dir = tempDir();
@@ -192,7 +221,11 @@ describe.skipIf(!hasTmux)('the wizard in a real terminal', () => {
     expect(screen).toContain('EXIT=0');
     expect(screen).toContain('--region ams');
     const app = path.join(dir, 'app');
-    expect(parse(readFileSync(path.join(app, 'fly.toml'), 'utf8'))).toMatchObject({ app: 'app', primary_region: 'ams', processes: { web: 'bin/web' } });
+    expect(parse(readFileSync(path.join(app, 'fly.toml'), 'utf8'))).toMatchObject({
+      app: 'app',
+      primary_region: 'ams',
+      processes: { web: 'bin/web' },
+    });
     expect(readdirSync(app)).not.toContain('server.js');
     expect(readFileSync(path.join(app, 'Dockerfile'), 'utf8')).not.toMatch(/^FROM node/m);
   });

@@ -19,15 +19,31 @@ export const finalInstructions = (d: Dockerfile): Instruction[] => finalChain(d)
 export const baseImage = (d: Dockerfile): string => finalChain(d)[0]?.image ?? '';
 
 /** Does the final image get this program (a package install, a COPY --from, a download)? */
-export function installs(d: Dockerfile, program: 'supervisord' | 'overmind' | 'hivemind' | 'tmux' | 'bash' | 'foreman' | 'honcho'): boolean {
+export function installs(
+  d: Dockerfile,
+  program: 'supervisord' | 'overmind' | 'hivemind' | 'tmux' | 'bash' | 'foreman' | 'honcho',
+): boolean {
   const base = baseImage(d).toLowerCase();
-  const pkg = { supervisord: 'supervisor', overmind: 'overmind', hivemind: 'hivemind', tmux: 'tmux', bash: 'bash', foreman: 'foreman', honcho: 'honcho' }[program];
+  const pkg = {
+    supervisord: 'supervisor',
+    overmind: 'overmind',
+    hivemind: 'hivemind',
+    tmux: 'tmux',
+    bash: 'bash',
+    foreman: 'foreman',
+    honcho: 'honcho',
+  }[program];
   if (base.includes(pkg)) return true;
   if (program === 'bash' && !/alpine|busybox|distroless|scratch|chainguard|wolfi/.test(base)) return true;
   for (const ins of finalInstructions(d)) {
     const text = ins.raw;
     if (ins.keyword === 'RUN') {
-      if (new RegExp(`\\b(apt-get|apt|apk|yum|dnf|microdnf|pip3?|uv|pipx|gem|go|brew|npm)\\b[^\\n]*\\b(install|add)\\b[^\\n]*[\\s/]${pkg}\\b`).test(text)) return true;
+      if (
+        new RegExp(
+          `\\b(apt-get|apt|apk|yum|dnf|microdnf|pip3?|uv|pipx|gem|go|brew|npm)\\b[^\\n]*\\b(install|add)\\b[^\\n]*[\\s/]${pkg}\\b`,
+        ).test(text)
+      )
+        return true;
       if (program === 'tmux' && /\bgem\b[^\n]*\binstall\b[^\n]*\bovermind\b/.test(text)) return true; // the overmind gem bundles tmux
       if (program !== 'bash' && new RegExp(`\\b(curl|wget|ADD)\\b[^\\n]*${pkg}`).test(text)) return true;
     }
@@ -36,7 +52,11 @@ export function installs(d: Dockerfile, program: 'supervisord' | 'overmind' | 'h
   return false;
 }
 
-export function checkDockerfile(d: Dockerfile, out: Reporter, context: { groupCommands: boolean; cmdReplaced: boolean }): void {
+export function checkDockerfile(
+  d: Dockerfile,
+  out: Reporter,
+  context: { groupCommands: boolean; cmdReplaced: boolean },
+): void {
   const { entrypoint, cmd } = runInstructions(d);
   if (entrypoint && !entrypoint.exec && entrypoint.raw.trim()) {
     const execs = /^exec\s/.test(entrypoint.raw.trim());
@@ -48,13 +68,24 @@ export function checkDockerfile(d: Dockerfile, out: Reporter, context: { groupCo
       execs && !context.groupCommands ? { severity: 'warning' } : {},
     );
   }
-  if (cmd && !cmd.exec && cmd.raw.trim() && !/^exec\s/.test(cmd.raw.trim()) && !(entrypoint && !entrypoint.exec) && !context.cmdReplaced) {
+  if (
+    cmd &&
+    !cmd.exec &&
+    cmd.raw.trim() &&
+    !/^exec\s/.test(cmd.raw.trim()) &&
+    !(entrypoint && !entrypoint.exec) &&
+    !context.cmdReplaced
+  ) {
     out.report('dockerfile/shell-form-cmd', d.path, cmd.line, `CMD ${cmd.raw.trim()}`);
   }
 }
 
 /** Files the final image makes executable for their owner only, and the last USER. */
-export function finalUser(d: Dockerfile): { user?: string; line?: number; ownerOnly: { path: string; line: number }[] } {
+export function finalUser(d: Dockerfile): {
+  user?: string;
+  line?: number;
+  ownerOnly: { path: string; line: number }[];
+} {
   let user: string | undefined;
   let line: number | undefined;
   const ownerOnly: { path: string; line: number }[] = [];

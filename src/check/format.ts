@@ -32,9 +32,15 @@ export function textReport(result: CheckResult, dirArg: string, strict: boolean)
   const c = counts(result.findings);
   lines.push('');
   const code = exitCode(result.findings, strict);
-  const total = result.findings.length ? `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${plural(c.advice, 'advice')}` : 'no problems found';
-  const quiet = result.suppressed.length ? `; ${result.suppressed.length} more silenced by a "check: ignore" comment (${[...new Set(result.suppressed.map((f) => f.rule))].join(', ')})` : '';
-  lines.push(`${code ? pc.red('✗') : pc.green('✓')} ${total}${strict && c.warning && !c.error ? ' (--strict: warnings fail)' : ''}${quiet}`);
+  const total = result.findings.length
+    ? `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${plural(c.advice, 'advice')}`
+    : 'no problems found';
+  const quiet = result.suppressed.length
+    ? `; ${result.suppressed.length} more silenced by a "check: ignore" comment (${[...new Set(result.suppressed.map((f) => f.rule))].join(', ')})`
+    : '';
+  lines.push(
+    `${code ? pc.red('✗') : pc.green('✓')} ${total}${strict && c.warning && !c.error ? ' (--strict: warnings fail)' : ''}${quiet}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -11,7 +11,13 @@ import { runInstructions, resolveImagePath, type Dockerfile, type Setup } from '
 import type { Reporter } from './types.js';
 import { shlexSplit } from './util.js';
 
-export function checkRailsGate(setup: Setup, d: Dockerfile, fly: FlyFacts, scripts: ScriptFacts[], out: Reporter): void {
+export function checkRailsGate(
+  setup: Setup,
+  d: Dockerfile,
+  fly: FlyFacts,
+  scripts: ScriptFacts[],
+  out: Reporter,
+): void {
   if (fly.releaseCommand !== undefined) return;
   const exec = runInstructions(d).entrypoint?.exec;
   if (!exec) return;
@@ -39,6 +45,8 @@ export function checkRailsGate(setup: Setup, d: Dockerfile, fly: FlyFacts, scrip
     script.file.path,
     gate.line,
     `runs ${gate.task} only when its arguments ${wants.words}, but ${received.map((r) => `${r.group} passes ${JSON.stringify(r.args)}`).join('; ')}, and fly.toml has no release_command`,
-    { fix: `Add release_command = "./bin/rails ${gate.task}" under [deploy] in fly.toml (it runs once per deploy, before the new Machines start), or spell the web group's command \`${wants.command}\`.` },
+    {
+      fix: `Add release_command = "./bin/rails ${gate.task}" under [deploy] in fly.toml (it runs once per deploy, before the new Machines start), or spell the web group's command \`${wants.command}\`.`,
+    },
   );
 }

@@ -43,7 +43,21 @@ export interface Setup {
   files: string[];
 }
 
-const SKIP_DIRS = new Set(['.git', 'node_modules', 'vendor', '.venv', 'venv', '__pycache__', 'target', '.next', 'dist', 'build', 'tmp', 'log', 'coverage']);
+const SKIP_DIRS = new Set([
+  '.git',
+  'node_modules',
+  'vendor',
+  '.venv',
+  'venv',
+  '__pycache__',
+  'target',
+  '.next',
+  'dist',
+  'build',
+  'tmp',
+  'log',
+  'coverage',
+]);
 const MAX_FILES = 5000;
 const MAX_BYTES = 512 * 1024;
 
@@ -93,7 +107,12 @@ export async function parseDockerfile(file: SourceFile): Promise<Dockerfile> {
     const line = ins.getRange().start.line + 1;
     if (keyword === 'FROM') {
       const as = args.findIndex((a) => a.toLowerCase() === 'as');
-      stages.push({ image: args[0] ?? '', ...(as > 0 && args[as + 1] ? { name: args[as + 1] } : {}), line, instructions: [] });
+      stages.push({
+        image: args[0] ?? '',
+        ...(as > 0 && args[as + 1] ? { name: args[as + 1] } : {}),
+        line,
+        instructions: [],
+      });
       continue;
     }
     const flags: Record<string, string> = {};
@@ -135,7 +154,8 @@ export function wordsOf(ins: Instruction | undefined): string[] {
   return ins.exec ?? ins.args;
 }
 
-const SCRIPT_NAME = /(^|\/)((docker-)?entrypoint|start|run|boot|launch|init|gross|serve|server|supervise|multi)[\w.-]*\.(sh|bash)$|\.(sh|bash)$/;
+const SCRIPT_NAME =
+  /(^|\/)((docker-)?entrypoint|start|run|boot|launch|init|gross|serve|server|supervise|multi)[\w.-]*\.(sh|bash)$|\.(sh|bash)$/;
 
 /** Map an image path to a project file through the final stage's COPY/ADD lines, else by file name. */
 export function resolveImagePath(setup: Pick<Setup, 'files' | 'dockerfile'>, imagePath: string): string | undefined {
@@ -157,7 +177,9 @@ export function resolveImagePath(setup: Pick<Setup, 'files' | 'dockerfile'>, ima
             // COPY src/entry.sh /app/entry.sh, COPY entry.sh /app/
             target === dest || target === `${dest}/${path.posix.basename(clean)}` ? clean : undefined,
             // COPY . /app  or COPY src/ /app/: the rest of the path below dest
-            target.startsWith(`${dest}/`) ? path.posix.join(clean === '.' ? '' : clean, target.slice(dest.length + 1)) : undefined,
+            target.startsWith(`${dest}/`)
+              ? path.posix.join(clean === '.' ? '' : clean, target.slice(dest.length + 1))
+              : undefined,
           ];
           for (const c of candidates) if (c && setup.files.includes(c)) return c;
         }
@@ -200,7 +222,8 @@ function findScripts(setup: Setup, flyCommands: string[]): void {
   }
   for (const command of flyCommands) for (const w of command.split(/[\s;&|'"]+/)) consider(w);
   if (!scriptPaths.size) {
-    for (const f of files) if (f.split('/').length <= 2 && /(^|\/)(docker-)?entrypoint(\.sh)?$|(^|\/)start\.sh$/.test(f)) scriptPaths.add(f);
+    for (const f of files)
+      if (f.split('/').length <= 2 && /(^|\/)(docker-)?entrypoint(\.sh)?$|(^|\/)start\.sh$/.test(f)) scriptPaths.add(f);
   }
   for (const p of [...scriptPaths].sort()) {
     const file = read(dir, p);
@@ -224,7 +247,9 @@ function findSupervisorConfigs(setup: Setup, texts: string): void {
   for (const ins of setup.dockerfile?.stages.at(-1)?.instructions ?? []) {
     if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.flags.from) {
       const parts = ins.exec ?? ins.args;
-      if (/supervisor/i.test(parts.at(-1) ?? '')) for (const src of parts.slice(0, -1)) if (files.includes(src.replace(/^\.\//, ''))) named.add(src.replace(/^\.\//, ''));
+      if (/supervisor/i.test(parts.at(-1) ?? ''))
+        for (const src of parts.slice(0, -1))
+          if (files.includes(src.replace(/^\.\//, ''))) named.add(src.replace(/^\.\//, ''));
     }
   }
   for (const f of [...named, ...confCandidates]) {
@@ -236,9 +261,23 @@ function findSupervisorConfigs(setup: Setup, texts: string): void {
   // (matched on the glob's last two path parts, e.g. conf.d/*.conf).
   const main = setup.supervisor.find((s) => /^\s*\[supervisord\]/m.test(s.text));
   if (main) {
-    const include = /^\s*\[include\][^[]*?^\s*files\s*[=:]\s*([^\n;#]+)/m.exec(main.text)?.[1]?.trim().split(/\s+/) ?? [];
-    const globs = include.map((g) => new RegExp(`(^|/)${g.split('/').slice(-2).join('/').replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
-    setup.supervisor = setup.supervisor.filter((s) => s === main || /^\s*\[supervisord\]/m.test(s.text) || globs.some((g) => g.test(s.path)));
+    const include =
+      /^\s*\[include\][^[]*?^\s*files\s*[=:]\s*([^\n;#]+)/m.exec(main.text)?.[1]?.trim().split(/\s+/) ?? [];
+    const globs = include.map(
+      (g) =>
+        new RegExp(
+          `(^|/)${g
+            .split('/')
+            .slice(-2)
+            .join('/')
+            .replace(/[.+^${}()|\\]/g, '\\$&')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\?/g, '[^/]')}$`,
+        ),
+    );
+    setup.supervisor = setup.supervisor.filter(
+      (s) => s === main || /^\s*\[supervisord\]/m.test(s.text) || globs.some((g) => g.test(s.path)),
+    );
   }
 }
 
@@ -246,7 +285,9 @@ function findSupervisorConfigs(setup: Setup, texts: string): void {
 function findProcfiles(setup: Setup, texts: string): void {
   const { dir, files } = setup;
   const procNames = new Set<string>();
-  for (const m of texts.matchAll(/(?:OVERMIND_PROCFILE|HIVEMIND_PROCFILE)=["']?(?:\$\w+\/|\$\{\w+\}\/|"\$here\/)?([^\s"']+)|(?:overmind|hivemind|foreman|honcho|nf)\b[^\n]*?\s(?:-f|--procfile)[= ]["']?([^\s"']+)/g)) {
+  for (const m of texts.matchAll(
+    /(?:OVERMIND_PROCFILE|HIVEMIND_PROCFILE)=["']?(?:\$\w+\/|\$\{\w+\}\/|"\$here\/)?([^\s"']+)|(?:overmind|hivemind|foreman|honcho|nf)\b[^\n]*?\s(?:-f|--procfile)[= ]["']?([^\s"']+)/g,
+  )) {
     const found = resolveImagePath(setup, (m[1] ?? m[2])!);
     if (found) procNames.add(found);
   }
@@ -260,8 +301,12 @@ function findProcfiles(setup: Setup, texts: string): void {
 export async function loadSetup(dir: string, options: LoadOptions = {}): Promise<Setup> {
   const files = walk(dir);
   const setup: Setup = { dir, files, scripts: [], supervisor: [], procfiles: [] };
-  for (const [flag, value] of [['--config', options.config], ['--dockerfile', options.dockerfile]] as const) {
-    if (value !== undefined && !read(dir, value)) throw new SetupInputError(`${flag} ${value}: no such file inside ${dir}`);
+  for (const [flag, value] of [
+    ['--config', options.config],
+    ['--dockerfile', options.dockerfile],
+  ] as const) {
+    if (value !== undefined && !read(dir, value))
+      throw new SetupInputError(`${flag} ${value}: no such file inside ${dir}`);
   }
   setup.flyToml = read(dir, options.config ?? 'fly.toml');
   let flyCommands: string[] = [];
@@ -273,7 +318,8 @@ export async function loadSetup(dir: string, options: LoadOptions = {}): Promise
       const { parse } = await import('smol-toml');
       const doc = parse(setup.flyToml.text) as Record<string, unknown>;
       const processes = doc.processes;
-      if (processes && typeof processes === 'object' && !Array.isArray(processes)) flyCommands = Object.values(processes).filter((v): v is string => typeof v === 'string');
+      if (processes && typeof processes === 'object' && !Array.isArray(processes))
+        flyCommands = Object.values(processes).filter((v): v is string => typeof v === 'string');
       const experimental = doc.experimental as Record<string, unknown> | undefined;
       for (const key of ['cmd', 'entrypoint']) {
         const v = experimental?.[key];
@@ -284,7 +330,9 @@ export async function loadSetup(dir: string, options: LoadOptions = {}): Promise
       // a broken fly.toml is reported by its own rules
     }
   }
-  const dockerfile = read(dir, dockerfileName) ?? (dockerfileName !== 'Dockerfile' && !options.dockerfile ? read(dir, 'Dockerfile') : undefined);
+  const dockerfile =
+    read(dir, dockerfileName) ??
+    (dockerfileName !== 'Dockerfile' && !options.dockerfile ? read(dir, 'Dockerfile') : undefined);
   if (dockerfile) setup.dockerfile = await parseDockerfile(dockerfile);
   setup.dockerignore = read(dir, '.dockerignore')?.text;
 

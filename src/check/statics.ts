@@ -12,7 +12,24 @@ import type { Dockerfile, Setup } from './setup.js';
 import type { Reporter } from './types.js';
 
 /** Top-level directories a base image may bring: a guest_path under them is not judged. */
-const BASE_DIRS = new Set(['usr', 'var', 'etc', 'opt', 'srv', 'home', 'tmp', 'bin', 'sbin', 'lib', 'lib64', 'root', 'run', 'mnt', 'media', 'data']);
+const BASE_DIRS = new Set([
+  'usr',
+  'var',
+  'etc',
+  'opt',
+  'srv',
+  'home',
+  'tmp',
+  'bin',
+  'sbin',
+  'lib',
+  'lib64',
+  'root',
+  'run',
+  'mnt',
+  'media',
+  'data',
+]);
 
 interface ImageFacts {
   workdirs: string[];
@@ -34,11 +51,18 @@ function imageFacts(d: Dockerfile): ImageFacts {
       } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
         const parts = ins.exec ?? ins.args;
         const dest = path.posix.resolve(workdir, parts.at(-1) ?? '.');
-        facts.copies.push({ dest, written: parts.at(-1) ?? '.', sources: parts.slice(0, -1), other: ins.flags.from !== undefined || ins.keyword === 'ADD', line: ins.line });
+        facts.copies.push({
+          dest,
+          written: parts.at(-1) ?? '.',
+          sources: parts.slice(0, -1),
+          other: ins.flags.from !== undefined || ins.keyword === 'ADD',
+          line: ins.line,
+        });
       } else if (ins.keyword === 'RUN') {
         facts.lastRun = ins.line;
         for (const m of ins.raw.matchAll(/\bmkdir\s+((?:-\S+\s+)*)([^&;|\n]+)/g)) {
-          for (const p of m[2]!.trim().split(/\s+/)) if (!p.startsWith('-')) facts.mkdirs.push(path.posix.resolve(workdir, p));
+          for (const p of m[2]!.trim().split(/\s+/))
+            if (!p.startsWith('-')) facts.mkdirs.push(path.posix.resolve(workdir, p));
         }
       }
     }
@@ -49,10 +73,15 @@ function imageFacts(d: Dockerfile): ImageFacts {
 /** WORKDIR "/app" as Docker reads it. */
 export const unquote = (s: string) => (s.length >= 2 && /^(["']).*\1$/.test(s) ? s.slice(1, -1) : s);
 
-const under = (child: string, parent: string) => child === parent || child.startsWith(parent === '/' ? '/' : `${parent}/`);
+const under = (child: string, parent: string) =>
+  child === parent || child.startsWith(parent === '/' ? '/' : `${parent}/`);
 
 /** Is guest_path in the image: yes, no (with why), or unknown. */
-function locate(guest: string, image: ImageFacts, setup: Setup): { found: true } | { found: false; why: string } | undefined {
+function locate(
+  guest: string,
+  image: ImageFacts,
+  setup: Setup,
+): { found: true } | { found: false; why: string } | undefined {
   if (image.workdirs.some((w) => under(w, guest)) || image.mkdirs.some((m) => under(m, guest))) return { found: true };
   let contextMiss: string | undefined;
   for (const copy of image.copies) {
@@ -72,7 +101,9 @@ function locate(guest: string, image: ImageFacts, setup: Setup): { found: true }
   const top = guest.split('/')[1] ?? '';
   if (BASE_DIRS.has(top)) return undefined;
   // Only when the Dockerfile shows where the app lives instead: a bare `FROM x` may be an image that has it.
-  const places = [...new Set([...image.workdirs, ...image.copies.map((c) => c.dest)])].filter((p) => p !== '/').slice(0, 4);
+  const places = [...new Set([...image.workdirs, ...image.copies.map((c) => c.dest)])]
+    .filter((p) => p !== '/')
+    .slice(0, 4);
   if (!places.length) return undefined;
   return { found: false, why: `nothing in the final stage creates /${top} (it puts files in ${places.join(', ')})` };
 }
@@ -84,7 +115,12 @@ export function checkStaticsInImage(fly: FlyFacts, setup: Setup, d: Dockerfile, 
     const guest = entry.guestPath.replace(/\/+$/, '') || '/';
     const where = locate(guest, image, setup);
     if (where && !where.found) {
-      out.report('consistency/statics-missing', fly.file, entry.line, `guest_path = ${JSON.stringify(entry.guestPath)} is not in the image built from ${d.path} (FROM ${baseImage(d)}): ${where.why}`);
+      out.report(
+        'consistency/statics-missing',
+        fly.file,
+        entry.line,
+        `guest_path = ${JSON.stringify(entry.guestPath)} is not in the image built from ${d.path} (FROM ${baseImage(d)}): ${where.why}`,
+      );
     }
   }
 }

@@ -39,5 +39,11 @@ export interface SourceFile {
 
 /** Collects findings; a finding's severity, why and fix come from its rule unless overridden. */
 export interface Reporter {
-  report(rule: string, file: string, line: number | undefined, message: string, override?: { severity?: Severity; fix?: string }): void;
+  report(
+    rule: string,
+    file: string,
+    line: number | undefined,
+    message: string,
+    override?: { severity?: Severity; fix?: string },
+  ): void;
 }

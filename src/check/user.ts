@@ -45,8 +45,18 @@ function copyOf(d: Dockerfile, rel: string): Copied | undefined {
     const destPath = path.posix.resolve(workdir, dest);
     for (const src of parts.slice(0, -1)) {
       const clean = src.replace(/^\.\//, '').replace(/\/$/, '');
-      if (clean === rel) found = { file: rel, image: dest.endsWith('/') || parts.length > 2 ? `${destPath}/${path.posix.basename(rel)}` : destPath, copy: ins };
-      else if (clean === '.' || rel.startsWith(`${clean}/`)) found = { file: rel, image: path.posix.join(destPath, clean === '.' ? rel : rel.slice(clean.length + 1)), copy: ins };
+      if (clean === rel)
+        found = {
+          file: rel,
+          image: dest.endsWith('/') || parts.length > 2 ? `${destPath}/${path.posix.basename(rel)}` : destPath,
+          copy: ins,
+        };
+      else if (clean === '.' || rel.startsWith(`${clean}/`))
+        found = {
+          file: rel,
+          image: path.posix.join(destPath, clean === '.' ? rel : rel.slice(clean.length + 1)),
+          copy: ins,
+        };
     }
   }
   return found;
@@ -82,18 +92,34 @@ function checkEntrypointMode(setup: Setup, d: Dockerfile, out: Reporter): void {
   const mode = rel !== undefined ? modeOf(setup, rel) : undefined;
   if (!rel || !copied || mode === undefined || mode & 0o111) return;
   if (copied.copy.flags.chmod !== undefined || changedLater(d, copied.image, 'chmod')) return;
-  out.report('dockerfile/entrypoint-not-executable', d.path, entrypoint.line, `ENTRYPOINT runs ${word}, copied from ${rel} (line ${copied.copy.line}) with mode ${mode.toString(8).padStart(4, '0')} and no chmod after it`);
+  out.report(
+    'dockerfile/entrypoint-not-executable',
+    d.path,
+    entrypoint.line,
+    `ENTRYPOINT runs ${word}, copied from ${rel} (line ${copied.copy.line}) with mode ${mode.toString(8).padStart(4, '0')} and no chmod after it`,
+  );
 }
 
 /** Files a non-root USER must read (and, for scripts, run): the scripts, supervisord configs and Procfiles of the setup. */
-function checkReadable(setup: Setup, d: Dockerfile, user: { user: string; line: number }, scripts: ScriptFacts[], out: Reporter): void {
+function checkReadable(
+  setup: Setup,
+  d: Dockerfile,
+  user: { user: string; line: number },
+  scripts: ScriptFacts[],
+  out: Reporter,
+): void {
   const entry = runInstructions(d).entrypoint?.exec?.[0];
   const entryFile = entry !== undefined ? resolveImagePath(setup, entry) : undefined;
-  const needed = [...scripts.map((s) => s.file.path), ...setup.supervisor.map((s) => s.path), ...setup.procfiles.map((p) => p.path)];
+  const needed = [
+    ...scripts.map((s) => s.file.path),
+    ...setup.supervisor.map((s) => s.path),
+    ...setup.procfiles.map((p) => p.path),
+  ];
   for (const rel of new Set(needed)) {
     const copied = copyOf(d, rel);
     const mode = modeOf(setup, rel);
-    if (!copied || mode === undefined || copied.copy.flags.chown !== undefined || copied.copy.flags.chmod !== undefined) continue;
+    if (!copied || mode === undefined || copied.copy.flags.chown !== undefined || copied.copy.flags.chmod !== undefined)
+      continue;
     const run = rel === entryFile;
     const missing = [...(mode & 0o004 ? [] : ['read']), ...(run && mode & 0o111 && !(mode & 0o001) ? ['run'] : [])];
     if (!missing.length) continue;
@@ -123,7 +149,12 @@ function workdirOf(d: Dockerfile): { path: string; line: number; handedOver: boo
   const w = workdir.path;
   const handedOver = finalInstructions(d).some((ins) => {
     if (ins.keyword === 'RUN') {
-      if (new RegExp(`\\bchown\\b[^&;|\\n]*(\\s${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?(\\s|$)|\\s\\.(\\s|$))`).test(ins.raw)) return true;
+      if (
+        new RegExp(`\\bchown\\b[^&;|\\n]*(\\s${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?(\\s|$)|\\s\\.(\\s|$))`).test(
+          ins.raw,
+        )
+      )
+        return true;
       if (/\buseradd\b/.test(ins.raw) && new RegExp(`(-d|--home-dir|--home)[= ]${w}(\\s|$)`).test(ins.raw)) return true;
       if (/\bchmod\b[^&;|\n]*\b(777|1777|o\+w|a\+w)\b/.test(ins.raw) && ins.raw.includes(w)) return true;
     }
@@ -131,7 +162,8 @@ function workdirOf(d: Dockerfile): { path: string; line: number; handedOver: boo
     // claim nothing then. Files copied into it leave the directory root's.
     if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && ins.flags.chown !== undefined) {
       const parts = ins.exec ?? ins.args;
-      const directory = ins.flags.from !== undefined || parts.slice(0, -1).some((src) => src === '.' || src.endsWith('/'));
+      const directory =
+        ins.flags.from !== undefined || parts.slice(0, -1).some((src) => src === '.' || src.endsWith('/'));
       if (directory && path.posix.resolve(w, parts.at(-1) ?? '') === w) return true;
     }
     return false;
@@ -142,19 +174,32 @@ function workdirOf(d: Dockerfile): { path: string; line: number; handedOver: boo
 /** supervisord and overmind write into the working directory unless told otherwise. */
 function writersInWorkdir(supervisors: SupervisorFacts[], overmind: boolean, env: string, workdir: string): string[] {
   const writers: string[] = [];
-  const inWorkdir = (value: string | undefined) => value === undefined || (!value.startsWith('/') && !value.startsWith('%(')) || value === workdir || value.startsWith(`${workdir}/`);
+  const inWorkdir = (value: string | undefined) =>
+    value === undefined ||
+    (!value.startsWith('/') && !value.startsWith('%(')) ||
+    value === workdir ||
+    value.startsWith(`${workdir}/`);
   for (const sv of supervisors) {
     const sup = sv.sections.find((s) => s.name === 'supervisord');
     if (!sup) continue;
-    for (const [key, fallback] of [['logfile', 'supervisord.log'], ['pidfile', 'supervisord.pid']] as const) {
+    for (const [key, fallback] of [
+      ['logfile', 'supervisord.log'],
+      ['pidfile', 'supervisord.pid'],
+    ] as const) {
       const v = sup.keys.get(key)?.value;
       if (v !== undefined && /^(\/dev\/|NONE$|syslog$)/.test(v)) continue;
-      if (inWorkdir(v)) writers.push(`supervisord's ${key} (${sv.file.path}${sup.keys.get(key) ? `:${sup.keys.get(key)!.line}` : `: not set, so ${fallback} in the working directory`})`);
+      if (inWorkdir(v))
+        writers.push(
+          `supervisord's ${key} (${sv.file.path}${sup.keys.get(key) ? `:${sup.keys.get(key)!.line}` : `: not set, so ${fallback} in the working directory`})`,
+        );
     }
   }
   if (overmind) {
-    const socket = /OVERMIND_SOCKET[=\s]+["']?(?:\$\{\w+:-)?([^\s"'}]+)/.exec(env)?.[1] ?? /overmind\s+(?:start|s)\b[^\n]*\s(?:-s|--socket)[= ]["']?([^\s"']+)/.exec(env)?.[1];
-    if (inWorkdir(socket)) writers.push(`overmind's socket (${socket ?? 'OVERMIND_SOCKET not set, so ./.overmind.sock'})`);
+    const socket =
+      /OVERMIND_SOCKET[=\s]+["']?(?:\$\{\w+:-)?([^\s"'}]+)/.exec(env)?.[1] ??
+      /overmind\s+(?:start|s)\b[^\n]*\s(?:-s|--socket)[= ]["']?([^\s"']+)/.exec(env)?.[1];
+    if (inWorkdir(socket))
+      writers.push(`overmind's socket (${socket ?? 'OVERMIND_SOCKET not set, so ./.overmind.sock'})`);
   }
   return writers;
 }
@@ -178,13 +223,25 @@ export function checkUser(context: UserContext, out: Reporter): void {
   const user = { user: u.user!, line: u.line };
   for (const o of u.ownerOnly) {
     const target = resolveImagePath(setup, o.path);
-    if (target && scripts.some((s) => s.file.path === target)) out.report('dockerfile/user-cannot-run', d.path, o.line, `${o.path} is executable by its owner (root) only, but USER ${user.user} (line ${user.line}) runs it`);
+    if (target && scripts.some((s) => s.file.path === target))
+      out.report(
+        'dockerfile/user-cannot-run',
+        d.path,
+        o.line,
+        `${o.path} is executable by its owner (root) only, but USER ${user.user} (line ${user.line}) runs it`,
+      );
   }
   for (const sv of supervisors) {
     for (const s of sv.sections) {
       for (const key of ['pidfile', 'file', 'logfile']) {
         const v = s.keys.get(key);
-        if (v && /^\/(var\/run|run|var\/log)\//.test(v.value) && !/chown[^\n]*\/(var\/run|run|var\/log)/.test(d.text)) out.report('dockerfile/user-cannot-run', sv.file.path, v.line, `${key}=${v.value}: USER ${user.user} (Dockerfile line ${user.line}) cannot write there`);
+        if (v && /^\/(var\/run|run|var\/log)\//.test(v.value) && !/chown[^\n]*\/(var\/run|run|var\/log)/.test(d.text))
+          out.report(
+            'dockerfile/user-cannot-run',
+            sv.file.path,
+            v.line,
+            `${key}=${v.value}: USER ${user.user} (Dockerfile line ${user.line}) cannot write there`,
+          );
       }
     }
   }
@@ -193,6 +250,11 @@ export function checkUser(context: UserContext, out: Reporter): void {
   if (!workdir || workdir.handedOver || workdir.afterUser || workdir.path === '/tmp') return;
   const writers = writersInWorkdir(supervisors, context.overmind, context.env, workdir.path);
   if (writers.length) {
-    out.report('dockerfile/workdir-not-writable', d.path, workdir.line, `WORKDIR ${workdir.path} is created by root and never handed to USER ${user.user} (line ${user.line}), but ${writers.join(' and ')} ${writers.length === 1 ? 'is' : 'are'} written there`);
+    out.report(
+      'dockerfile/workdir-not-writable',
+      d.path,
+      workdir.line,
+      `WORKDIR ${workdir.path} is created by root and never handed to USER ${user.user} (line ${user.line}), but ${writers.join(' and ')} ${writers.length === 1 ? 'is' : 'are'} written there`,
+    );
   }
 }

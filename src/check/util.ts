@@ -53,7 +53,9 @@ export function tomlLines(text: string): Map<string, number> {
       if (!out.has(prefix)) out.set(prefix, no);
       return;
     }
-    m = /^((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*(.*)$/.exec(trimmed);
+    m = /^((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*(.*)$/.exec(
+      trimmed,
+    );
     if (m) {
       const full = prefix ? `${prefix}.${keyPath(m[1]!)}` : keyPath(m[1]!);
       if (!out.has(full)) out.set(full, no);

@@ -22,7 +22,10 @@ function toRegExp(pattern: string): RegExp {
       const close = pattern.indexOf(']', i + 1);
       if (close < 0) out += '\\[';
       else {
-        out += `[${pattern.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        out += `[${pattern
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = close;
       }
     } else if (ch === '\\' && i + 1 < pattern.length) out += `\\${pattern[++i]}`;

@@ -10,8 +10,22 @@ import { blocksOf, findBlocks, splitLines, withoutBlocks } from './owned.js';
 import type { DockerfileInfo } from './mode.js';
 import { findPrepareGate } from './rails-prepare.js';
 
-export { checkEntrypoint, describeDockerfile, expand, familyOfImage, readDockerfile, DockerfileError } from './parse.js';
-export type { BaseFamily, CommandForm, DockerfileFacts, EntrypointCheck, EntrypointVerdict, StageFacts } from './parse.js';
+export {
+  checkEntrypoint,
+  describeDockerfile,
+  expand,
+  familyOfImage,
+  readDockerfile,
+  DockerfileError,
+} from './parse.js';
+export type {
+  BaseFamily,
+  CommandForm,
+  DockerfileFacts,
+  EntrypointCheck,
+  EntrypointVerdict,
+  StageFacts,
+} from './parse.js';
 
 export const DOCKERFILE = 'Dockerfile';
 
@@ -37,7 +51,13 @@ function stagesInsertionLine(text: string): number {
   if (!last) return 0;
   const lines = splitLines(text);
   let at = last.getRange().start.line;
-  while (at > 0 && /^\s*#/.test(lines[at - 1]!) && !/^\s*#\s*(syntax|escape|check)\s*=/i.test(lines[at - 1]!) && !lines[at - 1]!.startsWith('# <<< create-fly-multiproc')) at--;
+  while (
+    at > 0 &&
+    /^\s*#/.test(lines[at - 1]!) &&
+    !/^\s*#\s*(syntax|escape|check)\s*=/i.test(lines[at - 1]!) &&
+    !lines[at - 1]!.startsWith('# <<< create-fly-multiproc')
+  )
+    at--;
   return at;
 }
 
@@ -79,7 +99,15 @@ function chooseEntrypointFile(info: DockerfileInfo, read: (rel: string) => strin
 /** Read and understand the Dockerfile `text` of the project in `dir`. */
 export function inspectDockerfileText(text: string, dir: string, file = DOCKERFILE): DockerfileInfo {
   const found = findBlocks(text, file);
-  const info: DockerfileInfo = { file, text, blocks: blocksOf(found), blockProblems: found.problems, stagesAt: 0, loses: [], entrypointFile: ENTRYPOINT_NAMES[0]! };
+  const info: DockerfileInfo = {
+    file,
+    text,
+    blocks: blocksOf(found),
+    blockProblems: found.problems,
+    stagesAt: 0,
+    loses: [],
+    entrypointFile: ENTRYPOINT_NAMES[0]!,
+  };
   if (found.problems.length) return info;
   const userText = withoutBlocks(text);
   const read = projectFileReader(dir);

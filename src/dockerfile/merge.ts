@@ -29,6 +29,6 @@ export function decideOwnedBlocks(status: FileStatus, existing: string, recorded
     status.reason = 'extended: your lines are kept; only the create-fly-multiproc block changes';
   } else {
     status.action = 'conflict';
-    status.reason = `${recorded === undefined ? 'has a create-fly-multiproc block that differs from this run\'s, and no record of what was written' : 'has a create-fly-multiproc block that was edited since it was written'}; overwriting rewrites only that block and keeps your lines`;
+    status.reason = `${recorded === undefined ? "has a create-fly-multiproc block that differs from this run's, and no record of what was written" : 'has a create-fly-multiproc block that was edited since it was written'}; overwriting rewrites only that block and keeps your lines`;
   }
 }

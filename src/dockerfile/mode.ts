@@ -61,7 +61,10 @@ export function entrypointFileFor(mode: DockerfileMode, info: DockerfileInfo | u
  * ours. It then stays ours (mode create: regenerated when unedited, a conflict when edited), as it
  * was before this tool learned to keep Dockerfiles.
  */
-export function createdBefore(recorded: Readonly<Record<string, string>> | undefined, info: DockerfileInfo | undefined): boolean {
+export function createdBefore(
+  recorded: Readonly<Record<string, string>> | undefined,
+  info: DockerfileInfo | undefined,
+): boolean {
   return Boolean(recorded?.[info?.file ?? 'Dockerfile'] && info && !info.blocks.final && !info.blocks.stages);
 }
 
@@ -82,11 +85,15 @@ export interface UserDockerfile {
 export function userDockerfileContext(info: DockerfileInfo): UserDockerfile | undefined {
   const facts = info.facts;
   if (!facts || facts.family === 'none') return undefined;
-  const chained = info.entrypoint?.verdict === 'passes' && facts.entrypoint?.form === 'exec' ? facts.entrypoint.argv : [];
+  const chained =
+    info.entrypoint?.verdict === 'passes' && facts.entrypoint?.form === 'exec' ? facts.entrypoint.argv : [];
   const workdir = facts.workdir;
   // exec form takes no variables: with an unknown WORKDIR, a shell finds entrypoint.sh in it at run time.
   const name = info.entrypointFile;
-  const ours = workdir !== undefined ? [`${workdir === '/' ? '' : workdir}/${name}`] : ['/bin/sh', '-c', `exec ./${name} "$@"`, name];
+  const ours =
+    workdir !== undefined
+      ? [`${workdir === '/' ? '' : workdir}/${name}`]
+      : ['/bin/sh', '-c', `exec ./${name} "$@"`, name];
   return {
     ...(facts.nonRootUser && facts.user ? { user: facts.user.raw } : {}),
     ...(workdir !== undefined ? { workdir } : {}),
@@ -114,11 +121,17 @@ interface ModeInput {
 
 /** Why the user's Dockerfile cannot be extended, if it cannot. */
 function extendProblem(info: DockerfileInfo, strategy: StrategyName): string[] {
-  if (info.blockProblems.length) return info.blockProblems.map((p) => `${p}: restore the marker line, or delete the whole block, then run again`);
-  if (info.error || !info.facts) return [`${info.error ?? `${info.file}: cannot be read`}; fix it, or pass --dockerfile replace for a generated Dockerfile`];
+  if (info.blockProblems.length)
+    return info.blockProblems.map((p) => `${p}: restore the marker line, or delete the whole block, then run again`);
+  if (info.error || !info.facts)
+    return [
+      `${info.error ?? `${info.file}: cannot be read`}; fix it, or pass --dockerfile replace for a generated Dockerfile`,
+    ];
   const facts = info.facts;
   if (facts.escape !== '\\') {
-    return [`${info.file}: its escape directive (# escape=${facts.escape}) changes how lines continue, and the block is written with \\ continuations: remove the directive, or pass --dockerfile replace for a generated Dockerfile`];
+    return [
+      `${info.file}: its escape directive (# escape=${facts.escape}) changes how lines continue, and the block is written with \\ continuations: remove the directive, or pass --dockerfile replace for a generated Dockerfile`,
+    ];
   }
   if (facts.family === 'none') {
     return [
@@ -137,11 +150,16 @@ function extendNotes(info: DockerfileInfo, facts: DockerfileFacts, strategy: Str
   const ours = info.entrypointFile;
   if (info.ownEntrypoint) notes.push(ownEntrypointNote(info));
   if (facts.entrypoint && ep) {
-    if (ep.verdict === 'passes') notes.push(`${info.file}:${facts.entrypoint.line}: your ENTRYPOINT stays the first step: it runs, then execs ${ours}`);
+    if (ep.verdict === 'passes')
+      notes.push(
+        `${info.file}:${facts.entrypoint.line}: your ENTRYPOINT stays the first step: it runs, then execs ${ours}`,
+      );
     else notes.push(`${ep.message}; ${ours} replaces it as the ENTRYPOINT`);
   }
   if (facts.cmd) {
-    notes.push(`${info.file}:${facts.cmd.line}: your CMD (${facts.cmd.text.replace(/^CMD\s+/i, '')}) no longer runs on its own: the block resets CMD so that entrypoint.sh starts the processes you gave; make it one of them if it should still run`);
+    notes.push(
+      `${info.file}:${facts.cmd.line}: your CMD (${facts.cmd.text.replace(/^CMD\s+/i, '')}) no longer runs on its own: the block resets CMD so that entrypoint.sh starts the processes you gave; make it one of them if it should still run`,
+    );
   }
   return notes;
 }
@@ -156,8 +174,11 @@ function keepNotes(info: DockerfileInfo, strategy: StrategyName, how: string): s
   }
   const ep = info.entrypoint;
   if (info.error) return [`${info.error}; it is kept as it is`];
-  if (ep && (ep.verdict === 'fails' || ep.verdict === 'unknown')) return [`${info.file}: kept${how}, but: ${ep.message}. Fix: ${ep.fix}`];
-  return [`${info.file}: kept${how}: the ${strategy} strategy needs no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`];
+  if (ep && (ep.verdict === 'fails' || ep.verdict === 'unknown'))
+    return [`${info.file}: kept${how}, but: ${ep.message}. Fix: ${ep.fix}`];
+  return [
+    `${info.file}: kept${how}: the ${strategy} strategy needs no change to it${ep ? `; ${ep.message.replace(/^[^:]*(:\d+)?: /, '')}` : ''}`,
+  ];
 }
 
 /**
@@ -172,7 +193,9 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
   }
   if (!input.exists) {
     if (given === 'keep' || given === 'extend') {
-      problems.push(`--dockerfile ${given}: there is no Dockerfile in ${input.dir} to ${given}; leave the flag out (or pass --dockerfile create) to generate one`);
+      problems.push(
+        `--dockerfile ${given}: there is no Dockerfile in ${input.dir} to ${given}; leave the flag out (or pass --dockerfile create) to generate one`,
+      );
     }
     return 'create';
   }
@@ -181,7 +204,8 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
   // then treated as before this tool kept Dockerfiles: a generated one, a conflict if it differs.
   if (!info) return given === 'replace' ? 'replace' : 'create';
   // A strategy whose commands run through your ENTRYPOINT as they are (process-groups, apps) keeps it by default.
-  const mode: DockerfileMode = (given as DockerfileMode | undefined) ?? (STRATEGIES[strategy].runsWithKeptDockerfile ? 'keep' : 'extend');
+  const mode: DockerfileMode =
+    (given as DockerfileMode | undefined) ?? (STRATEGIES[strategy].runsWithKeptDockerfile ? 'keep' : 'extend');
   const how = given === undefined ? ` (the default for the ${strategy} strategy with a Dockerfile of your own)` : '';
   if (mode === 'extend') {
     const cannot = extendProblem(info, strategy);
@@ -190,7 +214,9 @@ export function chooseDockerfileMode(input: ModeInput, problems: string[], notes
   } else if (mode === 'keep') {
     notes.push(...keepNotes(info, strategy, how));
   } else if (mode === 'replace') {
-    notes.push(`${info.file}: replaced (--dockerfile replace) by a generated one; yours had ${info.loses.join('; ') || 'content of its own'}, which the generated one does not carry over`);
+    notes.push(
+      `${info.file}: replaced (--dockerfile replace) by a generated one; yours had ${info.loses.join('; ') || 'content of its own'}, which the generated one does not carry over`,
+    );
   }
   return mode;
 }

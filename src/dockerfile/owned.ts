@@ -42,21 +42,31 @@ export function findBlocks(text: string, file = 'Dockerfile'): Found {
   lines.forEach((line, i) => {
     const trimmed = line.trimEnd();
     if (trimmed.startsWith(BEGIN)) {
-      if (open) problems.push(`${file}:${open.begin + 1}: a create-fly-multiproc block starts here and again at line ${i + 1} without its end marker (${END})`);
+      if (open)
+        problems.push(
+          `${file}:${open.begin + 1}: a create-fly-multiproc block starts here and again at line ${i + 1} without its end marker (${END})`,
+        );
       const rest = trimmed.slice(BEGIN.length).trim();
       const kind = BLOCK_KINDS.find((k) => rest.startsWith(BLOCK_TITLE[k]));
-      if (!kind) problems.push(`${file}:${i + 1}: a create-fly-multiproc marker names no block this version knows (${BLOCK_KINDS.map((k) => BLOCK_TITLE[k]).join(', ')})`);
+      if (!kind)
+        problems.push(
+          `${file}:${i + 1}: a create-fly-multiproc marker names no block this version knows (${BLOCK_KINDS.map((k) => BLOCK_TITLE[k]).join(', ')})`,
+        );
       open = { kind, begin: i };
     } else if (trimmed.startsWith(END)) {
       if (!open) problems.push(`${file}:${i + 1}: an end marker (${END}) without a block start before it`);
       else if (open.kind) {
-        if (regions.some((r) => r.kind === open!.kind)) problems.push(`${file}:${open.begin + 1}: a second create-fly-multiproc ${BLOCK_TITLE[open.kind]} block`);
+        if (regions.some((r) => r.kind === open!.kind))
+          problems.push(`${file}:${open.begin + 1}: a second create-fly-multiproc ${BLOCK_TITLE[open.kind]} block`);
         regions.push({ kind: open.kind, begin: open.begin, end: i, text: lines.slice(open.begin, i + 1).join('\n') });
       }
       open = undefined;
     }
   });
-  if (open) problems.push(`${file}:${open.begin + 1}: a create-fly-multiproc block starts here but its end marker (${END}) is gone`);
+  if (open)
+    problems.push(
+      `${file}:${open.begin + 1}: a create-fly-multiproc block starts here but its end marker (${END}) is gone`,
+    );
   return { regions, problems };
 }
 
@@ -97,7 +107,8 @@ export function withoutBlocks(text: string): string {
 export function applyBlocks(text: string, blocks: Blocks, stagesAt: number): string {
   const eol = /\r\n/.test(text) ? '\r\n' : '\n';
   const found = findBlocks(text);
-  if (found.problems.length) throw new Error(`internal: applyBlocks on a Dockerfile with broken markers: ${found.problems.join('; ')}`);
+  if (found.problems.length)
+    throw new Error(`internal: applyBlocks on a Dockerfile with broken markers: ${found.problems.join('; ')}`);
   let lines = splitLines(text);
   const trailing = lines.at(-1) === '';
   if (trailing) lines = lines.slice(0, -1);

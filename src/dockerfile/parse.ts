@@ -4,7 +4,14 @@
  * with ARG and ENV values substituted where the file gives them. Plain functions over text, so the
  * `check` command can reuse them. dockerfile-ast is only loaded with this module (see index.ts).
  */
-import { DockerfileParser, type Arg, type Env, type From, type Instruction, type JSONInstruction } from 'dockerfile-ast';
+import {
+  DockerfileParser,
+  type Arg,
+  type Env,
+  type From,
+  type Instruction,
+  type JSONInstruction,
+} from 'dockerfile-ast';
 
 /** Debian or Ubuntu (apt-get), Alpine (apk), or no shell and package manager at all (scratch, distroless). */
 export type BaseFamily = 'debian' | 'alpine' | 'none';
@@ -74,25 +81,53 @@ export function parseDockerfile(text: string): ReturnType<typeof DockerfileParse
 /** $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:+x} as the Dockerfile frontend expands them; undefined when a variable is unknown. */
 export function expand(text: string, vars: ReadonlyMap<string, string>): string | undefined {
   let unknown = false;
-  const out = text.replace(/\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced, op, word, bare) => {
-    if (whole === '\\$') return '$';
-    const name = braced ?? bare;
-    const value = vars.get(name);
-    if (op === ':-' || op === '-') return value !== undefined && (op === '-' || value !== '') ? value : word;
-    if (op === ':+' || op === '+') return value !== undefined && (op === '+' || value !== '') ? word : '';
-    if (value === undefined) {
-      unknown = true;
-      return whole;
-    }
-    return value;
-  });
+  const out = text.replace(
+    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, braced, op, word, bare) => {
+      if (whole === '\\$') return '$';
+      const name = braced ?? bare;
+      const value = vars.get(name);
+      if (op === ':-' || op === '-') return value !== undefined && (op === '-' || value !== '') ? value : word;
+      if (op === ':+' || op === '+') return value !== undefined && (op === '+' || value !== '') ? word : '';
+      if (value === undefined) {
+        unknown = true;
+        return whole;
+      }
+      return value;
+    },
+  );
   return unknown ? undefined : out;
 }
 
-const unquote = (s: string) => (s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'"))) ? s.slice(1, -1) : s);
+const unquote = (s: string) =>
+  s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))
+    ? s.slice(1, -1)
+    : s;
 
 /** Official images (and others) built on Debian when the tag names no other family. */
-const DEBIAN_IMAGES = new Set(['debian', 'ubuntu', 'node', 'ruby', 'python', 'golang', 'rust', 'php', 'perl', 'elixir', 'erlang', 'openjdk', 'eclipse-temurin', 'buildpack-deps', 'oven/bun', 'denoland/deno', 'hexpm/elixir', 'hexpm/erlang', 'nginx', 'httpd', 'caddy']);
+const DEBIAN_IMAGES = new Set([
+  'debian',
+  'ubuntu',
+  'node',
+  'ruby',
+  'python',
+  'golang',
+  'rust',
+  'php',
+  'perl',
+  'elixir',
+  'erlang',
+  'openjdk',
+  'eclipse-temurin',
+  'buildpack-deps',
+  'oven/bun',
+  'denoland/deno',
+  'hexpm/elixir',
+  'hexpm/erlang',
+  'nginx',
+  'httpd',
+  'caddy',
+]);
 
 /** The family an image name and tag tell, if they do. */
 export function familyOfImage(image: string): BaseFamily | undefined {
@@ -101,10 +136,22 @@ export function familyOfImage(image: string): BaseFamily | undefined {
   const colon = ref.indexOf(':', slash + 1);
   const name = colon < 0 ? ref : ref.slice(0, colon);
   const tag = colon < 0 ? '' : ref.slice(colon + 1);
-  const short = name.replace(/^(docker\.io\/|registry\.docker\.com\/|registry-1\.docker\.io\/)/, '').replace(/^library\//, '');
-  if (short === 'scratch' || /(^|\/)distroless\//.test(short) || /(^|[-/])distroless/.test(short) || /^cgr\.dev\/chainguard\/static/.test(short)) return 'none';
+  const short = name
+    .replace(/^(docker\.io\/|registry\.docker\.com\/|registry-1\.docker\.io\/)/, '')
+    .replace(/^library\//, '');
+  if (
+    short === 'scratch' ||
+    /(^|\/)distroless\//.test(short) ||
+    /(^|[-/])distroless/.test(short) ||
+    /^cgr\.dev\/chainguard\/static/.test(short)
+  )
+    return 'none';
   if (/(^|\/)alpine$/.test(short) || /(^|[-._])alpine/.test(tag)) return 'alpine';
-  if (/(^|[-._])(bookworm|bullseye|buster|stretch|trixie|jammy|noble|focal|bionic|slim|debian|ubuntu)/.test(tag) || /(^|\/)(debian|ubuntu)$/.test(short)) return 'debian';
+  if (
+    /(^|[-._])(bookworm|bullseye|buster|stretch|trixie|jammy|noble|focal|bionic|slim|debian|ubuntu)/.test(tag) ||
+    /(^|\/)(debian|ubuntu)$/.test(short)
+  )
+    return 'debian';
   if (DEBIAN_IMAGES.has(short) && !/(windows|nanoserver|servercore)/.test(tag)) return 'debian';
   return undefined;
 }
@@ -135,7 +182,11 @@ function commandForm(instruction: Instruction, lines: string[]): CommandForm {
 }
 
 /** One instruction of a stage, applied to what that stage has so far (ARG, ENV, USER, WORKDIR, ENTRYPOINT, CMD, RUN). */
-function applyInstruction(state: StageState, instruction: Instruction, context: { lines: string[]; globals: ReadonlyMap<string, string>; stageFrom: number }): void {
+function applyInstruction(
+  state: StageState,
+  instruction: Instruction,
+  context: { lines: string[]; globals: ReadonlyMap<string, string>; stageFrom: number },
+): void {
   const { lines, globals } = context;
   const keyword = instruction.getKeyword();
   const line = instruction.getRange().start.line + 1;
@@ -168,7 +219,8 @@ function applyInstruction(state: StageState, instruction: Instruction, context: 
       const value = expand(raw, state.vars);
       const previous = state.workdir;
       state.workdirText = raw.startsWith('/') ? raw : `${state.workdirText.replace(/\/$/, '')}/${raw}`;
-      if (value === undefined || previous === undefined) state.workdir = value !== undefined && value.startsWith('/') ? value : undefined;
+      if (value === undefined || previous === undefined)
+        state.workdir = value !== undefined && value.startsWith('/') ? value : undefined;
       else state.workdir = value.startsWith('/') ? value : `${previous.replace(/\/$/, '')}/${value}`;
       if (state.workdir) state.workdir = state.workdir.replace(/\/+$/, '') || '/';
       break;
@@ -192,11 +244,18 @@ function applyInstruction(state: StageState, instruction: Instruction, context: 
 }
 
 /** The OS family of the base image: from its name, else from the package manager the chain's RUN lines use, else a guess. */
-function familyOfChain(baseImage: string, chain: StageFacts[], states: StageState[]): { family: BaseFamily; familyEvidence: string } {
+function familyOfChain(
+  baseImage: string,
+  chain: StageFacts[],
+  states: StageState[],
+): { family: BaseFamily; familyEvidence: string } {
   let family = familyOfImage(baseImage);
   let familyEvidence = family ? `the image ${baseImage}` : '';
   if (!family) {
-    const used = chain.map((s) => states[s.index]!.packageManager).filter(Boolean).at(-1);
+    const used = chain
+      .map((s) => states[s.index]!.packageManager)
+      .filter(Boolean)
+      .at(-1);
     if (used) {
       family = used === 'apk' ? 'alpine' : 'debian';
       familyEvidence = `its RUN lines use ${used}`;
@@ -230,7 +289,14 @@ export function readDockerfile(text: string): DockerfileFacts {
       const image = from.getImage() ?? '';
       const resolved = expand(image, globals) ?? image;
       const parent = byName.get(resolved.toLowerCase());
-      const stage: StageFacts = { index: stages.length, image, resolvedImage: resolved, fromLine: line, endLine: range.end.line + 1, ...(parent !== undefined ? { parent } : {}) };
+      const stage: StageFacts = {
+        index: stages.length,
+        image,
+        resolvedImage: resolved,
+        fromLine: line,
+        endLine: range.end.line + 1,
+        ...(parent !== undefined ? { parent } : {}),
+      };
       const name = from.getBuildStage();
       if (name) {
         stage.name = name;
@@ -252,11 +318,13 @@ export function readDockerfile(text: string): DockerfileFacts {
     applyInstruction(state, instruction, { lines, globals, stageFrom: stages.at(-1)!.fromLine });
   }
   void lastLine;
-  if (!stages.length || !state) throw new DockerfileError('no FROM instruction: this is not a Dockerfile a build can use');
+  if (!stages.length || !state)
+    throw new DockerfileError('no FROM instruction: this is not a Dockerfile a build can use');
 
   const final = stages.at(-1)!;
   const chain: StageFacts[] = [];
-  for (let s: StageFacts | undefined = final; s; s = s.parent !== undefined ? stages[s.parent] : undefined) chain.unshift(s);
+  for (let s: StageFacts | undefined = final; s; s = s.parent !== undefined ? stages[s.parent] : undefined)
+    chain.unshift(s);
   const root = chain[0]!;
   const baseImage = root.resolvedImage;
   const { family, familyEvidence } = familyOfChain(baseImage, chain, states);
@@ -293,23 +361,47 @@ export interface EntrypointCheck {
 }
 
 /** Programs that run the command they are given (`tini -- cmd`, `gosu user cmd`, ...). */
-const WRAPPERS = new Set(['tini', 'tini-static', 'dumb-init', 'docker-entrypoint.sh', 'docker-entrypoint', 'su-exec', 'gosu', 'catatonit', 'env', 'exec', 'chpst', 'setpriv', 'nice', 'timeout', 'tini-static-amd64']);
+const WRAPPERS = new Set([
+  'tini',
+  'tini-static',
+  'dumb-init',
+  'docker-entrypoint.sh',
+  'docker-entrypoint',
+  'su-exec',
+  'gosu',
+  'catatonit',
+  'env',
+  'exec',
+  'chpst',
+  'setpriv',
+  'nice',
+  'timeout',
+  'tini-static-amd64',
+]);
 
 /** Interpreters whose first argument is the program they run. */
 const INTERPRETERS = /^(node|nodejs|python[0-9.]*|ruby|bun|deno|perl|php)$/;
 
 /** A script runs its arguments: shell `"$@"`, Node `process.argv.slice(2)`, Ruby `ARGV`, Python `sys.argv[1:]`. */
-const RUNS_ARGS = /"\$@"|"\$\{@\}"|\$\{@\}|\bexec\s+\$@|process\.argv\.slice\(2\)|\bexec\(\*?ARGV\)|\bsystem\(\*ARGV\)|\bsys\.argv\[1:\]|os\.execvp?\([^)]*sys\.argv/;
+const RUNS_ARGS =
+  /"\$@"|"\$\{@\}"|\$\{@\}|\bexec\s+\$@|process\.argv\.slice\(2\)|\bexec\(\*?ARGV\)|\bsystem\(\*ARGV\)|\bsys\.argv\[1:\]|os\.execvp?\([^)]*sys\.argv/;
 
 /**
  * Does the final stage's ENTRYPOINT run the command Fly gives it? Fly runs each process group's
  * command in place of CMD, keeping ENTRYPOINT: the command arrives as the ENTRYPOINT's arguments.
  * `readProjectFile(rel)` reads a file of the project (undefined when there is none).
  */
-export function checkEntrypoint(facts: DockerfileFacts, file: string, readProjectFile: (rel: string) => string | undefined): EntrypointCheck {
+export function checkEntrypoint(
+  facts: DockerfileFacts,
+  file: string,
+  readProjectFile: (rel: string) => string | undefined,
+): EntrypointCheck {
   const ep = facts.entrypoint;
   if (!ep) {
-    return { verdict: 'none', message: `${file}: no ENTRYPOINT in the final stage, so Fly runs each process group's command as it is (an ENTRYPOINT of the base image ${facts.baseImage} still applies; the official images' docker-entrypoint.sh passes its arguments on)` };
+    return {
+      verdict: 'none',
+      message: `${file}: no ENTRYPOINT in the final stage, so Fly runs each process group's command as it is (an ENTRYPOINT of the base image ${facts.baseImage} still applies; the official images' docker-entrypoint.sh passes its arguments on)`,
+    };
   }
   const at = `${file}:${ep.line}`;
   const suggestion = `or run again with --dockerfile extend, which adds entrypoint.sh (it ends with exec "$@") as the ENTRYPOINT in a marked block of your Dockerfile`;
@@ -324,14 +416,24 @@ export function checkEntrypoint(facts: DockerfileFacts, file: string, readProjec
   const program = argv[0] ?? '';
   const base = program.split('/').pop() ?? '';
   const shown = JSON.stringify(argv);
-  if (argv.at(-1) === '--') return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown} ends with --: the command follows it` };
+  if (argv.at(-1) === '--')
+    return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown} ends with --: the command follows it` };
   if (/^(ba|da|a)?sh$/.test(base) && argv[1] === '-c') {
     const script = argv[2] ?? '';
-    if (/"\$@"|\$\{@\}|\$@/.test(script)) return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown}: the sh -c script runs "$@"` };
-    return { verdict: 'fails', message: `${at}: ENTRYPOINT ${shown}: the sh -c script never runs its arguments ("$@"), so every process group would run the same thing`, fix: `end the script with exec "$@" (and add "--" after it, so the arguments start at $1), ${suggestion}` };
+    if (/"\$@"|\$\{@\}|\$@/.test(script))
+      return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown}: the sh -c script runs "$@"` };
+    return {
+      verdict: 'fails',
+      message: `${at}: ENTRYPOINT ${shown}: the sh -c script never runs its arguments ("$@"), so every process group would run the same thing`,
+      fix: `end the script with exec "$@" (and add "--" after it, so the arguments start at $1), ${suggestion}`,
+    };
   }
   if (base === 'litefs' && argv[1] === 'mount') {
-    return { verdict: 'fails', message: `${at}: ENTRYPOINT ${shown}: litefs mount runs the exec command of litefs.yml, not the process group's command`, fix: `use ENTRYPOINT ["litefs", "mount", "--"], so litefs runs the command that follows, ${suggestion}` };
+    return {
+      verdict: 'fails',
+      message: `${at}: ENTRYPOINT ${shown}: litefs mount runs the exec command of litefs.yml, not the process group's command`,
+      fix: `use ENTRYPOINT ["litefs", "mount", "--"], so litefs runs the command that follows, ${suggestion}`,
+    };
   }
   // A script of the project, run directly or by an interpreter (`node server`): its path in the image
   // ends with a path in the project.
@@ -340,11 +442,18 @@ export function checkEntrypoint(facts: DockerfileFacts, file: string, readProjec
   const parts = script.replace(/^\.\//, '').split('/').filter(Boolean);
   for (let i = 0; i < parts.length; i++) {
     const rel = parts.slice(i).join('/');
-    const candidates = interpreter ? [rel, `${rel}.js`, `${rel}.mjs`, `${rel}.cjs`, `${rel}/index.js`, `${rel}.py`, `${rel}.rb`] : [rel];
+    const candidates = interpreter
+      ? [rel, `${rel}.js`, `${rel}.mjs`, `${rel}.cjs`, `${rel}/index.js`, `${rel}.py`, `${rel}.rb`]
+      : [rel];
     for (const candidate of candidates) {
       const content = readProjectFile(candidate);
       if (content === undefined) continue;
-      if (RUNS_ARGS.test(content)) return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown} runs ${candidate}, which passes its arguments on`, script: candidate };
+      if (RUNS_ARGS.test(content))
+        return {
+          verdict: 'passes',
+          message: `${at}: ENTRYPOINT ${shown} runs ${candidate}, which passes its arguments on`,
+          script: candidate,
+        };
       return {
         verdict: 'fails',
         message: `${at}: ENTRYPOINT ${shown} runs ${candidate}, which never runs its arguments, so every process group would run what ${candidate} starts`,
@@ -353,8 +462,10 @@ export function checkEntrypoint(facts: DockerfileFacts, file: string, readProjec
       };
     }
   }
-  if (WRAPPERS.has(base)) return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown}: ${base} runs the command it is given` };
-  if (base === 'bundle' && argv[1] === 'exec' && argv.length === 2) return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown}: bundle exec runs the command it is given` };
+  if (WRAPPERS.has(base))
+    return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown}: ${base} runs the command it is given` };
+  if (base === 'bundle' && argv[1] === 'exec' && argv.length === 2)
+    return { verdict: 'passes', message: `${at}: ENTRYPOINT ${shown}: bundle exec runs the command it is given` };
   return {
     verdict: 'unknown',
     message: `${at}: ENTRYPOINT ${shown}: each process group's command is passed to ${base || program} as arguments; that works only if ${base || program} runs them (as tini or a script ending in exec "$@" do)`,
@@ -371,16 +482,27 @@ export function describeDockerfile(facts: DockerfileFacts, text: string): string
     if (instruction.getKeyword() !== 'RUN') continue;
     const args = (instruction.getArgumentsContent() ?? '').replace(/\\\r?\n/g, ' ');
     for (const m of args.matchAll(/\b(?:apt-get|apt)\s+(?:-\S+\s+)*install\s+([^&;|]*)|\bapk\s+add\s+([^&;|]*)/g)) {
-      for (const word of (m[1] ?? m[2] ?? '').split(/\s+/)) if (word && !word.startsWith('-') && !word.startsWith('$')) packages.add(word);
+      for (const word of (m[1] ?? m[2] ?? '').split(/\s+/))
+        if (word && !word.startsWith('-') && !word.startsWith('$')) packages.add(word);
     }
-    for (const m of args.matchAll(/\b(assets:precompile|bootsnap precompile|collectstatic|mix release|mix assets\.deploy|npm run build|yarn build|pnpm build|go build|cargo build|bundle install|npm ci|pip install|poetry install)\b/g)) {
+    for (const m of args.matchAll(
+      /\b(assets:precompile|bootsnap precompile|collectstatic|mix release|mix assets\.deploy|npm run build|yarn build|pnpm build|go build|cargo build|bundle install|npm ci|pip install|poetry install)\b/g,
+    )) {
       if (!steps.includes(m[1]!)) steps.push(m[1]!);
     }
   }
-  const out = [`${facts.stages.length} stage${facts.stages.length === 1 ? '' : 's'}, final one from ${facts.baseImage}`];
-  if (packages.size) out.push(`OS packages ${[...packages].slice(0, 8).join(' ')}${packages.size > 8 ? ` and ${packages.size - 8} more` : ''}`);
+  const out = [
+    `${facts.stages.length} stage${facts.stages.length === 1 ? '' : 's'}, final one from ${facts.baseImage}`,
+  ];
+  if (packages.size)
+    out.push(
+      `OS packages ${[...packages].slice(0, 8).join(' ')}${packages.size > 8 ? ` and ${packages.size - 8} more` : ''}`,
+    );
   if (steps.length) out.push(`build steps ${steps.join(', ')}`);
   if (facts.user) out.push(`USER ${facts.user.value}`);
-  if (facts.entrypoint) out.push(`ENTRYPOINT ${facts.entrypoint.form === 'exec' ? JSON.stringify(facts.entrypoint.argv) : facts.entrypoint.argv[0]}`);
+  if (facts.entrypoint)
+    out.push(
+      `ENTRYPOINT ${facts.entrypoint.form === 'exec' ? JSON.stringify(facts.entrypoint.argv) : facts.entrypoint.argv[0]}`,
+    );
   return out;
 }

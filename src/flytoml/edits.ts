@@ -91,14 +91,14 @@ export function insertion(text: string, at: number | undefined, body: string): E
   return { start: at, end: at, text: `${text[at - 1] === '\n' ? '' : newline}${newline}${body}` };
 }
 
-
 /** The `[[name]]` groups of a legacy array of tables. */
 export function legacyGroups(l: Layout, name: string): Group[] {
   const out: Group[] = [];
   for (const s of l.stmts) {
     if (s.kind !== 'header' || !s.array || s.path.length !== 1 || s.path[0] !== name) continue;
     const own: Stmt[] = [];
-    for (let j = l.stmts.indexOf(s) + 1; j < l.stmts.length && l.stmts[j]!.kind !== 'header'; j++) own.push(l.stmts[j]!);
+    for (let j = l.stmts.indexOf(s) + 1; j < l.stmts.length && l.stmts[j]!.kind !== 'header'; j++)
+      own.push(l.stmts[j]!);
     let start = s.start;
     for (let k = l.stmts.indexOf(s) - 1; k >= 0 && l.stmts[k]!.kind === 'comment'; k--) start = l.stmts[k]!.start;
     out.push({ header: s, own, start, end: groupEnd(l, s) });
@@ -128,7 +128,6 @@ export function groupEnd(l: Layout, header: Stmt): number {
   return end;
 }
 
-
 /** A new `key = value` line after the last key of the table (or its header), indented like its neighbours. */
 export function keyInsertion(l: Layout, ref: Ref, stmts: Stmt[], our: Layout, ourLine: Stmt): Edit {
   const newline = l.text.includes('\r\n') ? '\r\n' : '\n';
@@ -139,7 +138,9 @@ export function keyInsertion(l: Layout, ref: Ref, stmts: Stmt[], our: Layout, ou
   const ourStmts = our.stmts;
   let from = ourStmts.indexOf(ourLine);
   while (from > 0 && ourStmts[from - 1]!.kind === 'comment') from--;
-  const comments = ourStmts.slice(from, ourStmts.indexOf(ourLine)).map((s) => `${indent}${our.text.slice(s.start, s.end).trimStart()}`);
+  const comments = ourStmts
+    .slice(from, ourStmts.indexOf(ourLine))
+    .map((s) => `${indent}${our.text.slice(s.start, s.end).trimStart()}`);
   let body = comments.join('') + indent + our.text.slice(ourLine.start + ourLine.indent.length, ourLine.end);
   if (!body.endsWith('\n')) body += newline;
   if (last) {

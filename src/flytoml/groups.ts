@@ -30,7 +30,7 @@ export function groupWarnings(before: string, after: string, file = 'fly.toml'):
     ];
   }
   return [
-    `${file}: process group${gone.length === 1 ? '' : 's'} ${list} ${gone.length === 1 ? 'is' : 'are'} removed from [processes]: the next \`fly deploy\` destroys ${gone.length === 1 ? "its" : "their"} Machines. To keep ${gone.length === 1 ? 'it' : 'them'}, pass every process again with --process.`,
+    `${file}: process group${gone.length === 1 ? '' : 's'} ${list} ${gone.length === 1 ? 'is' : 'are'} removed from [processes]: the next \`fly deploy\` destroys ${gone.length === 1 ? 'its' : 'their'} Machines. To keep ${gone.length === 1 ? 'it' : 'them'}, pass every process again with --process.`,
   ];
 }
 
@@ -44,5 +44,8 @@ export function filterProblems(text: string, file = 'fly.toml'): { errors: strin
     return { errors: [], warnings: [] };
   }
   const findings = [...filterFindings(doc, body, file), ...bypassFindings(doc, body, file)];
-  return { errors: findings.filter((f) => f.severity === 'error').map((f) => f.message), warnings: findings.filter((f) => f.severity === 'warning').map((f) => f.message) };
+  return {
+    errors: findings.filter((f) => f.severity === 'error').map((f) => f.message),
+    warnings: findings.filter((f) => f.severity === 'warning').map((f) => f.message),
+  };
 }

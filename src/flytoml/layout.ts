@@ -84,14 +84,20 @@ function groupsOf(stmts: Stmt[]): Group[] {
 }
 
 /** The owned tables and arrays of tables; Unsupported when one is written in a form this editor does not change. */
-function ownedGroups(doc: Doc, groups: Group[], ownsStatics: boolean): { tables: Map<string, Group>; arrays: Map<string, Group[]> } {
+function ownedGroups(
+  doc: Doc,
+  groups: Group[],
+  ownsStatics: boolean,
+): { tables: Map<string, Group>; arrays: Map<string, Group[]> } {
   const tables = new Map<string, Group>();
   const arrays = new Map<string, Group[]>();
   for (const name of TABLES) {
     if (name === 'processes' && legacyProcesses(doc)) continue; // read by processMap, rewritten only when it changes
     const found = groups.filter((g) => g.header.path[0] === name && !g.header.array);
     if (doc[name] !== undefined && found.length !== 1) {
-      throw new Unsupported(`${name} is written as an inline table or with dotted keys (${name}.key = ...), and this tool edits only a [${name}] table: rewrite it as a [${name}] section`);
+      throw new Unsupported(
+        `${name} is written as an inline table or with dotted keys (${name}.key = ...), and this tool edits only a [${name}] table: rewrite it as a [${name}] section`,
+      );
     }
     if (found[0]) tables.set(name, found[0]);
   }
@@ -102,7 +108,9 @@ function ownedGroups(doc: Doc, groups: Group[], ownsStatics: boolean): { tables:
     // only when this tool writes some.
     const owned = name !== 'statics' || ownsStatics;
     if (owned && value !== undefined && (!Array.isArray(value) || value.length !== found.length)) {
-      throw new Unsupported(`${name} is written as an inline array (${name} = [...]), and this tool edits only [[${name}]] sections: rewrite each entry as a [[${name}]] section`);
+      throw new Unsupported(
+        `${name} is written as an inline array (${name} = [...]), and this tool edits only [[${name}]] sections: rewrite each entry as a [[${name}]] section`,
+      );
     }
     arrays.set(name, found);
   }
@@ -124,7 +132,9 @@ function checkOwnedKeys(doc: Doc, preamble: Stmt[], tables: Map<string, Group>):
   if (isTable(processes)) {
     const own = tables.get('processes')!.own.filter((s) => s.kind === 'kv');
     if (own.length !== Object.keys(processes).length || own.some((s) => s.path.length !== 1)) {
-      throw new Unsupported('[processes] uses dotted keys or sub-tables, and this tool edits only "name = command" lines there');
+      throw new Unsupported(
+        '[processes] uses dotted keys or sub-tables, and this tool edits only "name = command" lines there',
+      );
     }
   }
 }
@@ -136,7 +146,9 @@ export function layout(text: string, doc: Doc, naming: Naming, ownsStatics = fal
   const { tables, arrays } = ownedGroups(doc, groupsOf(stmts), ownsStatics);
   checkOwnedKeys(doc, preamble, tables);
   const services = new Map<string, Group>();
-  const svcGroups = serviceList(doc).map((s) => (s.kind === 'http_service' ? tables.get('http_service') : arrays.get('services')![s.index]));
+  const svcGroups = serviceList(doc).map((s) =>
+    s.kind === 'http_service' ? tables.get('http_service') : arrays.get('services')![s.index],
+  );
   for (const [index, id] of naming(doc)) {
     const group = svcGroups[index];
     if (group) services.set(id, group);

@@ -19,9 +19,27 @@ import {
   removal,
 } from './edits.js';
 import { type Group, type Layout, OWNED, layout } from './layout.js';
-import { type Ref, type Unit, ownedUnits, refKey, restartIds, staticsIds, staticsSet, tableLabel, unowned } from './owned.js';
+import {
+  type Ref,
+  type Unit,
+  ownedUnits,
+  refKey,
+  restartIds,
+  staticsIds,
+  staticsSet,
+  tableLabel,
+  unowned,
+} from './owned.js';
 import { BOM, type Doc, Unsupported, parseCached } from './scan.js';
-import { type Candidate, type Naming, candidatesOf, describeSvc, matchServices, portOf, serviceList } from './services.js';
+import {
+  type Candidate,
+  type Naming,
+  candidatesOf,
+  describeSvc,
+  matchServices,
+  portOf,
+  serviceList,
+} from './services.js';
 import { same } from './values.js';
 
 export interface FlyTomlMerge {
@@ -52,7 +70,10 @@ export function parseOrExplain(text: string, what: string): Doc {
     const { line, column } = error as { line?: number; column?: number };
     const where = line === undefined ? '' : ` line ${line}${column === undefined ? '' : `, column ${column}`}`;
     const message = (error as Error).message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
-    throw new UsageError(`${what}${where}: not valid TOML: ${message}`, `fix ${what} (or move it away) and run again; nothing was written`);
+    throw new UsageError(
+      `${what}${where}: not valid TOML: ${message}`,
+      `fix ${what} (or move it away) and run again; nothing was written`,
+    );
   }
 }
 
@@ -69,7 +90,12 @@ function parseBase(base: string | undefined): Doc | undefined {
  * Throws UsageError when theirs is not valid TOML. A file this editor cannot change safely comes
  * back with `error` (why, in the user's terms, and what to do); nothing is ever replaced whole.
  */
-export function mergeFlyToml(theirs: string, ours: string, base: string | undefined, options: MergeOptions = {}): FlyTomlMerge {
+export function mergeFlyToml(
+  theirs: string,
+  ours: string,
+  base: string | undefined,
+  options: MergeOptions = {},
+): FlyTomlMerge {
   const file = options.file ?? 'fly.toml';
   const bom = theirs.startsWith(BOM);
   const text = bom ? theirs.slice(1) : theirs;
@@ -80,7 +106,8 @@ export function mergeFlyToml(theirs: string, ours: string, base: string | undefi
     if (bom) result.content = BOM + result.content;
     return result;
   } catch (error) {
-    if (error instanceof Unsupported) return { content: '', conflicts: [], changes: [], error: `${error.message}; ${choices}` };
+    if (error instanceof Unsupported)
+      return { content: '', conflicts: [], changes: [], error: `${error.message}; ${choices}` };
     if (error instanceof Internal) {
       return {
         content: '',
@@ -112,7 +139,14 @@ interface Run {
   B: Map<string, Unit> | undefined;
 }
 
-function merge(theirs: string, theirDoc: Doc, ours: string, ourDoc: Doc, baseDoc: Doc | undefined, untrusted: Set<string>): FlyTomlMerge {
+function merge(
+  theirs: string,
+  theirDoc: Doc,
+  ours: string,
+  ourDoc: Doc,
+  baseDoc: Doc | undefined,
+  untrusted: Set<string>,
+): FlyTomlMerge {
   const run = prepare(theirs, theirDoc, ours, ourDoc, baseDoc);
   const { target, conflicts } = threeWay(run, untrusted);
   const pass1 = tableEdits(run, target, conflicts);
@@ -194,7 +228,9 @@ function threeWay(run: Run, untrusted: Set<string>): { target: Map<string, Unit>
   const target = new Map<string, Unit>();
   const conflicts: string[] = [];
   const baseKnown = (ref: Ref) =>
-    B !== undefined && !(ref.table === 'top' && untrusted.has(ref.key!)) && !(ref.table === 'processes' && untrusted.has('processes'));
+    B !== undefined &&
+    !(ref.table === 'top' && untrusted.has(ref.key!)) &&
+    !(ref.table === 'processes' && untrusted.has('processes'));
   for (const key of new Set([...T.keys(), ...O.keys(), ...(B?.keys() ?? [])])) {
     const t = T.get(key);
     const o = O.get(key);
@@ -214,7 +250,9 @@ function threeWay(run: Run, untrusted: Set<string>): { target: Map<string, Unit>
       pick = o;
       const label = (t ?? o ?? b)!.label;
       if (ref.key !== undefined || ref.table === 'top') {
-        conflicts.push(`${label}: yours ${describe(t?.raw)}, this run's ${describe(o?.raw)}${known ? `, last written ${describe(b?.raw)}` : ''}`);
+        conflicts.push(
+          `${label}: yours ${describe(t?.raw)}, this run's ${describe(o?.raw)}${known ? `, last written ${describe(b?.raw)}` : ''}`,
+        );
       }
     }
     if (pick) target.set(key, pick);
@@ -247,7 +285,11 @@ interface TablePass {
 }
 
 /** Pass 1: add and remove whole tables. */
-function tableEdits(run: Run, target: Map<string, Unit>, conflicts: string[]): { text: string; changedTables: Set<string> } {
+function tableEdits(
+  run: Run,
+  target: Map<string, Unit>,
+  conflicts: string[],
+): { text: string; changedTables: Set<string> } {
   const pass: TablePass = { run, target, conflicts, edits: [], removed: new Set(), changedTables: new Set() };
   const legacyKept = legacyProcessEdits(pass);
   removeTables(pass);
@@ -263,7 +305,9 @@ function removeGroup(pass: TablePass, group: Group, ref: Ref, theirValue: unknow
   // Removing a table the user changed (any key, ours or not) loses their edit: ask first.
   const label = run.T.get(refKey(ref))?.label ?? tableLabel(ref);
   if ((!run.B || !same(theirValue, baseValue)) && !conflicts.some((c) => c.startsWith(`${label}:`))) {
-    conflicts.push(`${label}: would be removed, and ${run.B ? 'you edited it since it was last written' : 'it is not known to be ours'}`);
+    conflicts.push(
+      `${label}: would be removed, and ${run.B ? 'you edited it since it was last written' : 'it is not known to be ours'}`,
+    );
   }
 }
 
@@ -278,7 +322,8 @@ function legacyProcessEdits(pass: TablePass): boolean {
   const want = [...target.values()].filter((u) => u.ref.table === 'processes');
   if (now.length === want.length && now.every((u) => same(u.value, target.get(refKey(u.ref))?.value))) return true;
   for (const s of run.their.preamble) {
-    if (s.kind === 'kv' && s.path.length === 1 && s.path[0] === 'processes') pass.edits.push({ start: s.start, end: s.end, text: '' });
+    if (s.kind === 'kv' && s.path.length === 1 && s.path[0] === 'processes')
+      pass.edits.push({ start: s.start, end: s.end, text: '' });
   }
   for (const g of legacyGroups(run.their, 'processes')) {
     pass.removed.add(g);
@@ -298,28 +343,47 @@ function removeTables(pass: TablePass): void {
   const { their, theirDoc, baseDoc } = run;
   const has = (ref: Ref) => target.has(refKey(ref));
   const theirProcesses = their.tables.get('processes');
-  if (theirProcesses && !wantsProcesses(target)) removeGroup(pass, theirProcesses, { table: 'processes' }, theirDoc.processes, baseDoc?.processes);
+  if (theirProcesses && !wantsProcesses(target))
+    removeGroup(pass, theirProcesses, { table: 'processes' }, theirDoc.processes, baseDoc?.processes);
   const theirList = serviceList(theirDoc);
   const baseList = baseDoc ? serviceList(baseDoc) : [];
   const baseIds = baseDoc ? run.naming(baseDoc) : new Map<number, string>();
   for (const [index, id] of run.naming(theirDoc)) {
     if (has({ table: 'svc', id })) continue;
     const baseIndex = [...baseIds].find(([, bid]) => bid === id)?.[0];
-    removeGroup(pass, their.services.get(id)!, { table: 'svc', id }, theirList[index]!.entry, baseIndex === undefined ? undefined : baseList[baseIndex]!.entry);
+    removeGroup(
+      pass,
+      their.services.get(id)!,
+      { table: 'svc', id },
+      theirList[index]!.entry,
+      baseIndex === undefined ? undefined : baseList[baseIndex]!.entry,
+    );
   }
   const restarts = Array.isArray(theirDoc.restart) ? (theirDoc.restart as unknown[]) : [];
   const baseRestarts = Array.isArray(baseDoc?.restart) ? (baseDoc!.restart as unknown[]) : [];
   restartIds(theirDoc).forEach((id, index) => {
     if (id !== 'all' || has({ table: 'restart', id })) return;
     const bi = baseDoc ? restartIds(baseDoc).indexOf(id) : -1;
-    removeGroup(pass, their.arrays.get('restart')![index]!, { table: 'restart', id }, restarts[index], bi < 0 ? undefined : baseRestarts[bi]);
+    removeGroup(
+      pass,
+      their.arrays.get('restart')![index]!,
+      { table: 'restart', id },
+      restarts[index],
+      bi < 0 ? undefined : baseRestarts[bi],
+    );
   });
   const statics = Array.isArray(theirDoc.statics) ? (theirDoc.statics as unknown[]) : [];
   const baseStatics = Array.isArray(baseDoc?.statics) ? (baseDoc!.statics as unknown[]) : [];
   staticsIds(theirDoc).forEach((id, index) => {
     if (id === undefined || !run.statics.has(id) || has({ table: 'statics', id })) return;
     const bi = baseDoc ? staticsIds(baseDoc).indexOf(id) : -1;
-    removeGroup(pass, their.arrays.get('statics')![index]!, { table: 'statics', id }, statics[index], bi < 0 ? undefined : baseStatics[bi]);
+    removeGroup(
+      pass,
+      their.arrays.get('statics')![index]!,
+      { table: 'statics', id },
+      statics[index],
+      bi < 0 ? undefined : baseStatics[bi],
+    );
   });
 }
 
@@ -335,7 +399,9 @@ function lastOf(pass: TablePass, ...names: string[]): number | undefined {
       const group = kept(their.tables.get(name));
       if (group) return group.end;
     } else {
-      const header = their.stmts.find((s) => s.kind === 'header' && s.path.length === 1 && s.path[0] === name && !s.array);
+      const header = their.stmts.find(
+        (s) => s.kind === 'header' && s.path.length === 1 && s.path[0] === name && !s.array,
+      );
       if (header) return groupEnd(their, header);
     }
   }
@@ -388,11 +454,21 @@ function addServices(pass: TablePass): void {
           `your [http_service] (internal_port ${port ?? 'not set'}) serves none of this run's processes, and this run needs [http_service] for ${describeSvc(id).replace(/^the service for /, '')}: set its internal_port (and processes filter) to the process it serves, or give that process its port with --port NAME=${port ?? 'PORT'}`,
         );
       }
-      edits.push(insertion(theirs, lastOf(pass, 'processes', 'build'), groupText(our, our.tables.get('http_service')!)));
+      edits.push(
+        insertion(theirs, lastOf(pass, 'processes', 'build'), groupText(our, our.tables.get('http_service')!)),
+      );
     } else {
       // An empty inline `services = []` (older fly launch files) makes way for the [[services]] table.
-      for (const s of their.preamble) if (s.kind === 'kv' && s.path.length === 1 && s.path[0] === 'services') edits.push({ start: s.start, end: s.end, text: '' });
-      edits.push(insertion(theirs, lastOf(pass, 'services', 'http_service', 'processes', 'build'), groupText(our, our.arrays.get('services')![svc.index]!)));
+      for (const s of their.preamble)
+        if (s.kind === 'kv' && s.path.length === 1 && s.path[0] === 'services')
+          edits.push({ start: s.start, end: s.end, text: '' });
+      edits.push(
+        insertion(
+          theirs,
+          lastOf(pass, 'services', 'http_service', 'processes', 'build'),
+          groupText(our, our.arrays.get('services')![svc.index]!),
+        ),
+      );
     }
     pass.changedTables.add(refKey({ table: 'svc', id }));
   }
@@ -407,8 +483,18 @@ function parseOrInternal(text: string, when: string): Doc {
 }
 
 /** Pass 2: set, add and remove owned keys, table by table. */
-function keyEdits(run: Run, pass1: string, changedTables: Set<string>, target: Map<string, Unit>): { merged: string; changes: string[] } {
-  const middle = layout(pass1, parseOrInternal(pass1, 'after adding and removing tables'), run.naming, run.statics.size > 0);
+function keyEdits(
+  run: Run,
+  pass1: string,
+  changedTables: Set<string>,
+  target: Map<string, Unit>,
+): { merged: string; changes: string[] } {
+  const middle = layout(
+    pass1,
+    parseOrInternal(pass1, 'after adding and removing tables'),
+    run.naming,
+    run.statics.size > 0,
+  );
   const current = ownedUnits(middle.doc, run.naming, run.groupsAfter, run.statics);
   const edits: Edit[] = [];
   const changes: string[] = [];
@@ -438,9 +524,16 @@ function keyEdit(run: Run, middle: Layout, ref: Ref, want: Unit | undefined, now
     return undefined;
   }
   // The new value is always ours: take its text from our file.
-  const ourLine = ownStatements(run.our, ref)?.find((s) => s.kind === 'kv' && s.path.length === 1 && s.path[0] === ref.key);
+  const ourLine = ownStatements(run.our, ref)?.find(
+    (s) => s.kind === 'kv' && s.path.length === 1 && s.path[0] === ref.key,
+  );
   if (!ourLine) throw new Internal(`${want.label} is not in the rendered fly.toml`);
-  if (line) return { start: line.valueStart, end: line.valueEnd, text: run.our.text.slice(ourLine.valueStart, ourLine.valueEnd) };
+  if (line)
+    return {
+      start: line.valueStart,
+      end: line.valueEnd,
+      text: run.our.text.slice(ourLine.valueStart, ourLine.valueEnd),
+    };
   if (now !== undefined) throw new Unsupported(`${now.label} is not written as a "${ref.key} = ..." line`);
   return keyInsertion(middle, ref, stmts, run.our, ourLine);
 }
@@ -451,11 +544,22 @@ function verify(run: Run, merged: string, target: Map<string, Unit>, changedTabl
   run.forget(mergedDoc);
   const result = ownedUnits(mergedDoc, run.naming, run.groupsAfter, run.statics);
   for (const k of [...result.keys()]) {
-    if (result.get(k)!.ref.key === 'auto_stop_machines' && !target.has(k) && !run.O.has(k) && !run.B?.has(k)) result.delete(k);
+    if (result.get(k)!.ref.key === 'auto_stop_machines' && !target.has(k) && !run.O.has(k) && !run.B?.has(k))
+      result.delete(k);
   }
-  const mismatch = [...new Set([...result.keys(), ...target.keys()])].find((k) => !same(result.get(k)?.value, target.get(k)?.value));
-  if (mismatch) throw new Internal(`the merged file does not hold the intended ${(result.get(mismatch) ?? target.get(mismatch))!.label}`);
-  if (!same(unowned(run.theirDoc, run.naming, changedTables, run.statics), unowned(mergedDoc, run.naming, changedTables, run.statics))) {
+  const mismatch = [...new Set([...result.keys(), ...target.keys()])].find(
+    (k) => !same(result.get(k)?.value, target.get(k)?.value),
+  );
+  if (mismatch)
+    throw new Internal(
+      `the merged file does not hold the intended ${(result.get(mismatch) ?? target.get(mismatch))!.label}`,
+    );
+  if (
+    !same(
+      unowned(run.theirDoc, run.naming, changedTables, run.statics),
+      unowned(mergedDoc, run.naming, changedTables, run.statics),
+    )
+  ) {
     throw new Internal('the edit would change keys this tool does not own');
   }
 }

@@ -41,7 +41,9 @@ export function staticsId(prefix: string): string {
 /** Each [[statics]] entry's id (its url_prefix), undefined for an entry without one. */
 export function staticsIds(doc: Doc): (string | undefined)[] {
   const list = Array.isArray(doc.statics) ? (doc.statics as unknown[]) : [];
-  return list.map((entry) => (isTable(entry) && typeof entry.url_prefix === 'string' ? staticsId(entry.url_prefix) : undefined));
+  return list.map((entry) =>
+    isTable(entry) && typeof entry.url_prefix === 'string' ? staticsId(entry.url_prefix) : undefined,
+  );
 }
 
 /** The [[statics]] ids a document declares (ours and our last output's are the owned ones). */
@@ -65,22 +67,38 @@ export function tableLabel(ref: Ref): string {
  * The owned values of a document. `statics`: the [[statics]] url_prefixes this tool owns (those of
  * its rendered file and of its last output); the user's other entries are theirs.
  */
-export function ownedUnits(doc: Doc, naming: Naming, groups: boolean, statics: ReadonlySet<string> = new Set()): Map<string, Unit> {
+export function ownedUnits(
+  doc: Doc,
+  naming: Naming,
+  groups: boolean,
+  statics: ReadonlySet<string> = new Set(),
+): Map<string, Unit> {
   const units = new Map<string, Unit>();
   const add = (ref: Ref, label: string, raw: unknown) => {
     // [processes] commands are compared as flyctl splits them: quoting is spelling, not a change.
     let value = ref.table === 'processes' && typeof raw === 'string' ? (shlexSplit(raw) ?? raw) : normal(ref.key, raw);
     // Without [processes] the only group is "app": a filter naming it is the same as none.
-    if (ref.table === 'svc' && ref.key === 'processes' && !groups && Array.isArray(value) && value.length === 1 && value[0] === 'app') value = undefined;
+    if (
+      ref.table === 'svc' &&
+      ref.key === 'processes' &&
+      !groups &&
+      Array.isArray(value) &&
+      value.length === 1 &&
+      value[0] === 'app'
+    )
+      value = undefined;
     if (value !== undefined) units.set(refKey(ref), { ref, label, value, raw });
   };
   for (const key of OWNED.top) add({ table: 'top', key }, key, doc[key]);
   const processes = processMap(doc);
-  if (processes) for (const [name, command] of Object.entries(processes)) add({ table: 'processes', key: name }, `[processes] ${name}`, command);
+  if (processes)
+    for (const [name, command] of Object.entries(processes))
+      add({ table: 'processes', key: name }, `[processes] ${name}`, command);
   const list = serviceList(doc);
   for (const [index, id] of naming(doc)) {
     const svc = list[index]!;
-    const where = svc.kind === 'http_service' ? '[http_service]' : `[[services]] ${describeSvc(id).replace(/^the service /, '')}`;
+    const where =
+      svc.kind === 'http_service' ? '[http_service]' : `[[services]] ${describeSvc(id).replace(/^the service /, '')}`;
     add({ table: 'svc', id }, where, true);
     for (const key of OWNED.service) add({ table: 'svc', id, key }, `${where} ${key}`, svc.entry[key]);
   }
@@ -88,7 +106,12 @@ export function ownedUnits(doc: Doc, naming: Naming, groups: boolean, statics: R
     const table = doc[name];
     if (!isTable(table)) continue;
     // [env] values are strings to flyctl, whatever their TOML type (patches.go:67-116).
-    for (const key of keys) add({ table: 'tbl', id: name, key }, `[${name}] ${key}`, name === 'env' && table[key] !== undefined && typeof table[key] !== 'string' ? String(table[key]) : table[key]);
+    for (const key of keys)
+      add(
+        { table: 'tbl', id: name, key },
+        `[${name}] ${key}`,
+        name === 'env' && table[key] !== undefined && typeof table[key] !== 'string' ? String(table[key]) : table[key],
+      );
   }
   const restarts = Array.isArray(doc.restart) ? (doc.restart as unknown[]) : [];
   restartIds(doc).forEach((id, index) => {
@@ -101,7 +124,9 @@ export function ownedUnits(doc: Doc, naming: Naming, groups: boolean, statics: R
   staticsIds(doc).forEach((id, index) => {
     if (id === undefined || !statics.has(id)) return;
     if (units.has(refKey({ table: 'statics', id }))) {
-      throw new Unsupported(`[[statics]] has two entries for url_prefix "${id}": flyctl serves only one; remove the other`);
+      throw new Unsupported(
+        `[[statics]] has two entries for url_prefix "${id}": flyctl serves only one; remove the other`,
+      );
     }
     const entry = entries[index] as Doc;
     add({ table: 'statics', id }, `[[statics]] "${id}"`, true);
@@ -111,7 +136,12 @@ export function ownedUnits(doc: Doc, naming: Naming, groups: boolean, statics: R
 }
 
 /** The document without what we own, to check that a merge changed nothing else. */
-export function unowned(doc: Doc, naming: Naming, changedTables: Set<string>, statics: ReadonlySet<string> = new Set()): Doc {
+export function unowned(
+  doc: Doc,
+  naming: Naming,
+  changedTables: Set<string>,
+  statics: ReadonlySet<string> = new Set(),
+): Doc {
   const copy: Doc = { ...doc };
   for (const key of OWNED.top) delete copy[key];
   delete copy.processes;
@@ -140,7 +170,10 @@ export function unowned(doc: Doc, naming: Naming, changedTables: Set<string>, st
     else delete copy.http_service;
   }
   if (Array.isArray(copy.services)) {
-    const kept = list.filter((s) => s.kind === 'services').map(strip).filter((e): e is Doc => e !== undefined);
+    const kept = list
+      .filter((s) => s.kind === 'services')
+      .map(strip)
+      .filter((e): e is Doc => e !== undefined);
     if (kept.length) copy.services = kept;
     else delete copy.services;
   }

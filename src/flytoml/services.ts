@@ -16,7 +16,8 @@ export interface Svc {
 export function serviceList(doc: Doc): Svc[] {
   const out: Svc[] = [];
   if (isTable(doc.http_service)) out.push({ kind: 'http_service', index: 0, entry: doc.http_service });
-  if (Array.isArray(doc.services)) doc.services.forEach((entry, index) => out.push({ kind: 'services', index, entry: isTable(entry) ? entry : {} }));
+  if (Array.isArray(doc.services))
+    doc.services.forEach((entry, index) => out.push({ kind: 'services', index, entry: isTable(entry) ? entry : {} }));
   return out;
 }
 
@@ -72,7 +73,11 @@ export function matchServices(doc: Doc, candidates: Candidate[]): Map<number, st
   const avail = () => candidates.filter((c) => free.has(c.id));
   for (const i of open()) {
     const filter = filterOf(list[i]!.entry);
-    if (filter) take(i, avail().find((c) => c.filter?.join(',') === filter.join(',')));
+    if (filter)
+      take(
+        i,
+        avail().find((c) => c.filter?.join(',') === filter.join(',')),
+      );
   }
   // A service shared by several groups, or filtered on one of our groups that this one is not, is
   // the user's own. One without a filter, or filtered on a group that is not ours (fly launch's
@@ -84,10 +89,18 @@ export function matchServices(doc: Doc, candidates: Candidate[]): Map<number, st
   };
   for (const i of open()) {
     const port = portOf(list[i]!.entry);
-    if (port !== undefined && pairable(i)) take(i, avail().find((c) => c.port === port));
+    if (port !== undefined && pairable(i))
+      take(
+        i,
+        avail().find((c) => c.port === port),
+      );
   }
   const http = open().find((i) => list[i]!.kind === 'http_service' && pairable(i));
-  if (http !== undefined) take(http, avail().find((c) => c.http));
+  if (http !== undefined)
+    take(
+      http,
+      avail().find((c) => c.http),
+    );
   const rest = open().filter(pairable);
   if (rest.length === 1 && avail().length === 1) take(rest[0]!, avail()[0]);
   return result;

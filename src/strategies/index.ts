@@ -40,7 +40,9 @@ export function recommendStrategy(prefs: Preferences): { strategy: StrategyName;
 
 /** Every strategy's own options, each with the strategy it belongs to. */
 export function strategyOptions(): { strategy: StrategyName; option: StrategyOption }[] {
-  return (Object.entries(STRATEGIES) as [StrategyName, Strategy][]).flatMap(([strategy, s]) => (s.options ?? []).map((option) => ({ strategy, option })));
+  return (Object.entries(STRATEGIES) as [StrategyName, Strategy][]).flatMap(([strategy, s]) =>
+    (s.options ?? []).map((option) => ({ strategy, option })),
+  );
 }
 
 export type { Strategy, GeneratedFile, InstalledProgram, StrategyOption, Preferences } from './types.js';

@@ -14,13 +14,20 @@ export const processGroups: Strategy = {
   minProcesses: 1,
   minKillTimeout: 1,
   killSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
-  files: (plan) => [{ path: plan.entrypointFile ?? 'entrypoint.sh', template: 'process-groups/entrypoint.sh.ejs', executable: true }],
+  files: (plan) => [
+    { path: plan.entrypointFile ?? 'entrypoint.sh', template: 'process-groups/entrypoint.sh.ejs', executable: true },
+  ],
   aptPackages: () => [],
   programs: () => [],
   partials: {},
   context: () => ({}),
   notes: (plan) =>
-    plan.processes.filter((p) => p.port === undefined).map((p) => `${p.name} has no port, so it gets no service and is never auto-stopped (fly deploy creates its Machine like every group's)`),
+    plan.processes
+      .filter((p) => p.port === undefined)
+      .map(
+        (p) =>
+          `${p.name} has no port, so it gets no service and is never auto-stopped (fly deploy creates its Machine like every group's)`,
+      ),
   nextSteps: flyTomlNextSteps,
   recommend: (prefs) => (prefs.separate ? 'each process scales and restarts on its own Machines' : undefined),
   keepDescription: "unchanged: Fly runs each group's command through your ENTRYPOINT",

@@ -19,7 +19,8 @@ export const GO_BUILDER_IMAGE = 'golang:1.22-bookworm';
 
 export const procfile: Strategy = {
   name: 'procfile',
-  summary: 'A Procfile run by overmind (or hivemind), set up for a container: no TTY, no .env overrides, socket in /tmp.',
+  summary:
+    'A Procfile run by overmind (or hivemind), set up for a container: no TTY, no .env overrides, socket in /tmp.',
   help: 'one Machine, a Procfile run by overmind (or hivemind)',
   oneMachine: true,
   processGroups: false,

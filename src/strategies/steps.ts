@@ -7,8 +7,12 @@ export function flyTomlNextSteps(plan: Plan): string[] {
   // nothing in CI): allocate before it. `fly deploy` itself creates a Machine for every group.
   const extraPorts = plan.processes.filter((p) => p.port !== undefined && p.name !== plan.http).map((p) => p.port);
   if (extraPorts.length) {
-    steps.push(`fly ips allocate-v6 && fly ips allocate-v4 --shared   # before the first deploy, so it does not stop to ask for a dedicated IPv4 for port ${extraPorts.join(', ')}`);
-    steps.push('fly ips allocate-v4   # or, instead of --shared: a dedicated IPv4 (billed monthly) for every port over IPv4');
+    steps.push(
+      `fly ips allocate-v6 && fly ips allocate-v4 --shared   # before the first deploy, so it does not stop to ask for a dedicated IPv4 for port ${extraPorts.join(', ')}`,
+    );
+    steps.push(
+      'fly ips allocate-v4   # or, instead of --shared: a dedicated IPv4 (billed monthly) for every port over IPv4',
+    );
   }
   steps.push('fly deploy', 'fly logs');
   return steps;
@@ -17,5 +21,9 @@ export function flyTomlNextSteps(plan: Plan): string[] {
 /** The auto-stop note of a strategy that runs every process on one Machine. */
 export function oneMachineNotes(plan: Plan): string[] {
   const idle = plan.processes.filter((p) => p.port === undefined).map((p) => p.name);
-  return idle.length && plan.http ? [`auto-stop is off: every process shares one Machine, and stopping it when idle would also stop ${idle.join(', ')}`] : [];
+  return idle.length && plan.http
+    ? [
+        `auto-stop is off: every process shares one Machine, and stopping it when idle would also stop ${idle.join(', ')}`,
+      ]
+    : [];
 }

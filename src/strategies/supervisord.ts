@@ -28,7 +28,12 @@ export const supervisord: Strategy = {
   nextSteps: (plan) => {
     // The files are in /app, or in your extended Dockerfile's WORKDIR (said only when it is a plain path).
     const appDir = (plan.appDir ?? '/app').replace(/\/+$/, '');
-    return [...flyTomlNextSteps(plan), ...(/^\/[\w./-]*$/.test(appDir) ? [`fly ssh console -C "supervisorctl -c ${appDir}/supervisor.conf status"`] : [])];
+    return [
+      ...flyTomlNextSteps(plan),
+      ...(/^\/[\w./-]*$/.test(appDir)
+        ? [`fly ssh console -C "supervisorctl -c ${appDir}/supervisor.conf status"`]
+        : []),
+    ];
   },
   recommend: (prefs) => (prefs.inPlace ? 'a crashed program is restarted without restarting the Machine' : undefined),
 };

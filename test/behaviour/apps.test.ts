@@ -10,7 +10,20 @@ import { parse } from 'smol-toml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { shlexSplit } from '../../src/flytoml-rules.js';
 import { cleanupTemps, generate, projectWith } from '../helpers.js';
-import { cmd, fixture, freePorts, killAll, newFixtureLog, project, PYTHON, readLog, start, stopWith, waitForHttp, waitNoLeftovers } from './harness.js';
+import {
+  cmd,
+  fixture,
+  freePorts,
+  killAll,
+  newFixtureLog,
+  project,
+  PYTHON,
+  readLog,
+  start,
+  stopWith,
+  waitForHttp,
+  waitNoLeftovers,
+} from './harness.js';
 
 afterEach(killAll);
 afterAll(cleanupTemps);
@@ -37,14 +50,24 @@ function runApp(dir: string, config: Toml, log: string) {
 }
 
 /** The environment a running process has (its own, not its parent's). */
-const environOf = (pid: number) => Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const environOf = (pid: number) =>
+  Object.fromEntries(
+    readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 
 describe('apps: one Fly app per process', () => {
   it('each app runs its own process, PORT from its own [env]; every NAME_URL names an app and port another file serves', async () => {
     const [webPort, apiPort] = await freePorts(2);
     const dir = await project(
       'apps',
-      [`web=${cmd.server('web', webPort!)}`, `api=${PYTHON} ${fixture('server.py')} api $PORT`, `worker=${PYTHON} -c "import time; time.sleep(300)"`],
+      [
+        `web=${cmd.server('web', webPort!)}`,
+        `api=${PYTHON} ${fixture('server.py')} api $PORT`,
+        `worker=${PYTHON} -c "import time; time.sleep(300)"`,
+      ],
       [`web=${webPort}`, `api=${apiPort}`],
       { app: 'acme' },
     );
@@ -59,13 +82,24 @@ describe('apps: one Fly app per process', () => {
     expect(configs.get('web')!.http_service).toMatchObject({ internal_port: webPort, processes: ['web'] });
     expect(configs.get('web')!.services).toBeUndefined();
     expect(configs.get('api')!.http_service).toBeUndefined();
-    expect(configs.get('api')!.services).toEqual([expect.objectContaining({ internal_port: apiPort, processes: ['api'], ports: [{ port: apiPort }] })]);
+    expect(configs.get('api')!.services).toEqual([
+      expect.objectContaining({ internal_port: apiPort, processes: ['api'], ports: [{ port: apiPort }] }),
+    ]);
     expect(configs.get('worker')!.services).toBeUndefined();
     expect(configs.get('worker')!.http_service).toBeUndefined();
 
     // Each NAME_URL points at the app that runs NAME, on the port its file exposes there.
-    const urls = [...configs].flatMap(([from, c]) => Object.entries((c.env ?? {}) as Record<string, string>).filter(([k]) => k.endsWith('_URL')).map(([k, v]) => ({ from, k, url: new URL(v) })));
-    expect(urls.map(({ from, k }) => `${from}:${k}`).sort()).toEqual(['api:WEB_URL', 'web:API_URL', 'worker:API_URL', 'worker:WEB_URL']);
+    const urls = [...configs].flatMap(([from, c]) =>
+      Object.entries((c.env ?? {}) as Record<string, string>)
+        .filter(([k]) => k.endsWith('_URL'))
+        .map(([k, v]) => ({ from, k, url: new URL(v) })),
+    );
+    expect(urls.map(({ from, k }) => `${from}:${k}`).sort()).toEqual([
+      'api:WEB_URL',
+      'web:API_URL',
+      'worker:API_URL',
+      'worker:WEB_URL',
+    ]);
     for (const { from, k, url } of urls) {
       const target = k.slice(0, -'_URL'.length).toLowerCase();
       const config = configs.get(target)!;
@@ -89,7 +123,10 @@ describe('apps: one Fly app per process', () => {
     expect(configs.get('api')!.processes.api).not.toMatch(/\benv PORT=/);
     expect(await waitForHttp(apiPort!, 10_000, api)).toBe(`api ${api.pid}\n`);
     // The command replaced the entrypoint (exec): the worker's own environment holds the addresses.
-    expect(environOf(worker.pid)).toMatchObject({ API_URL: `http://acme-api.flycast:${apiPort}`, WEB_URL: 'https://acme-web.fly.dev' });
+    expect(environOf(worker.pid)).toMatchObject({
+      API_URL: `http://acme-api.flycast:${apiPort}`,
+      WEB_URL: 'https://acme-web.fly.dev',
+    });
 
     // kill_signal reaches each app's process itself, which stops within kill_timeout.
     const signal = configs.get('web')!.kill_signal as NodeJS.Signals;
@@ -99,16 +136,36 @@ describe('apps: one Fly app per process', () => {
       expect(stop.exit).toMatchObject({ code: 0, signal: null });
       expect(await waitNoLeftovers(run.pid)).toEqual([]);
     }
-    expect(readLog(log).filter((e) => e.event.startsWith('got')).map((e) => [e.name, e.event]).sort()).toEqual([
+    expect(
+      readLog(log)
+        .filter((e) => e.event.startsWith('got'))
+        .map((e) => [e.name, e.event])
+        .sort(),
+    ).toEqual([
       ['api', `got ${signal}`],
       ['web', `got ${signal}`],
     ]);
   }, 30_000);
 
-  it("a fly.toml of your own is left byte for byte; its app, region and stop settings carry over to each app", async () => {
-    const flyToml = ["# from fly launch", "app = 'shop'", "primary_region = 'fra'", 'kill_timeout = 12', '', '[http_service]', '  internal_port = 8080', '  # a comment of yours', ''].join('\n');
+  it('a fly.toml of your own is left byte for byte; its app, region and stop settings carry over to each app', async () => {
+    const flyToml = [
+      '# from fly launch',
+      "app = 'shop'",
+      "primary_region = 'fra'",
+      'kill_timeout = 12',
+      '',
+      '[http_service]',
+      '  internal_port = 8080',
+      '  # a comment of yours',
+      '',
+    ].join('\n');
     const dir = projectWith({ 'fly.toml': flyToml });
-    await generate(dir, { strategy: 'apps', processes: ['web=bin/web', 'worker=bin/worker'], ports: ['web=8080'], yes: true });
+    await generate(dir, {
+      strategy: 'apps',
+      processes: ['web=bin/web', 'worker=bin/worker'],
+      ports: ['web=8080'],
+      yes: true,
+    });
     expect(readFileSync(path.join(dir, 'fly.toml'), 'utf8')).toBe(flyToml);
     const configs = appConfigs(dir);
     expect([...configs.values()].map((c) => [c.app, c.primary_region, c.kill_timeout])).toEqual([

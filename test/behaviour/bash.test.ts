@@ -64,7 +64,8 @@ async function launch(processes: string[], ports: string[] = [], env: Record<str
   return { dir, log, run };
 }
 
-const gotSignal = (log: string, name: string, signal: string) => readLog(log).some((e) => e.name === name && e.event === `got ${signal}`);
+const gotSignal = (log: string, name: string, signal: string) =>
+  readLog(log).some((e) => e.name === name && e.event === `got ${signal}`);
 /** The fixture log entry (time in ms since the epoch) of name's event; fails when there is none. */
 const logged = (log: string, name: string, event: string) => {
   const entry = readLog(log).find((e) => e.name === name && e.event === event);
@@ -145,7 +146,10 @@ describe('bash entrypoint', () => {
 
   it('SIGKILLs a child that ignores the stop signal after STOP_TIMEOUT, within kill_timeout, and exits 0', async () => {
     const [webPort, stubPort] = await freePorts(2);
-    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`], [`web=${webPort}`, `stubborn=${stubPort}`]);
+    const { run, log } = await launch(
+      [`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`],
+      [`web=${webPort}`, `stubborn=${stubPort}`],
+    );
     await waitForHttp(webPort!, 10_000, run);
     await waitForHttp(stubPort!, 10_000, run);
 
@@ -160,7 +164,11 @@ describe('bash entrypoint', () => {
     expect(webTerm.time).toBeGreaterThanOrEqual(sent - 1);
     expect(stubTerm.time).toBeGreaterThanOrEqual(sent - 1);
     expect(logged(log, 'web', 'exit 0').time).toBeGreaterThanOrEqual(webTerm.time);
-    expect(readLog(log).filter((e) => e.name === 'stubborn').map((e) => e.event)).toEqual(['start', 'got SIGTERM']);
+    expect(
+      readLog(log)
+        .filter((e) => e.name === 'stubborn')
+        .map((e) => e.event),
+    ).toEqual(['start', 'got SIGTERM']);
     // The SIGKILL comes at the deadline, STOP_TIMEOUT after the TERM: never before it (the deadline
     // starts after the signal was sent), at most a few scheduling delays after it.
     expect(stop.elapsedMs).toBeGreaterThanOrEqual(STOP_TIMEOUT_MS);
@@ -177,14 +185,22 @@ describe('bash entrypoint', () => {
 
   it('SIGKILLs everything at once on a second signal during shutdown', async () => {
     const [webPort, stubPort] = await freePorts(2);
-    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`], [`web=${webPort}`, `stubborn=${stubPort}`]);
+    const { run, log } = await launch(
+      [`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`],
+      [`web=${webPort}`, `stubborn=${stubPort}`],
+    );
     // Our fixtures answer (their PIDs), not another program that took a port.
     expect(await waitForHttp(webPort!, 10_000, run)).toBe(`web ${logged(log, 'web', 'start').pid}\n`);
     expect(await waitForHttp(stubPort!, 10_000, run)).toBe(`stubborn ${logged(log, 'stubborn', 'start').pid}\n`);
 
     const stubPid = logged(log, 'stubborn', 'start').pid;
     process.kill(run.pid, 'SIGINT');
-    await waitForLog(log, (l) => l.some((e) => e.name === 'stubborn' && e.event === 'got SIGTERM'), 3000 + meter.margin(4), 'stubborn to get SIGTERM');
+    await waitForLog(
+      log,
+      (l) => l.some((e) => e.name === 'stubborn' && e.event === 'got SIGTERM'),
+      3000 + meter.margin(4),
+      'stubborn to get SIGTERM',
+    );
     const second = performance.now();
     process.kill(run.pid, 'SIGTERM');
     const exit = await run.waitExit(KILL_TIMEOUT_MS);
@@ -201,10 +217,19 @@ describe('bash entrypoint', () => {
   it('exits promptly with the status of a child that crashes, after stopping the others', async () => {
     const [webPort, apiPort] = await freePorts(2);
     const { run, log } = await launch(
-      [`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`, `crash=${cmd.exitAfter('crash', 3000, 3)}`],
+      [
+        `web=${cmd.server('web', webPort!)}`,
+        `api=${cmd.server('api', apiPort!)}`,
+        `crash=${cmd.exitAfter('crash', 3000, 3)}`,
+      ],
       [`web=${webPort}`, `api=${apiPort}`],
     );
-    await waitForLog(log, (l) => ['web', 'api', 'crash'].every((n) => l.some((e) => e.name === n && e.event === 'start')), 10_000, 'all three to start');
+    await waitForLog(
+      log,
+      (l) => ['web', 'api', 'crash'].every((n) => l.some((e) => e.name === n && e.event === 'start')),
+      10_000,
+      'all three to start',
+    );
     const exit = await run.waitExit(10_000);
     expect(exit).toMatchObject({ code: 3, signal: null });
     // Order: crash exits, then web and api get TERM and exit on it, then the entrypoint exits.
@@ -223,7 +248,10 @@ describe('bash entrypoint', () => {
 
   it('exits 1 when a child exits 0 (so on-failure restarts the Machine)', async () => {
     const [webPort] = await freePorts(1);
-    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `oneshot=${cmd.exitAfter('oneshot', 3000, 0)}`], [`web=${webPort}`]);
+    const { run, log } = await launch(
+      [`web=${cmd.server('web', webPort!)}`, `oneshot=${cmd.exitAfter('oneshot', 3000, 0)}`],
+      [`web=${webPort}`],
+    );
     await waitForHttp(webPort!, 10_000, run);
     const exit = await run.waitExit(10_000);
     expect(exit).toMatchObject({ code: 1, signal: null });
@@ -236,7 +264,10 @@ describe('bash entrypoint', () => {
 
   it('exits 137 when a child is SIGKILLed from outside (the OOM killer, say)', async () => {
     const [webPort, apiPort] = await freePorts(2);
-    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`], [`web=${webPort}`, `api=${apiPort}`]);
+    const { run, log } = await launch(
+      [`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`],
+      [`web=${webPort}`, `api=${apiPort}`],
+    );
     const body = await waitForHttp(apiPort!, 10_000, run);
     await waitForHttp(webPort!, 10_000, run);
     process.kill(Number(body.split(' ')[1]), 'SIGKILL');
@@ -248,7 +279,10 @@ describe('bash entrypoint', () => {
 
   it('after a crash, SIGKILLs a sibling that ignores the stop signal and still exits with the crash status', async () => {
     const [stubPort] = await freePorts(1);
-    const { run, log } = await launch([`stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`, `crash=${cmd.exitAfter('crash', 3000, 3)}`], [`stubborn=${stubPort}`]);
+    const { run, log } = await launch(
+      [`stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`, `crash=${cmd.exitAfter('crash', 3000, 3)}`],
+      [`stubborn=${stubPort}`],
+    );
     await waitForHttp(stubPort!, 10_000, run);
     const stubPid = logged(log, 'stubborn', 'start').pid;
     const exit = await run.waitExit(15_000);
@@ -259,7 +293,11 @@ describe('bash entrypoint', () => {
     const stubTerm = logged(log, 'stubborn', 'got SIGTERM');
     expect(stubTerm.time).toBeGreaterThanOrEqual(crashed.time);
     expect(stubTerm.time - crashed.time, meter.describe()).toBeLessThan(meter.margin(REACT));
-    expect(readLog(log).filter((e) => e.name === 'stubborn').map((e) => e.event)).toEqual(['start', 'got SIGTERM']);
+    expect(
+      readLog(log)
+        .filter((e) => e.name === 'stubborn')
+        .map((e) => e.event),
+    ).toEqual(['start', 'got SIGTERM']);
     const killedAt = run.lineArrival(sigkillLine('stubborn'));
     expect(killedAt, run.stderr).toBeDefined();
     expect(killedAt! - stubTerm.time, meter.describe()).toBeGreaterThanOrEqual(STOP_TIMEOUT_MS - meter.margin(REACT));

@@ -32,7 +32,8 @@ const VARIANTS = [
   { strategy: 'procfile', procfileManager: 'overmind' },
   { strategy: 'procfile', procfileManager: 'hivemind' },
 ] as const;
-const label = (v: (typeof VARIANTS)[number]) => ('procfileManager' in v ? `${v.strategy} (${v.procfileManager})` : v.strategy);
+const label = (v: (typeof VARIANTS)[number]) =>
+  'procfileManager' in v ? `${v.strategy} (${v.procfileManager})` : v.strategy;
 
 async function gen(v: (typeof VARIANTS)[number]): Promise<string> {
   const dir = path.join(tempDir('cfm-files-'), 'app');
@@ -56,7 +57,11 @@ describe.skipIf(!hasShellcheck)('shellcheck', () => {
     const scripts = [...files(dir).keys()].filter((f) => f.endsWith('.sh'));
     expect(scripts.length).toBeGreaterThan(0);
     for (const script of scripts) {
-      const result = await execa('shellcheck', ['--norc', '--severity=style', '--external-sources', script], { cwd: dir, reject: false, timeout: 30_000 });
+      const result = await execa('shellcheck', ['--norc', '--severity=style', '--external-sources', script], {
+        cwd: dir,
+        reject: false,
+        timeout: 30_000,
+      });
       expect(`${result.stdout}${result.stderr}`, `shellcheck ${script}`).toBe('');
       expect(result.exitCode).toBe(0);
     }
@@ -64,19 +69,22 @@ describe.skipIf(!hasShellcheck)('shellcheck', () => {
 });
 
 describe('deterministic output', () => {
-  it.each(VARIANTS.map((v) => [label(v), v] as const))('%s: the same inputs give byte-identical files', async (_, v) => {
-    const a = await gen(v);
-    const b = await gen(v);
-    const fa = files(a);
-    const fb = files(b);
-    expect([...fb.keys()].sort()).toEqual([...fa.keys()].sort());
-    for (const [name, { mode, content }] of fa) {
-      expect(fb.get(name)!.mode, `mode of ${name}`).toBe(mode);
-      expect(fb.get(name)!.content.equals(content), `content of ${name}`).toBe(true);
-    }
-    // ...and generating again over the first copy changes nothing on disk.
-    const before = hashTree(a);
-    await generate(a, { ...v, processes: PROCESSES, ports: PORTS, killTimeout: '7', yes: true });
-    expect(hashTree(a)).toBe(before);
-  });
+  it.each(VARIANTS.map((v) => [label(v), v] as const))(
+    '%s: the same inputs give byte-identical files',
+    async (_, v) => {
+      const a = await gen(v);
+      const b = await gen(v);
+      const fa = files(a);
+      const fb = files(b);
+      expect([...fb.keys()].sort()).toEqual([...fa.keys()].sort());
+      for (const [name, { mode, content }] of fa) {
+        expect(fb.get(name)!.mode, `mode of ${name}`).toBe(mode);
+        expect(fb.get(name)!.content.equals(content), `content of ${name}`).toBe(true);
+      }
+      // ...and generating again over the first copy changes nothing on disk.
+      const before = hashTree(a);
+      await generate(a, { ...v, processes: PROCESSES, ports: PORTS, killTimeout: '7', yes: true });
+      expect(hashTree(a)).toBe(before);
+    },
+  );
 });

@@ -33,14 +33,17 @@ export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.exec
 
 /** Commands for the fixtures, as a user would write them in --process. */
 export const cmd = {
-  server: (name: string, port: number, ...flags: string[]) => [PYTHON, fixture('server.py'), name, String(port), ...flags].join(' '),
-  exitAfter: (name: string, ms: number, code: number) => [PYTHON, fixture('exit_after.py'), name, String(ms), String(code)].join(' '),
+  server: (name: string, port: number, ...flags: string[]) =>
+    [PYTHON, fixture('server.py'), name, String(port), ...flags].join(' '),
+  exitAfter: (name: string, ms: number, code: number) =>
+    [PYTHON, fixture('exit_after.py'), name, String(ms), String(code)].join(' '),
   printer: (name: string, count: number) => [PYTHON, fixture('printer.py'), name, String(count)].join(' '),
   /**
    * Logs "start" and exits with code at once, in sh: a Python fixture needs a second or more to
    * start on a loaded machine, longer than supervisord's startsecs, which then counts it as started.
    */
-  crashAtOnce: (name: string, code: number) => `sh -c 'printf "%s %s %s start\\n" ${name} "$$" "$(date +%s.%N)" >> "$FIXTURE_LOG"; exit ${code}'`,
+  crashAtOnce: (name: string, code: number) =>
+    `sh -c 'printf "%s %s %s start\\n" ${name} "$$" "$(date +%s.%N)" >> "$FIXTURE_LOG"; exit ${code}'`,
 };
 
 /**
@@ -48,7 +51,8 @@ export const cmd = {
  * inside quotes, `&&`, `$VAR`): it prints API_BANNER, then execs the fixture server on $API_PORT.
  */
 export const API_BANNER = `api: 100% ready ; it's "quoted" # not a comment`;
-export const apiShellCommand = () => `echo "api: 100% ready ; it's \\"quoted\\" # not a comment" && exec ${PYTHON} ${fixture('server.py')} api "$API_PORT"`;
+export const apiShellCommand = () =>
+  `echo "api: 100% ready ; it's \\"quoted\\" # not a comment" && exec ${PYTHON} ${fixture('server.py')} api "$API_PORT"`;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -88,7 +92,12 @@ export async function freePorts(n: number): Promise<number[]> {
 }
 
 /** Generate a project for the behaviour tests into a fresh temp dir; returns the dir. */
-export async function project(strategy: string, processes: string[], ports: string[] = [], extra: Partial<Omit<Answers, 'dir'>> = {}): Promise<string> {
+export async function project(
+  strategy: string,
+  processes: string[],
+  ports: string[] = [],
+  extra: Partial<Omit<Answers, 'dir'>> = {},
+): Promise<string> {
   const dir = path.join(tempDir('cfm-behave-'), 'app');
   await generate(dir, { strategy, processes, ports, killTimeout: '5', yes: true, ...extra });
   return dir;
@@ -180,7 +189,11 @@ export class Run {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`,
+          ),
+        );
       }, timeoutMs);
       const poll = setInterval(done, 50);
       const cleanup = () => {
@@ -198,7 +211,11 @@ export class Run {
 
   /** Wait for an exact line on a stream. */
   waitForLine(line: string, timeoutMs = 10_000, stream: 'stdout' | 'stderr' | 'output' = 'stdout'): Promise<void> {
-    return this.until(() => this[stream].split('\n').includes(line), timeoutMs, `the line ${JSON.stringify(line)} on ${stream}`);
+    return this.until(
+      () => this[stream].split('\n').includes(line),
+      timeoutMs,
+      `the line ${JSON.stringify(line)} on ${stream}`,
+    );
   }
 
   /** Wait for the exit; null if it did not happen within timeoutMs. */
@@ -223,7 +240,13 @@ export class Run {
     for (const chunk of this.chunks) {
       if (chunk.stream !== stream) continue;
       text += chunk.text;
-      if (text.split('\n').slice(0, -1).some((line) => pattern.test(line))) return chunk.wall;
+      if (
+        text
+          .split('\n')
+          .slice(0, -1)
+          .some((line) => pattern.test(line))
+      )
+        return chunk.wall;
     }
     return undefined;
   }
@@ -256,7 +279,11 @@ function pipe(): { writeFd: number; reader: net.Socket } {
 const fixtureLogs = new Set<string>();
 
 /** Start a program the way Fly's init starts the entrypoint (see the file comment). */
-export function start(file: string, args: string[] = [], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Run {
+export function start(
+  file: string,
+  args: string[] = [],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Run {
   return new Run(file, args, options);
 }
 
@@ -390,12 +417,20 @@ export function readLog(file: string): LogEntry[] {
     });
 }
 
-export async function waitForLog(file: string, check: (entries: LogEntry[]) => boolean, timeoutMs: number, what: string): Promise<LogEntry[]> {
+export async function waitForLog(
+  file: string,
+  check: (entries: LogEntry[]) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<LogEntry[]> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const entries = readLog(file);
     if (check(entries)) return entries;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; log:\n${entries.map((e) => `${e.name} ${e.pid} ${e.event}`).join('\n')}`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; log:\n${entries.map((e) => `${e.name} ${e.pid} ${e.event}`).join('\n')}`,
+      );
     await sleep(50);
   }
 }
@@ -436,9 +471,14 @@ export async function waitForHttp(port: number, timeoutMs = 10_000, run?: Run): 
     } catch (error) {
       last = (error as Error).message;
     }
-    if (run?.exit) throw new Error(`the entrypoint exited (${JSON.stringify(run.exit)}) before 127.0.0.1:${port} answered\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`);
+    if (run?.exit)
+      throw new Error(
+        `the entrypoint exited (${JSON.stringify(run.exit)}) before 127.0.0.1:${port} answered\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`,
+      );
     if (performance.now() > deadline) {
-      throw new Error(`127.0.0.1:${port} did not answer within ${timeoutMs} ms (${last})${run ? `\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}` : ''}`);
+      throw new Error(
+        `127.0.0.1:${port} did not answer within ${timeoutMs} ms (${last})${run ? `\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}` : ''}`,
+      );
     }
     await sleep(50);
   }

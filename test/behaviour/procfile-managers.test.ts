@@ -46,7 +46,8 @@ const NO_SHIM = process.env.CFM_TEST_NO_NOUTEMPTER === '1';
 function requireManager(name: string): boolean {
   const found = existsSync(path.join(MANAGERS_DIR, name));
   const how = `build it with scripts/procfile-managers.sh (Debian golang-go, gcc, tmux; sources in ../shared/vendor/procfile-managers)`;
-  if (!found && process.env.CI === 'true') throw new Error(`${name} not found in ${MANAGERS_DIR}: ${how}; .ci/run does`);
+  if (!found && process.env.CI === 'true')
+    throw new Error(`${name} not found in ${MANAGERS_DIR}: ${how}; .ci/run does`);
   if (!found) console.warn(`SKIPPED: ${name} not found in ${MANAGERS_DIR} (${how}); these tests need it`);
   return found;
 }
@@ -161,8 +162,16 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
     shim = buildShimFromDockerfile(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'));
   });
 
-  async function launch(processes: string[], ports: string[] = [], env: Record<string, string> = {}, files: Record<string, string> = {}): Promise<Launched> {
-    const dir = await project('procfile', processes, ports, { procfileManager: manager, killTimeout: String(KILL_TIMEOUT_MS / 1000) });
+  async function launch(
+    processes: string[],
+    ports: string[] = [],
+    env: Record<string, string> = {},
+    files: Record<string, string> = {},
+  ): Promise<Launched> {
+    const dir = await project('procfile', processes, ports, {
+      procfileManager: manager,
+      killTimeout: String(KILL_TIMEOUT_MS / 1000),
+    });
     for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
     const scratch = tempDir('cfm-pm-run-');
     const log = newFixtureLog(scratch);
@@ -190,7 +199,10 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
       output: () => plain(run.output),
       async expectNothingLeft() {
         await expectNothingLeft(run, log);
-        expect(await waitNoMarked(marker), 'processes of this run still alive (tmux server, panes, their children)').toEqual([]);
+        expect(
+          await waitNoMarked(marker),
+          'processes of this run still alive (tmux server, panes, their children)',
+        ).toEqual([]);
       },
     };
   }
@@ -200,14 +212,26 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
       'runs every process, names their output on stdout, and on %s stops all within kill_timeout, nothing left',
       async (signal) => {
         const [webPort, apiPort] = await freePorts(2);
-        const l = await launch([`web=${cmd.server('web', webPort!)}`, `api=${apiShellCommand()}`], [`web=${webPort}`, `api=${apiPort}`], { API_PORT: String(apiPort) });
+        const l = await launch(
+          [`web=${cmd.server('web', webPort!)}`, `api=${apiShellCommand()}`],
+          [`web=${webPort}`, `api=${apiPort}`],
+          { API_PORT: String(apiPort) },
+        );
         expect(await waitForHttp(webPort!, 15_000, l.run)).toMatch(/^web \d+/);
         expect(await waitForHttp(apiPort!, 15_000, l.run)).toMatch(/^api \d+/);
-        await l.run.until(() => /^web\s*\| web listening on/m.test(l.output()) && /^api\s*\| api listening on/m.test(l.output()), 5000, 'both servers named on stdout');
+        await l.run.until(
+          () => /^web\s*\| web listening on/m.test(l.output()) && /^api\s*\| api listening on/m.test(l.output()),
+          5000,
+          'both servers named on stdout',
+        );
         expect(l.output()).toMatch(new RegExp(`^web\\s*\\| web listening on 127\\.0\\.0\\.1:${webPort}\\r?$`, 'm'));
         expect(l.output()).toMatch(new RegExp(`^api\\s*\\| api listening on 127\\.0\\.0\\.1:${apiPort}\\r?$`, 'm'));
         // the shell syntax of the command survived Procfile.fly and the manager's shell
-        expect(l.output().split(/\r?\n/)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^api\\s*\\| ${API_BANNER.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))]));
+        expect(l.output().split(/\r?\n/)).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(new RegExp(`^api\\s*\\| ${API_BANNER.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)),
+          ]),
+        );
         if (manager === 'overmind' && !NO_SHIM) {
           // the tmux server really runs with the shim
           const tmux = withMarker(l.marker).filter((p) => /^tmux/.test(p.cmdline));
@@ -216,9 +240,13 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
         }
 
         const stop = await stopWith(l.run, signal, KILL_TIMEOUT_MS);
-        expect(stop.killed, `${manager} still running ${KILL_TIMEOUT_MS} ms after ${signal}\n${l.output()}`).toBe(false);
+        expect(stop.killed, `${manager} still running ${KILL_TIMEOUT_MS} ms after ${signal}\n${l.output()}`).toBe(
+          false,
+        );
         expect(stop.exit.code, l.output()).toBe(0);
-        const got = readLog(l.log).filter((e) => e.event.startsWith('got ')).map((e) => `${e.name} ${e.event}`);
+        const got = readLog(l.log)
+          .filter((e) => e.event.startsWith('got '))
+          .map((e) => `${e.name} ${e.event}`);
         expect(got.sort()).toEqual([`api got ${stopSignalOf(manager)}`, `web got ${stopSignalOf(manager)}`]);
         await l.expectNothingLeft();
       },
@@ -227,7 +255,10 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
 
     it('a process that ignores the stop signal is SIGKILLed, and the manager still exits within kill_timeout', async () => {
       const [webPort, apiPort] = await freePorts(2);
-      const l = await launch([`web=${cmd.server('web', webPort!, '--stubborn')}`, `api=${cmd.server('api', apiPort!)}`]);
+      const l = await launch([
+        `web=${cmd.server('web', webPort!, '--stubborn')}`,
+        `api=${cmd.server('api', apiPort!)}`,
+      ]);
       await waitForHttp(webPort!, 15_000, l.run);
       await waitForHttp(apiPort!, 15_000, l.run);
       const stop = await stopWith(l.run, 'SIGTERM', KILL_TIMEOUT_MS);
@@ -240,7 +271,10 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
 
     it('a crashing process stops the others and ends the manager, so that Fly restarts the Machine', async () => {
       const [webPort] = await freePorts(1);
-      const l = await launch([`web=${cmd.server('web', webPort!)}`, `api=${cmd.exitAfter('api', 1500, 3)}`], [`web=${webPort}`]);
+      const l = await launch(
+        [`web=${cmd.server('web', webPort!)}`, `api=${cmd.exitAfter('api', 1500, 3)}`],
+        [`web=${webPort}`],
+      );
       await waitForHttp(webPort!, 15_000, l.run);
       const exit = await l.run.waitExit(15_000);
       expect(exit, `${manager} still running 15 s after api exited 3\n${l.output()}`).not.toBeNull();
@@ -258,31 +292,40 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
 
     it.each([
       ['exec added by Procfile.fly', (c: string) => c, 0],
-      ['the last program of a list, exec\'d: `cd . && program`', (c: string) => `cd . && ${c}`, 0],
+      ["the last program of a list, exec'd: `cd . && program`", (c: string) => `cd . && ${c}`, 0],
       ['under a shell that stays: `if true; then program; fi`', (c: string) => `if true; then ${c}; fi`, 137],
-    ])('a process killed outright (%s) ends the manager', async (_what, wrap, overmindCode) => {
-      const [webPort, apiPort] = await freePorts(2);
-      const l = await launch([`web=${wrap(cmd.server('web', webPort!))}`, `api=${cmd.server('api', apiPort!)}`]);
-      await waitForHttp(webPort!, 15_000, l.run);
-      await waitForHttp(apiPort!, 15_000, l.run);
-      const web = readLog(l.log).find((e) => e.name === 'web' && e.event === 'start')!;
-      process.kill(web.pid, 'SIGKILL');
-      const exit = await l.run.waitExit(KILL_TIMEOUT_MS + 5000);
-      expect(exit, `${manager} still running after web was SIGKILLed\n${l.output()}`).not.toBeNull();
-      // overmind: 0 with exec (tmux reports no status for a signal death), 137 from a shell around
-      // the program; hivemind: always 0. [[restart]] policy "always" restarts the Machine anyway.
-      expect(exit!.code, l.output()).toBe(manager === 'overmind' ? overmindCode : 0);
-      expect(readLog(l.log).some((e) => e.name === 'api' && e.event === `got ${stopSignalOf(manager)}`)).toBe(true);
-      await l.expectNothingLeft();
-    }, 30_000);
+    ])(
+      'a process killed outright (%s) ends the manager',
+      async (_what, wrap, overmindCode) => {
+        const [webPort, apiPort] = await freePorts(2);
+        const l = await launch([`web=${wrap(cmd.server('web', webPort!))}`, `api=${cmd.server('api', apiPort!)}`]);
+        await waitForHttp(webPort!, 15_000, l.run);
+        await waitForHttp(apiPort!, 15_000, l.run);
+        const web = readLog(l.log).find((e) => e.name === 'web' && e.event === 'start')!;
+        process.kill(web.pid, 'SIGKILL');
+        const exit = await l.run.waitExit(KILL_TIMEOUT_MS + 5000);
+        expect(exit, `${manager} still running after web was SIGKILLed\n${l.output()}`).not.toBeNull();
+        // overmind: 0 with exec (tmux reports no status for a signal death), 137 from a shell around
+        // the program; hivemind: always 0. [[restart]] policy "always" restarts the Machine anyway.
+        expect(exit!.code, l.output()).toBe(manager === 'overmind' ? overmindCode : 0);
+        expect(readLog(l.log).some((e) => e.name === 'api' && e.event === `got ${stopSignalOf(manager)}`)).toBe(true);
+        await l.expectNothingLeft();
+      },
+      30_000,
+    );
 
     it('reads neither .env nor .overmind.env from the app directory: Fly secrets win, nothing is added', async () => {
       const [webPort] = await freePorts(1);
       const show = `${PYTHON} -c 'import os; print("env FOO=%s BAR=%s" % (os.environ.get("FOO"), os.environ.get("BAR")), flush=True)' && exec ${cmd.server('web', webPort!)}`;
-      const l = await launch([`web=${show}`, `api=${cmd.server('api', (await freePorts(1))[0]!)}`], [], { FOO: 'secret' }, {
-        '.env': 'FOO=from-dotenv\nBAR=from-dotenv\n',
-        '.overmind.env': 'FOO=from-overmind-env\nBAR=from-overmind-env\n',
-      });
+      const l = await launch(
+        [`web=${show}`, `api=${cmd.server('api', (await freePorts(1))[0]!)}`],
+        [],
+        { FOO: 'secret' },
+        {
+          '.env': 'FOO=from-dotenv\nBAR=from-dotenv\n',
+          '.overmind.env': 'FOO=from-overmind-env\nBAR=from-overmind-env\n',
+        },
+      );
       await waitForHttp(webPort!, 15_000, l.run);
       await l.run.until(() => /env FOO=/.test(l.output()), 5000, 'the env line');
       expect(l.output()).toMatch(/^web\s*\| env FOO=secret BAR=None\r?$/m);
@@ -332,7 +375,9 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
         // a bound, never-listening unix socket: what a SIGKILLed overmind leaves
         execFileSync(PYTHON, ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', socket]);
         expect(existsSync(socket)).toBe(true);
-        const l = await launch([`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`], [], { OVERMIND_SOCKET: socket });
+        const l = await launch([`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`], [], {
+          OVERMIND_SOCKET: socket,
+        });
         await waitForHttp(webPort!, 15_000, l.run);
         await waitForHttp(apiPort!, 15_000, l.run);
         const stop = await stopWith(l.run, 'SIGINT', KILL_TIMEOUT_MS);
@@ -351,14 +396,22 @@ describe.each(['overmind', 'hivemind'] as const)('procfile entrypoint under real
         await waitForHttp(webPort!, 15_000, l.run);
         let exit;
         if (crash) {
-          await waitForLog(l.log, (entries) => entries.some((e) => e.name === 'api' && e.event === 'exit 3'), 10_000, 'api to exit');
+          await waitForLog(
+            l.log,
+            (entries) => entries.some((e) => e.name === 'api' && e.event === 'exit 3'),
+            10_000,
+            'api to exit',
+          );
           exit = await l.run.waitExit(KILL_TIMEOUT_MS);
         } else {
           const stop = await stopWith(l.run, 'SIGTERM', KILL_TIMEOUT_MS);
           exit = stop.killed ? null : stop.exit;
         }
         results.push(`${round} ${crash ? 'crash' : 'stop'}: ${exit ? `exit ${exit.code}` : 'HUNG'}`);
-        expect(exit, `round ${round} (${crash ? 'api exited 3' : 'SIGTERM'}): ${manager} hung\n${results.join('\n')}\n${l.output()}`).not.toBeNull();
+        expect(
+          exit,
+          `round ${round} (${crash ? 'api exited 3' : 'SIGTERM'}): ${manager} hung\n${results.join('\n')}\n${l.output()}`,
+        ).not.toBeNull();
         expect(exit!.code, l.output()).toBe(crash && manager === 'overmind' ? 3 : 0);
         await l.expectNothingLeft();
         await killAll();

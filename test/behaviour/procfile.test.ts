@@ -75,9 +75,15 @@ describe('Procfile.fly', () => {
 describe.skipIf(!hasForeman)('Procfile.fly under real foreman', () => {
   it('runs every entry: both servers answer, and SIGINT stops them', async () => {
     const [webPort, apiPort] = await freePorts(2);
-    const dir = await project('procfile', [`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`], [`web=${webPort}`, `api=${apiPort}`]);
+    const dir = await project(
+      'procfile',
+      [`web=${cmd.server('web', webPort!)}`, `api=${cmd.server('api', apiPort!)}`],
+      [`web=${webPort}`, `api=${apiPort}`],
+    );
     const log = newFixtureLog(path.dirname(dir));
-    const run = start('foreman', ['start', '-f', path.join(dir, 'Procfile.fly'), '-d', dir], { env: { FIXTURE_LOG: log } });
+    const run = start('foreman', ['start', '-f', path.join(dir, 'Procfile.fly'), '-d', dir], {
+      env: { FIXTURE_LOG: log },
+    });
     expect(await waitForHttp(webPort!, 15_000, run)).toMatch(/^web \d+/);
     expect(await waitForHttp(apiPort!, 15_000, run)).toMatch(/^api \d+/);
     await run.waitForOutput(/web\.1\s+\| web listening on/, 5000, 'stdout');
@@ -87,7 +93,12 @@ describe.skipIf(!hasForeman)('Procfile.fly under real foreman', () => {
     const stop = await stopWith(run, 'SIGINT', 8000);
     expect(stop.killed).toBe(false);
     expect(stop.exit.code).toBe(0);
-    expect(readLog(log).filter((e) => e.event === 'got SIGTERM').map((e) => e.name).sort()).toEqual(['api', 'web']);
+    expect(
+      readLog(log)
+        .filter((e) => e.event === 'got SIGTERM')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['api', 'web']);
     expect(await waitNoLeftovers(run.pid)).toEqual([]);
     expect(liveFixturePids(log)).toEqual([]);
   }, 30_000);
@@ -108,7 +119,10 @@ describe('procfile entrypoint.sh settings for the managers', () => {
   }
 
   it('overmind: Procfile.fly, socket in /tmp (stale one removed), TERM for each, timeout below kill_timeout, no .env, no port, no daemon', async () => {
-    const dir = await project('procfile', ['web=bin/server', 'worker=bin/worker --queue a'], ['web=8080'], { procfileManager: 'overmind', killTimeout: '10' });
+    const dir = await project('procfile', ['web=bin/server', 'worker=bin/worker --queue a'], ['web=8080'], {
+      procfileManager: 'overmind',
+      killTimeout: '10',
+    });
     const text = readFileSync(path.join(dir, 'entrypoint.sh'), 'utf8');
     expect(text).toContain('export OVERMIND_TIMEOUT="${OVERMIND_TIMEOUT:-8}"');
     expect(text).toContain('export OVERMIND_STOP_SIGNALS="${OVERMIND_STOP_SIGNALS:-web=TERM,worker=TERM}"');
@@ -122,10 +136,22 @@ describe('procfile entrypoint.sh settings for the managers', () => {
     writeFileSync(shim, ''); // only its path matters to the stub
     const run = start(path.join(dir, 'entrypoint.sh'), [], {
       cwd: socketDir,
-      env: { PATH: `${bin}:${process.env.PATH}`, OVERMIND_SOCKET: socket, OVERMIND_DAEMONIZE: '1', NOUTEMPTER_LIB: shim, LD_PRELOAD: undefined },
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        OVERMIND_SOCKET: socket,
+        OVERMIND_DAEMONIZE: '1',
+        NOUTEMPTER_LIB: shim,
+        LD_PRELOAD: undefined,
+      },
     });
     expect(await run.waitExit(10_000)).toMatchObject({ code: 0 });
-    const got = JSON.parse(readFileSync(record, 'utf8')) as { pid: number; argv: string[]; cwd: string; stdin: string; env: Record<string, string> };
+    const got = JSON.parse(readFileSync(record, 'utf8')) as {
+      pid: number;
+      argv: string[];
+      cwd: string;
+      stdin: string;
+      env: Record<string, string>;
+    };
     expect(got.pid).toBe(run.pid); // exec: overmind is the entrypoint's process, Fly's signal reaches it
     expect(got.argv).toEqual(['start']);
     expect(got.cwd).toBe('/'); // not the app directory: overmind would read its .overmind.env over Fly secrets
@@ -143,28 +169,45 @@ describe('procfile entrypoint.sh settings for the managers', () => {
     expect(existsSync(socket)).toBe(false);
 
     // Without OVERMIND_SOCKET in the environment, the socket goes to /tmp.
-    const run2 = start(path.join(dir, 'entrypoint.sh'), [], { cwd: socketDir, env: { PATH: `${bin}:${process.env.PATH}`, OVERMIND_SOCKET: undefined } });
+    const run2 = start(path.join(dir, 'entrypoint.sh'), [], {
+      cwd: socketDir,
+      env: { PATH: `${bin}:${process.env.PATH}`, OVERMIND_SOCKET: undefined },
+    });
     expect(await run2.waitExit(10_000)).toMatchObject({ code: 0 });
     expect(JSON.parse(readFileSync(record, 'utf8')).env.OVERMIND_SOCKET).toBe('/tmp/overmind.sock');
 
     // Without the shim at its path, a warning, and overmind still starts; NOUTEMPTER_LIB= turns it off quietly.
     const missing = path.join(socketDir, 'nowhere', 'libnoutempter.so');
-    const run3 = start(path.join(dir, 'entrypoint.sh'), [], { env: { PATH: `${bin}:${process.env.PATH}`, NOUTEMPTER_LIB: missing, LD_PRELOAD: undefined } });
+    const run3 = start(path.join(dir, 'entrypoint.sh'), [], {
+      env: { PATH: `${bin}:${process.env.PATH}`, NOUTEMPTER_LIB: missing, LD_PRELOAD: undefined },
+    });
     expect(await run3.waitExit(10_000)).toMatchObject({ code: 0 });
-    expect(run3.stderr).toContain(`entrypoint.sh: ${missing} not found: with tmux < 3.6 overmind can miss a crashed process`);
+    expect(run3.stderr).toContain(
+      `entrypoint.sh: ${missing} not found: with tmux < 3.6 overmind can miss a crashed process`,
+    );
     expect(JSON.parse(readFileSync(record, 'utf8')).env.LD_PRELOAD).toBeUndefined();
-    const run4 = start(path.join(dir, 'entrypoint.sh'), [], { env: { PATH: `${bin}:${process.env.PATH}`, NOUTEMPTER_LIB: '', LD_PRELOAD: undefined } });
+    const run4 = start(path.join(dir, 'entrypoint.sh'), [], {
+      env: { PATH: `${bin}:${process.env.PATH}`, NOUTEMPTER_LIB: '', LD_PRELOAD: undefined },
+    });
     expect(await run4.waitExit(10_000)).toMatchObject({ code: 0 });
     expect(run4.stderr).toBe('');
   });
 
   it('hivemind: Procfile.fly as argument, timeout below kill_timeout', async () => {
-    const dir = await project('procfile', ['web=bin/server', 'worker=bin/worker'], ['web=8080'], { procfileManager: 'hivemind' });
+    const dir = await project('procfile', ['web=bin/server', 'worker=bin/worker'], ['web=8080'], {
+      procfileManager: 'hivemind',
+    });
     const { bin, record } = stubManager('hivemind');
     const cwd = tempDir('cfm-cwd-');
     const run = start(path.join(dir, 'entrypoint.sh'), [], { cwd, env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(await run.waitExit(10_000)).toMatchObject({ code: 0 });
-    const got = JSON.parse(readFileSync(record, 'utf8')) as { pid: number; argv: string[]; cwd: string; stdin: string; env: Record<string, string> };
+    const got = JSON.parse(readFileSync(record, 'utf8')) as {
+      pid: number;
+      argv: string[];
+      cwd: string;
+      stdin: string;
+      env: Record<string, string>;
+    };
     expect(got.pid).toBe(run.pid);
     expect(got.argv).toEqual([path.join(dir, 'Procfile.fly')]);
     expect(got.env.HIVEMIND_TIMEOUT).toBe('3');

@@ -54,11 +54,14 @@ async function launch(processes: string[], ports: string[] = [], env: Record<str
   const runDir = path.join(path.dirname(dir), 'run');
   mkdirSync(runDir);
   const log = newFixtureLog(path.dirname(dir));
-  const run = start(path.join(dir, 'entrypoint.sh'), [], { env: { FIXTURE_LOG: log, SUPERVISOR_RUN_DIR: runDir, ...env } });
+  const run = start(path.join(dir, 'entrypoint.sh'), [], {
+    env: { FIXTURE_LOG: log, SUPERVISOR_RUN_DIR: runDir, ...env },
+  });
   return { dir, log, run, runDir };
 }
 
-const gotSignal = (log: string, name: string, signal: string) => readLog(log).some((e) => e.name === name && e.event === `got ${signal}`);
+const gotSignal = (log: string, name: string, signal: string) =>
+  readLog(log).some((e) => e.name === name && e.event === `got ${signal}`);
 const starts = (log: string, name: string) => readLog(log).filter((e) => e.name === name && e.event === 'start');
 
 describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', () => {
@@ -88,14 +91,24 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', ()
       await run.waitForLine(`web listening on 127.0.0.1:${webPort}`, 5000 + meter.margin(10));
       await run.waitForLine(`api listening on 127.0.0.1:${apiPort}`, 5000 + meter.margin(10));
       await run.waitForLine(API_BANNER, 5000);
-      await waitForLog(log, (l) => l.some((e) => e.name === 'tree' && e.event === 'printed'), 5000, 'the tree to start');
+      await waitForLog(
+        log,
+        (l) => l.some((e) => e.name === 'tree' && e.event === 'printed'),
+        5000,
+        'the tree to start',
+      );
       // Programs do not inherit the SIGINT that bash ignores for its background job (supervisord).
       for (const e of readLog(log)) expect(ignoredSignals(e.pid), e.name).not.toContain(2);
 
       // A program killed outright is restarted and answers again.
       const [first] = starts(log, 'web');
       process.kill(first!.pid, 'SIGKILL');
-      await waitForLog(log, (l) => l.filter((e) => e.name === 'web' && e.event === 'start').length === 2, 10_000, 'web to be restarted');
+      await waitForLog(
+        log,
+        (l) => l.filter((e) => e.name === 'web' && e.event === 'start').length === 2,
+        10_000,
+        'web to be restarted',
+      );
       const second = starts(log, 'web')[1]!;
       expect(second.pid).not.toBe(first!.pid);
       expect(await waitForHttp(webPort!, 10_000, run)).toBe(`web ${second.pid}\n`);
@@ -107,7 +120,9 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', ()
       expect(stop.exit).toMatchObject({ code: 0, signal: null });
       // Every program got TERM after Fly's signal and exited on it: no SIGKILL was needed.
       for (const name of ['web', 'api']) {
-        const term = readLog(log).find((e) => e.name === name && e.event === 'got SIGTERM' && e.pid === starts(log, name).at(-1)!.pid);
+        const term = readLog(log).find(
+          (e) => e.name === name && e.event === 'got SIGTERM' && e.pid === starts(log, name).at(-1)!.pid,
+        );
         expect(term, `${name} got SIGTERM`).toBeDefined();
         expect(term!.time).toBeGreaterThanOrEqual(sent - 1);
       }
@@ -122,7 +137,10 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', ()
 
   it('SIGKILLs a program that ignores SIGTERM after stopwaitsecs and exits within kill_timeout', async () => {
     const [webPort, stubPort] = await freePorts(2);
-    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`], [`web=${webPort}`, `stubborn=${stubPort}`]);
+    const { run, log } = await launch(
+      [`web=${cmd.server('web', webPort!)}`, `stubborn=${cmd.server('stubborn', stubPort!, '--stubborn')}`],
+      [`web=${webPort}`, `stubborn=${stubPort}`],
+    );
     await waitForHttp(webPort!, 15_000, run);
     await waitForHttp(stubPort!, 15_000, run);
     const stubPid = starts(log, 'stubborn')[0]!.pid;
@@ -132,13 +150,23 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', ()
     expect(stop.exit).toMatchObject({ code: 0, signal: null });
     // web exits on its TERM; stubborn ignores it and is SIGKILLed at stopwaitsecs: not before, and
     // at most one supervisord tick plus a few scheduling delays after.
-    expect(readLog(log).filter((e) => e.name === 'web').map((e) => e.event)).toEqual(['start', 'got SIGTERM', 'exit 0']);
-    expect(readLog(log).filter((e) => e.name === 'stubborn').map((e) => e.event)).toEqual(['start', 'got SIGTERM']);
+    expect(
+      readLog(log)
+        .filter((e) => e.name === 'web')
+        .map((e) => e.event),
+    ).toEqual(['start', 'got SIGTERM', 'exit 0']);
+    expect(
+      readLog(log)
+        .filter((e) => e.name === 'stubborn')
+        .map((e) => e.event),
+    ).toEqual(['start', 'got SIGTERM']);
     const stubTerm = readLog(log).find((e) => e.name === 'stubborn' && e.event === 'got SIGTERM')!;
     const killedAt = run.lineArrival(/killing 'stubborn' \(\d+\) with SIGKILL/, 'stdout');
     expect(killedAt, run.stdout).toBeDefined();
     expect(killedAt! - stubTerm.time, meter.describe()).toBeGreaterThanOrEqual(STOPWAITSECS_MS - meter.margin(2));
-    expect(killedAt! - stubTerm.time, meter.describe()).toBeLessThanOrEqual(STOPWAITSECS_MS + SUPERVISORD_TICK_MS + meter.margin(4));
+    expect(killedAt! - stubTerm.time, meter.describe()).toBeLessThanOrEqual(
+      STOPWAITSECS_MS + SUPERVISORD_TICK_MS + meter.margin(4),
+    );
     expect(run.stdout).not.toMatch(/killing 'web'/);
     expect(isAlive(stubPid)).toBe(false);
     await expectNothingLeft(run, log);
@@ -146,7 +174,10 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint (real supervisord)', ()
 
   it('exits non-zero when a program keeps failing (fail-fast listener), stopping the others', async () => {
     const [webPort] = await freePorts(1);
-    const { run, log } = await launch([`web=${cmd.server('web', webPort!)}`, `crash=${cmd.crashAtOnce('crash', 3)}`], [`web=${webPort}`]);
+    const { run, log } = await launch(
+      [`web=${cmd.server('web', webPort!)}`, `crash=${cmd.crashAtOnce('crash', 3)}`],
+      [`web=${webPort}`],
+    );
     await waitForHttp(webPort!, 15_000, run);
     // 1 start + startretries=3, with 1, 2, 3 s back-off: 10-14 s measured. With startsecs=1 some
     // runs took 30-75 s: a crash was often logged as RUNNING first (see supervisor.conf).
@@ -179,14 +210,32 @@ describe.skipIf(!hasSupervisord)("supervisor.conf read by supervisord's own pars
 
   it('lists exactly the requested programs, and the argv supervisord will exec equals plan().argv', async () => {
     const dir = await project('supervisord', PROCESSES);
-    const p = plan({ dir, strategy: 'supervisord', processes: PROCESSES, killTimeout: '5', yes: true }, await detect(dir));
+    const p = plan(
+      { dir, strategy: 'supervisord', processes: PROCESSES, killTimeout: '5', yes: true },
+      await detect(dir),
+    );
     const parsed = JSON.parse(
       execFileSync('/usr/bin/python3', [fixture('supervisor_parse.py'), path.join(dir, 'supervisor.conf')], {
         encoding: 'utf8',
         env: { ...process.env, SUPERVISOR_RUN_DIR: '/tmp', PYTHONDONTWRITEBYTECODE: '1' },
         timeout: 20_000,
       }),
-    ) as { group: string; kind: string; name: string; command: string; filename: string; argv: string[]; stopasgroup: boolean; killasgroup: boolean; stopsignal: number; stopwaitsecs: number; startsecs: number; directory: string; stdout_logfile: string; redirect_stderr: boolean }[];
+    ) as {
+      group: string;
+      kind: string;
+      name: string;
+      command: string;
+      filename: string;
+      argv: string[];
+      stopasgroup: boolean;
+      killasgroup: boolean;
+      stopsignal: number;
+      stopwaitsecs: number;
+      startsecs: number;
+      directory: string;
+      stdout_logfile: string;
+      redirect_stderr: boolean;
+    }[];
 
     const programs = parsed.filter((x) => x.kind === 'ProcessGroupConfig');
     expect(programs.map((x) => x.name)).toEqual(p.processes.map((x) => x.name));
@@ -203,7 +252,16 @@ describe.skipIf(!hasSupervisord)("supervisor.conf read by supervisord's own pars
     expect(byName.list).toEqual(['sh', '-c', 'echo "$HOME" ; exec echo a # b']);
 
     for (const x of programs) {
-      expect(x).toMatchObject({ stopasgroup: true, killasgroup: true, stopsignal: 15, stopwaitsecs: 2, startsecs: 2, directory: dir, stdout_logfile: '/dev/stdout', redirect_stderr: true });
+      expect(x).toMatchObject({
+        stopasgroup: true,
+        killasgroup: true,
+        stopsignal: 15,
+        stopwaitsecs: 2,
+        startsecs: 2,
+        directory: dir,
+        stdout_logfile: '/dev/stdout',
+        redirect_stderr: true,
+      });
     }
     const listener = parsed.find((x) => x.kind === 'EventListenerPoolConfig');
     expect(listener?.filename).toBe(path.join(dir, 'supervisor-fail-fast.sh'));
@@ -215,7 +273,11 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint with stdout and stderr 
   // program; the entrypoint puts a pipe in between. Node's 'pipe' stdio is a Unix socket.
   it('still starts every program, logs their output, and stops on SIGTERM', async () => {
     const [port] = await freePorts(1);
-    const dir = await project('supervisord', [`web=${cmd.server('web', port!)}`, `idle=${cmd.server('idle', 0)}`], [`web=${port}`]);
+    const dir = await project(
+      'supervisord',
+      [`web=${cmd.server('web', port!)}`, `idle=${cmd.server('idle', 0)}`],
+      [`web=${port}`],
+    );
     const runDir = path.join(path.dirname(dir), 'run');
     mkdirSync(runDir);
     const child = spawn(path.join(dir, 'entrypoint.sh'), [], {
@@ -230,7 +292,10 @@ describe.skipIf(!hasSupervisord)('supervisord entrypoint with stdout and stderr 
     try {
       await waitForHttp(port!, 10_000);
       process.kill(child.pid!, 'SIGTERM');
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), KILL_TIMEOUT_MS + meter.margin(4)))]);
+      const code = await Promise.race([
+        exited,
+        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), KILL_TIMEOUT_MS + meter.margin(4))),
+      ]);
       expect(code).toBe(0);
       expect(output).not.toContain('ENXIO');
       expect(output).toMatch(/spawned: 'web'/);

@@ -2,7 +2,20 @@
 // directory. Another local user must not be able to make a victim's run write through a link
 // they planted, nor feed it bytecode. The victim here is `nobody` (uid 65534), the other user is
 // root (the test itself); TMPDIR points at a sandbox, so the real temp directory is not touched.
-import { chmodSync, chownSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +25,9 @@ import { cli } from './harness.js';
 afterAll(cleanupTemps);
 
 const NOBODY = 65534;
-const handMade = typeof (createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown }).enableCompileCache !== 'function';
+const handMade =
+  typeof (createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown }).enableCompileCache !==
+  'function';
 const asRoot = process.getuid?.() === 0;
 
 /** The cache file name bin/ uses for the current bundle. */
@@ -37,13 +52,18 @@ function setup() {
   mkdirSync(project);
   chownSync(project, NOBODY, NOBODY);
   const victimFile = path.join(root, 'victim-file');
-  writeFileSync(victimFile, 'the victim\'s own file\n');
+  writeFileSync(victimFile, "the victim's own file\n");
   chownSync(victimFile, NOBODY, NOBODY);
   return { root, tmp, project, victimFile, dir: path.join(tmp, `create-fly-multiproc-cache-${NOBODY}`) };
 }
 
 const run = (s: ReturnType<typeof setup>, tmp = s.tmp) =>
-  cli(['.', '--process', 'web=node s.js', '--strategy', 'process-groups', '--yes', '--dry-run'], { cwd: s.project, uid: NOBODY, gid: NOBODY, env: { TMPDIR: tmp } });
+  cli(['.', '--process', 'web=node s.js', '--strategy', 'process-groups', '--yes', '--dry-run'], {
+    cwd: s.project,
+    uid: NOBODY,
+    gid: NOBODY,
+    env: { TMPDIR: tmp },
+  });
 
 describe.skipIf(!handMade || !asRoot)('the hand-made code cache (Node < 22.1) under a hostile temp directory', () => {
   it('is created 0700 / 0600 by its owner and used', async () => {
@@ -66,7 +86,8 @@ describe.skipIf(!handMade || !asRoot)('the hand-made code cache (Node < 22.1) un
     symlinkSync(s.victimFile, path.join(s.dir, `${cacheKey()}.bin`));
     // A spray at the temp names a pid-based scheme would use (the next few thousand pids).
     const last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
-    for (let pid = last; pid < last + 3000; pid++) symlinkSync(s.victimFile, path.join(s.dir, `${cacheKey()}.bin.${pid}`));
+    for (let pid = last; pid < last + 3000; pid++)
+      symlinkSync(s.victimFile, path.join(s.dir, `${cacheKey()}.bin.${pid}`));
     const before = readFileSync(s.victimFile, 'utf8');
     expect((await run(s)).exitCode).toBe(0);
     expect(readFileSync(s.victimFile, 'utf8')).toBe(before);

@@ -14,20 +14,27 @@ import { cleanupTemps, requireTool } from '../helpers.js';
 afterAll(cleanupTemps);
 
 /** Every character Python's str.isspace() accepts (python3 -c "[c for c in range(0x110000) if chr(c).isspace()]"), minus the line breaks plan rejects. */
-const PY_SPACES = [0x09, 0x0b, 0x0c, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2005, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000].map((c) => String.fromCodePoint(c));
+const PY_SPACES = [
+  0x09, 0x0b, 0x0c, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2005, 0x200a, 0x2028, 0x2029, 0x202f,
+  0x205f, 0x3000,
+].map((c) => String.fromCodePoint(c));
 
 describe('supervisord inline comments follow Python isspace()', () => {
   it('escapes ; and # after every isspace() character, and refuses a raw one in other values', () => {
     for (const space of PY_SPACES) {
       const cmd = supervisorCommand(['sh', '-c', `echo a${space};echo b${space}#c`]);
-      expect(cmd, JSON.stringify(space)).not.toMatch(new RegExp(`${space.replace(/[\t\v\f ]/, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}[;#]`));
+      expect(cmd, JSON.stringify(space)).not.toMatch(
+        new RegExp(`${space.replace(/[\t\v\f ]/, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}[;#]`),
+      );
       expect(() => supervisorValue(`x${space};y`), JSON.stringify(space)).toThrow(/inline comment/);
     }
   });
 
   const hasSupervisord = requireTool('supervisord', 'supervisor');
   it.skipIf(!hasSupervisord)("supervisord's own parser reads back each command whole", async () => {
-    const processes = PY_SPACES.filter((s) => s !== '\t' && s !== ' ').map((space, i) => `p${i}=printf %s a${space};b${space}#c`);
+    const processes = PY_SPACES.filter((s) => s !== '\t' && s !== ' ').map(
+      (space, i) => `p${i}=printf %s a${space};b${space}#c`,
+    );
     const dir = await project('supervisord', processes);
     const p = plan({ dir, strategy: 'supervisord', processes, killTimeout: '5', yes: true }, detect(dir));
     const parsed = JSON.parse(
@@ -71,8 +78,21 @@ describe('printed paths and output', () => {
 
 describe('names of files written by extra templates', () => {
   it('accepts plain names and rejects what a Dockerfile shell line or the tool itself cannot take', () => {
-    for (const ok of ['nginx.conf', 'bin/start.sh', 'conf.d/x_y-z.conf', '.env.example']) expect(extraNameProblem(ok), ok).toBeUndefined();
-    for (const bad of ['a b.sh', '&amp.sh', '-rf', 'x$(id)', "it's", 'a;b', 'bin/-x.sh', 'fly-multiproc.json', '.fly-multiproc.pending', '.fly-multiproc.lock', 'ü.conf']) {
+    for (const ok of ['nginx.conf', 'bin/start.sh', 'conf.d/x_y-z.conf', '.env.example'])
+      expect(extraNameProblem(ok), ok).toBeUndefined();
+    for (const bad of [
+      'a b.sh',
+      '&amp.sh',
+      '-rf',
+      'x$(id)',
+      "it's",
+      'a;b',
+      'bin/-x.sh',
+      'fly-multiproc.json',
+      '.fly-multiproc.pending',
+      '.fly-multiproc.lock',
+      'ü.conf',
+    ]) {
       expect(extraNameProblem(bad), bad).toBeDefined();
     }
   });

@@ -32,7 +32,9 @@ describe('readRegular', () => {
   it('refuses a FIFO without blocking, devices and directories (exit 2)', () => {
     const dir = tempDir();
     execFileSync('mkfifo', [path.join(dir, 'fifo')]);
-    expect(failure(() => readRegular(path.join(dir, 'fifo'), { shown: 'fifo' })).message).toBe('fifo: is a FIFO (named pipe), not a regular file');
+    expect(failure(() => readRegular(path.join(dir, 'fifo'), { shown: 'fifo' })).message).toBe(
+      'fifo: is a FIFO (named pipe), not a regular file',
+    );
     expect(failure(() => readRegular('/dev/zero')).reason).toMatch(/character device/);
     expect(failure(() => readRegular(dir)).reason).toMatch(/is a directory/);
     expect(failure(() => readRegular(dir)).exitCode).toBe(2);
@@ -56,7 +58,8 @@ describe('paths inside the project', () => {
     symlinkSync(outside, path.join(root, 'link'));
     expect(pathInside(root, 'real/x')).toBe(path.join(root, 'real', 'x'));
     expect(pathInside(root, 'missing/deeper/x')).toBe(path.join(root, 'missing', 'deeper', 'x'));
-    for (const bad of ['/etc/passwd', '../x', 'a/../../x', '.', '']) expect(failure(() => pathInside(root, bad)).exitCode, bad).toBe(2);
+    for (const bad of ['/etc/passwd', '../x', 'a/../../x', '.', ''])
+      expect(failure(() => pathInside(root, bad)).exitCode, bad).toBe(2);
     expect(failure(() => pathInside(root, 'link/x')).reason).toMatch(/symlink to a directory/);
     expect(failure(() => makeParentDirs(root, 'link/sub/x')).reason).toMatch(/symlink to a directory/);
     expect(readdirSync(outside)).toEqual([]);
@@ -145,7 +148,9 @@ describe('a failure during the renames', () => {
       );
       if (!immutable) return ctx.skip();
       expect(error).toBeInstanceOf(FileError);
-      expect((error as FileError).message).toMatch(/c\.conf: operation not permitted.*stopped midway: written a\.conf, b\.conf; not written c\.conf/);
+      expect((error as FileError).message).toMatch(
+        /c\.conf: operation not permitted.*stopped midway: written a\.conf, b\.conf; not written c\.conf/,
+      );
       expect((error as FileError).exitCode).toBe(1);
       expect(readdirSync(dir).sort()).toEqual(['.fly-multiproc.pending', 'a.conf', 'b.conf', 'c.conf']);
       expect(JSON.parse(readFileSync(path.join(dir, '.fly-multiproc.pending'), 'utf8')).files).toHaveProperty('c.conf');

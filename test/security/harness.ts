@@ -42,7 +42,8 @@ export function snapshot(dir: string): Record<string, string> {
       else if (info.isDirectory()) {
         out[child] = `dir ${mode}`;
         walk(child);
-      } else if (info.isFile()) out[child] = `file ${mode} ${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16)}`;
+      } else if (info.isFile())
+        out[child] = `file ${mode} ${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16)}`;
       else out[child] = `special ${info.isFIFO() ? 'fifo' : 'other'} ${mode}`;
     }
   };
@@ -58,7 +59,10 @@ export interface Run {
 }
 
 /** The built CLI, bounded in time, no TTY. */
-export async function cli(args: string[], options: { cwd: string; env?: Record<string, string>; timeout?: number; uid?: number; gid?: number }): Promise<Run> {
+export async function cli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; timeout?: number; uid?: number; gid?: number },
+): Promise<Run> {
   const opts: Options = {
     cwd: options.cwd,
     reject: false,
@@ -87,5 +91,11 @@ export function expectCleanFailure(r: Run, code: 1 | 2, mentions?: string | RegE
 
 /** Files a run must never leave: temporary files, the lock, the journal. */
 export function leftovers(snap: Record<string, string>): string[] {
-  return Object.keys(snap).filter((p) => /(^|\/)\..*\.cfm-[0-9a-f]{12}\.tmp$/.test(p) || /(^|\/)\.[^/]*\.\d+-\d+\.tmp$/.test(p) || p === '.fly-multiproc.lock' || p === '.fly-multiproc.pending');
+  return Object.keys(snap).filter(
+    (p) =>
+      /(^|\/)\..*\.cfm-[0-9a-f]{12}\.tmp$/.test(p) ||
+      /(^|\/)\.[^/]*\.\d+-\d+\.tmp$/.test(p) ||
+      p === '.fly-multiproc.lock' ||
+      p === '.fly-multiproc.pending',
+  );
 }

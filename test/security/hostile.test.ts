@@ -11,7 +11,20 @@ import { cli, expectCleanFailure, leftovers, sandbox, snapshot, type Run, type S
 
 afterAll(cleanupTemps);
 
-const BASE = ['.', '--process', 'web=node server.js', '--process', 'worker=node worker.js', '--port', 'web=8080', '--strategy', 'bash', '--app', 'demo', '--yes'];
+const BASE = [
+  '.',
+  '--process',
+  'web=node server.js',
+  '--process',
+  'worker=node worker.js',
+  '--port',
+  'web=8080',
+  '--strategy',
+  'bash',
+  '--app',
+  'demo',
+  '--yes',
+];
 
 function mkfifo(file: string): void {
   execFileSync('mkfifo', [file]);
@@ -34,7 +47,9 @@ const cases: Case[] = [
     name: 'a symlink spray at the old predictable temp names is never written through',
     setup: ({ project, outside }) => {
       for (const name of ['Dockerfile', '.dockerignore', 'fly.toml', 'entrypoint.sh', 'fly-multiproc.json']) {
-        for (let pid = 1; pid <= 200; pid++) for (const n of [1, 2, 3, 4, 5]) symlinkSync(path.join(outside, 'secret'), path.join(project, `.${name}.${pid}-${n}.tmp`));
+        for (let pid = 1; pid <= 200; pid++)
+          for (const n of [1, 2, 3, 4, 5])
+            symlinkSync(path.join(outside, 'secret'), path.join(project, `.${name}.${pid}-${n}.tmp`));
       }
     },
     expect: 'ok',
@@ -98,7 +113,10 @@ const cases: Case[] = [
     setup: ({ project, outside }) => {
       symlinkSync(path.join(outside, 'd'), path.join(project, 'sub'));
       const hash = execFileSync('sha256sum', [path.join(outside, 'd', 'file')], { encoding: 'utf8' }).split(' ')[0];
-      writeFileSync(path.join(project, 'fly-multiproc.json'), JSON.stringify({ format: 1, answers: {}, files: { 'sub/file': hash } }));
+      writeFileSync(
+        path.join(project, 'fly-multiproc.json'),
+        JSON.stringify({ format: 1, answers: {}, files: { 'sub/file': hash } }),
+      );
     },
     args: () => [...BASE, '--prune'],
     expect: 2,
@@ -106,7 +124,8 @@ const cases: Case[] = [
   },
   {
     name: 'fly-multiproc.json is a symlink to a file outside: refused',
-    setup: ({ project, outside }) => symlinkSync(path.join(outside, 'secret'), path.join(project, 'fly-multiproc.json')),
+    setup: ({ project, outside }) =>
+      symlinkSync(path.join(outside, 'secret'), path.join(project, 'fly-multiproc.json')),
     expect: 2,
     mentions: /fly-multiproc\.json: is a symlink to .*outside the project/,
   },
@@ -126,15 +145,13 @@ const cases: Case[] = [
     mentions: /target \.\.\/app is a dangling symlink/,
   },
   // --- special files and unbounded inputs ---
-  ...['Procfile', 'fly.toml', 'package.json', 'fly-multiproc.json'].map(
-    (name): Case => ({
-      name: `a FIFO named ${name} gives an error instead of hanging`,
-      setup: ({ project }) => mkfifo(path.join(project, name)),
-      args: () => (name === 'Procfile' ? ['.', '--strategy', 'bash', '--yes'] : BASE),
-      expect: 2,
-      mentions: new RegExp(`${name.replace('.', '\\.')}: is a FIFO`),
-    }),
-  ),
+  ...['Procfile', 'fly.toml', 'package.json', 'fly-multiproc.json'].map((name): Case => ({
+    name: `a FIFO named ${name} gives an error instead of hanging`,
+    setup: ({ project }) => mkfifo(path.join(project, name)),
+    args: () => (name === 'Procfile' ? ['.', '--strategy', 'bash', '--yes'] : BASE),
+    expect: 2,
+    mentions: new RegExp(`${name.replace('.', '\\.')}: is a FIFO`),
+  })),
   {
     name: 'a FIFO given to --from-procfile',
     setup: ({ root }) => mkfifo(path.join(root, 'procs')),
@@ -161,14 +178,22 @@ const cases: Case[] = [
   },
   {
     name: 'Procfile of 11 MB is refused',
-    setup: ({ project }) => writeFileSync(path.join(project, 'Procfile'), `web: node s.js\n${'# filler line of a huge Procfile\n'.repeat(360_000)}`),
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, 'Procfile'),
+        `web: node s.js\n${'# filler line of a huge Procfile\n'.repeat(360_000)}`,
+      ),
     args: () => ['.', '--strategy', 'bash', '--yes'],
     expect: 2,
     mentions: /Procfile: is larger than 10 MB/,
   },
   {
     name: 'a binary Procfile (with NUL bytes) gives one short error',
-    setup: ({ project }) => writeFileSync(path.join(project, 'Procfile'), Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 256))),
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, 'Procfile'),
+        Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 256)),
+      ),
     args: () => ['.', '--strategy', 'bash', '--yes'],
     expect: 2,
     mentions: /Procfile: contains NUL bytes/,
@@ -176,7 +201,11 @@ const cases: Case[] = [
   },
   {
     name: 'a binary-ish Procfile without NUL bytes: the problems are capped, output stays small',
-    setup: ({ project }) => writeFileSync(path.join(project, 'Procfile'), Buffer.from(Array.from({ length: 300_000 }, (_, i) => 1 + ((i * 7919) % 255)))),
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, 'Procfile'),
+        Buffer.from(Array.from({ length: 300_000 }, (_, i) => 1 + ((i * 7919) % 255))),
+      ),
     args: () => ['.', '--strategy', 'bash', '--yes'],
     expect: 2,
     after: (_sb, r) => expect(r.stderr.length).toBeLessThan(20_000),
@@ -209,7 +238,11 @@ const cases: Case[] = [
   },
   {
     name: '100k processes in a Procfile: no RangeError, a clean answer',
-    setup: ({ project }) => writeFileSync(path.join(project, 'Procfile'), Array.from({ length: 100_000 }, (_, i) => `p${i}: node p${i}.js`).join('\n')),
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, 'Procfile'),
+        Array.from({ length: 100_000 }, (_, i) => `p${i}: node p${i}.js`).join('\n'),
+      ),
     args: () => ['.', '--strategy', 'bash', '--yes'],
     expect: 'ok',
   },
@@ -225,7 +258,11 @@ const cases: Case[] = [
   },
   {
     name: 'terminal escape sequences in a Procfile never reach the terminal raw',
-    setup: ({ project }) => writeFileSync(path.join(project, 'Procfile'), 'web: node s.js \x1b]0;pwned\x07 \x1b[2J\nworker: node w.js \x1b[31mred\n'),
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, 'Procfile'),
+        'web: node s.js \x1b]0;pwned\x07 \x1b[2J\nworker: node w.js \x1b[31mred\n',
+      ),
     args: () => ['.', '--strategy', 'bash', '--yes'],
     expect: 'ok',
     // eslint-disable-next-line no-control-regex
@@ -236,29 +273,39 @@ const cases: Case[] = [
     ['.', /files\["\."\]/],
     ['../outside/secret', /files\["\.\.\/outside\/secret"\]/],
     ['/etc/passwd', /files\["\/etc\/passwd"\]/],
-  ].map(
-    ([rel, mentions]): Case => ({
-      name: `fly-multiproc.json names files[${JSON.stringify(rel)}]`,
-      setup: ({ project }) => writeFileSync(path.join(project, 'fly-multiproc.json'), JSON.stringify({ format: 1, answers: {}, files: { [rel as string]: 'a'.repeat(64) } })),
-      args: () => [...BASE, '--prune'],
-      expect: 2,
-      mentions: mentions as RegExp,
-    }),
-  ),
+  ].map(([rel, mentions]): Case => ({
+    name: `fly-multiproc.json names files[${JSON.stringify(rel)}]`,
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, 'fly-multiproc.json'),
+        JSON.stringify({ format: 1, answers: {}, files: { [rel as string]: 'a'.repeat(64) } }),
+      ),
+    args: () => [...BASE, '--prune'],
+    expect: 2,
+    mentions: mentions as RegExp,
+  })),
   {
     name: 'remembered templates from the checkout are announced before they run',
     setup: ({ project }) => {
       mkdirSync(path.join(project, 'tpl'));
       writeFileSync(path.join(project, 'tpl', 'extra.txt.ejs'), 'generated by the checkout\n');
-      writeFileSync(path.join(project, 'fly-multiproc.json'), JSON.stringify({ format: 1, answers: { templates: 'tpl' }, files: {} }));
+      writeFileSync(
+        path.join(project, 'fly-multiproc.json'),
+        JSON.stringify({ format: 1, answers: { templates: 'tpl' }, files: {} }),
+      );
     },
     args: () => [...BASE.slice(0, -1), '--dry-run'],
     expect: 'ok',
-    after: (_sb, r) => expect(r.stderr).toMatch(/using templates from tpl, remembered in fly-multiproc\.json: templates are code/),
+    after: (_sb, r) =>
+      expect(r.stderr).toMatch(/using templates from tpl, remembered in fly-multiproc\.json: templates are code/),
   },
   {
     name: 'a remembered --from-procfile outside the project is refused',
-    setup: ({ project }) => writeFileSync(path.join(project, 'fly-multiproc.json'), JSON.stringify({ format: 1, answers: { fromProcfile: '../outside/secret', strategy: 'bash' }, files: {} })),
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, 'fly-multiproc.json'),
+        JSON.stringify({ format: 1, answers: { fromProcfile: '../outside/secret', strategy: 'bash' }, files: {} }),
+      ),
     args: () => ['.', '--yes'],
     expect: 2,
     mentions: /answers\.fromProcfile "\.\.\/outside\/secret" is outside the project/,
@@ -293,12 +340,20 @@ const cases: Case[] = [
   },
   {
     name: 'a stale lock of a dead process is taken over',
-    setup: ({ project }) => writeFileSync(path.join(project, '.fly-multiproc.lock'), `999999 ${execFileSync('hostname', { encoding: 'utf8' }).trim()}\n`),
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, '.fly-multiproc.lock'),
+        `999999 ${execFileSync('hostname', { encoding: 'utf8' }).trim()}\n`,
+      ),
     expect: 'ok',
   },
   {
     name: 'a lock held by a live process refuses the run',
-    setup: ({ project }) => writeFileSync(path.join(project, '.fly-multiproc.lock'), `${process.pid} ${execFileSync('hostname', { encoding: 'utf8' }).trim()}\n`),
+    setup: ({ project }) =>
+      writeFileSync(
+        path.join(project, '.fly-multiproc.lock'),
+        `${process.pid} ${execFileSync('hostname', { encoding: 'utf8' }).trim()}\n`,
+      ),
     expect: 1,
     mentions: /\.fly-multiproc\.lock: another create-fly-multiproc run \(pid \d+\) is writing this project/,
   },
@@ -343,7 +398,9 @@ describe('hostile checkouts: outside never changes, a failure changes nothing', 
         expect(r.stderr).not.toMatch(/^\s+at .+[(:]\d+/m);
         expect(r.exitCode, r.stderr).toBe(0);
         // No temp file, lock or journal is left; links planted at such names are not ours to remove.
-        expect(leftovers(snapshot(sb.project))).toEqual(leftovers(projectBefore).filter((f) => projectBefore[f]!.startsWith('link')));
+        expect(leftovers(snapshot(sb.project))).toEqual(
+          leftovers(projectBefore).filter((f) => projectBefore[f]!.startsWith('link')),
+        );
       } else {
         expectCleanFailure(r, c.expect, c.mentions);
         expect(snapshot(sb.project), 'a failed run changed the project').toEqual(projectBefore);

@@ -11,7 +11,23 @@ import { cli, expectCleanFailure, leftovers, sandbox, snapshot } from './harness
 
 afterAll(cleanupTemps);
 
-const args = (killTimeout: number, extra: string[] = []) => ['.', '--process', 'web=node server.js', '--process', 'worker=node worker.js', '--port', 'web=8080', '--strategy', 'bash', '--app', 'demo', '--kill-timeout', String(killTimeout), '--yes', ...extra];
+const args = (killTimeout: number, extra: string[] = []) => [
+  '.',
+  '--process',
+  'web=node server.js',
+  '--process',
+  'worker=node worker.js',
+  '--port',
+  'web=8080',
+  '--strategy',
+  'bash',
+  '--app',
+  'demo',
+  '--kill-timeout',
+  String(killTimeout),
+  '--yes',
+  ...extra,
+];
 
 /** The project a clean run of these arguments leaves (from an empty directory, or after `first`). */
 async function cleanState(killTimeout: number, first?: number): Promise<Record<string, string>> {
@@ -40,9 +56,13 @@ describe('killed at each rename: the next run finishes the job, and calls nothin
     for (let k = 1; k <= FILES; k++) {
       const sb = sandbox();
       const outside = snapshot(sb.outside);
-      const killed = await cli(args(10), { cwd: sb.project, env: { CREATE_FLY_MULTIPROC_TEST_KILL_AFTER_RENAMES: String(k) } });
+      const killed = await cli(args(10), {
+        cwd: sb.project,
+        env: { CREATE_FLY_MULTIPROC_TEST_KILL_AFTER_RENAMES: String(k) },
+      });
       expect(killed.exitCode, `k=${k}: ${killed.stderr}`).toBeUndefined(); // died of SIGKILL
-      if (k < FILES) expect(snapshot(sb.project)['.fly-multiproc.pending'], `k=${k}: the journal is there`).toBeDefined();
+      if (k < FILES)
+        expect(snapshot(sb.project)['.fly-multiproc.pending'], `k=${k}: the journal is there`).toBeDefined();
       const again = await cli(args(10), { cwd: sb.project });
       expect(again.exitCode, `k=${k}: ${again.stderr}`).toBe(0);
       expect(again.stdout).not.toMatch(/conflict/);
@@ -59,7 +79,10 @@ describe('killed at each rename: the next run finishes the job, and calls nothin
       for (const retry of [20, 10]) {
         const sb = sandbox();
         expect((await cli(args(10), { cwd: sb.project })).exitCode).toBe(0);
-        const killed = await cli(args(20), { cwd: sb.project, env: { CREATE_FLY_MULTIPROC_TEST_KILL_AFTER_RENAMES: String(k) } });
+        const killed = await cli(args(20), {
+          cwd: sb.project,
+          env: { CREATE_FLY_MULTIPROC_TEST_KILL_AFTER_RENAMES: String(k) },
+        });
         expect(killed.exitCode).toBeUndefined();
         // Half-done: some files say 20, others 10. The next run must not call the 20s "edited".
         const again = await cli(args(retry), { cwd: sb.project });
@@ -86,7 +109,9 @@ describe('failures before the first rename change nothing', () => {
       expectCleanFailure(r, 1, /deep\/dir\/big\.txt: no space left on the device \(ENOSPC\)/);
       expect(snapshot(sb.project)).toEqual(before);
       // Into a new directory: it is not left behind either.
-      const fresh = await cli(['fresh/app', ...args(20, ['--templates', path.join(sb.root, 'tpl')]).slice(1)], { cwd: sb.project });
+      const fresh = await cli(['fresh/app', ...args(20, ['--templates', path.join(sb.root, 'tpl')]).slice(1)], {
+        cwd: sb.project,
+      });
       expectCleanFailure(fresh, 1, /ENOSPC/);
       expect(snapshot(sb.project)).toEqual(before);
     } finally {
@@ -137,14 +162,18 @@ describe('failures before the first rename change nothing', () => {
     mkdirSync(path.join(sb.root, 'tpl', 'conf'), { recursive: true });
     writeFileSync(path.join(sb.root, 'tpl', 'conf', 'app.conf.ejs'), 'setting = 1\n');
     const before = snapshot(sb.project);
-    const r = await cli(args(10, ['--templates', path.join(sb.root, 'tpl')]), { cwd: sb.project, uid: 65534, gid: 65534 });
+    const r = await cli(args(10, ['--templates', path.join(sb.root, 'tpl')]), {
+      cwd: sb.project,
+      uid: 65534,
+      gid: 65534,
+    });
     expectCleanFailure(r, 1, /permission denied \(EACCES\)/);
     expect(snapshot(sb.project)).toEqual(before);
   });
 });
 
 describe('two runs at once in one directory', () => {
-  it('never end inconsistent: one waits its turn or refuses, the project is one run\'s output', async () => {
+  it("never end inconsistent: one waits its turn or refuses, the project is one run's output", async () => {
     const states = { 10: await cleanState(10, 5), 20: await cleanState(20, 5) };
     let refused = 0;
     for (let trial = 0; trial < 10; trial++) {
@@ -159,10 +188,15 @@ describe('two runs at once in one directory', () => {
           expect([1, 2]).toContain(r.exitCode);
         }
       }
-      expect(a.exitCode === 0 || b.exitCode === 0, `trial ${trial}: neither run succeeded\n${a.stderr}\n${b.stderr}`).toBe(true);
+      expect(
+        a.exitCode === 0 || b.exitCode === 0,
+        `trial ${trial}: neither run succeeded\n${a.stderr}\n${b.stderr}`,
+      ).toBe(true);
       const now = snapshot(sb.project);
       expect(leftovers(now)).toEqual([]);
-      const state = JSON.parse(readFileSync(path.join(sb.project, 'fly-multiproc.json'), 'utf8')) as { answers: { killTimeout?: string } };
+      const state = JSON.parse(readFileSync(path.join(sb.project, 'fly-multiproc.json'), 'utf8')) as {
+        answers: { killTimeout?: string };
+      };
       const winner = state.answers.killTimeout as '10' | '20';
       expect(['10', '20']).toContain(winner);
       expect(now, `trial ${trial}: the project mixes both runs`).toEqual(states[winner]);
