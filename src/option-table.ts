@@ -6,7 +6,7 @@
  */
 import { DOCKERFILE_MODES } from './dockerfile/mode.js';
 import { strategyOptions, STRATEGY_NAMES, type StrategyOption } from './strategies/index.js';
-import { KILL_SIGNALS, RUNTIMES, type Answers } from './types.js';
+import { KILL_SIGNALS, OTHER_PORTS, RUNTIMES, type Answers } from './types.js';
 
 export interface OptionSpec {
   /** The Answers key, and fly-multiproc.json's when remembered. */
@@ -73,6 +73,13 @@ const BEFORE_STRATEGY_OPTIONS = [
     help: "files Fly's proxy serves from the image under a URL prefix, e.g. /static=/app/public (repeatable, at most 10; a relative path is inside the app directory)",
     repeatable: true,
     remember: 'list',
+  },
+  {
+    key: 'otherPorts',
+    flags: '--other-ports <access>',
+    help: "how ports other than the http_service's are reached: ipv6 (default, free: public over IPv6 and Flycast), ipv4 (a dedicated IPv4, billed) or internal (no public port: APP.internal:PORT on the private network only)",
+    remember: 'string',
+    choices: () => OTHER_PORTS,
   },
   {
     key: 'killSignal',

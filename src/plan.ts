@@ -12,7 +12,9 @@ import { parseStatic, staticsProblems, type Static } from './statics.js';
 import { excludedFiles } from './dockerfile/dockerignore.js';
 import {
   KILL_SIGNALS,
+  OTHER_PORTS,
   STRATEGY_NAMES,
+  type OtherPorts,
   type Answers,
   type KillSignal,
   type Plan,
@@ -349,6 +351,31 @@ export function planStatics(
   return list;
 }
 
+/**
+ * How ports other than the http_service's are reached (the choice was checked with the options).
+ * It matters only where this tool writes fly.toml and a process other than the http one has a port.
+ */
+export function planOtherPorts(
+  given: string | undefined,
+  source: string,
+  processes: PlannedProcess[],
+  http: string | undefined,
+  strategy: Strategy | undefined,
+  { problems, notes }: Findings,
+): OtherPorts {
+  if (given !== undefined && !(OTHER_PORTS as readonly string[]).includes(given)) {
+    problems.push(`${source} ${JSON.stringify(given)}: must be one of ${OTHER_PORTS.join(', ')}`);
+    return 'ipv6';
+  }
+  const others = processes.filter((p) => p.port !== undefined && p.name !== http);
+  if (given !== undefined && strategy && (!strategy.flyToml || !others.length)) {
+    notes.push(
+      `${source} ${given}: no effect here (${strategy.flyToml ? 'no process other than the http one has a port' : `the ${strategy.name} strategy writes its own services`})`,
+    );
+  }
+  return (given as OtherPorts | undefined) ?? 'ipv6';
+}
+
 export function planRelease(
   given: string | undefined,
   source: string,
@@ -574,6 +601,14 @@ export function plan(given: Answers, project: Project): Plan {
     http,
     found,
   );
+  const otherPorts = planOtherPorts(
+    answers.otherPorts,
+    given.sources?.otherPorts ?? '--other-ports',
+    processes,
+    http,
+    strategy,
+    found,
+  );
   if (problems.length || !strategyName || !strategy) throw new UsageError(problems);
 
   const env = placePort(processes, http, strategy);
@@ -590,6 +625,7 @@ export function plan(given: Answers, project: Project): Plan {
     env,
     ...(release ? { release } : {}),
     statics,
+    otherPorts,
     killSignal,
     killTimeout,
     baseImage,

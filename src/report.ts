@@ -63,6 +63,7 @@ export type GivenFlags = Pick<
   | 'dockerfile'
   | 'packages'
   | 'buildPackages'
+  | 'otherPorts'
 >;
 
 /** The command line that gives the same files (and the same remembered answers) without a single question. */
@@ -83,6 +84,7 @@ export function equivalentCommand(plan: Plan, dirArg: string, given: GivenFlags 
   args.push('--app', plan.app);
   if (plan.region) args.push('--region', plan.region);
   for (const s of plan.statics) args.push('--statics', `${s.urlPrefix}=${s.guestPath}`);
+  if (given.otherPorts !== undefined || plan.otherPorts !== 'ipv6') args.push('--other-ports', plan.otherPorts);
   if (given.killSignal !== undefined || plan.killSignal !== 'SIGINT') args.push('--kill-signal', plan.killSignal);
   if (given.killTimeout !== undefined || plan.killTimeout !== DEFAULT_KILL_TIMEOUT)
     args.push('--kill-timeout', String(plan.killTimeout));

@@ -71,6 +71,8 @@ export interface TemplateContext {
   httpProcess: PlannedProcess | undefined;
   /** Processes with a port other than httpProcess: each gets a [[services]] block. */
   otherServices: PlannedProcess[];
+  /** Processes with a port other than httpProcess that get no service (`--other-ports internal`): reached at APP.internal:PORT only. */
+  internalPorts: PlannedProcess[];
   /** fly.toml auto_stop_machines: "off" when one Machine runs a process without a port. */
   autoStop: 'off' | 'stop';
   /** fly.toml [[restart]] policy, when Fly's default would leave the Machine stopped. */
@@ -116,7 +118,10 @@ export function templateContext(plan: Plan, project: Project, files: readonly Ge
     },
     s: strategy.context(plan) as StrategyValues,
     httpProcess,
-    otherServices: plan.processes.filter((p) => p.port !== undefined && p !== httpProcess),
+    otherServices:
+      plan.otherPorts === 'internal' ? [] : plan.processes.filter((p) => p.port !== undefined && p !== httpProcess),
+    internalPorts:
+      plan.otherPorts === 'internal' ? plan.processes.filter((p) => p.port !== undefined && p !== httpProcess) : [],
     // A Machine that runs a process without a port must not be stopped by the proxy when idle.
     autoStop: strategy.oneMachine && plan.processes.some((p) => p.port === undefined) ? 'off' : 'stop',
     restartPolicy: strategy.restartPolicy?.(plan),

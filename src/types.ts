@@ -18,6 +18,9 @@ export const RUNTIMES = ['go', 'node', 'python', 'ruby', 'rust', 'bun', 'static'
 export type Runtime = (typeof RUNTIMES)[number];
 
 /** What the user asked for, from flags (and later the wizard). Nothing here is trusted. */
+export const OTHER_PORTS = ['ipv6', 'ipv4', 'internal'] as const;
+export type OtherPorts = (typeof OTHER_PORTS)[number];
+
 export interface Answers {
   dir: string;
   strategy?: string;
@@ -28,6 +31,8 @@ export interface Answers {
   /** --packages / --build-packages: Debian packages for the final image / the build stage (each value may be comma-separated). */
   packages?: string[];
   buildPackages?: string[];
+  /** --other-ports: how ports other than the http_service's are reached (ipv6, ipv4, internal). */
+  otherPorts?: string;
   /** Raw `url_prefix=guest_path` values of --statics, in order. */
   statics?: string[];
   http?: string;
@@ -136,6 +141,12 @@ export interface Plan {
   env: Record<string, string>;
   /** fly.toml [deploy] release_command, if the project has one. */
   release?: PlannedRelease;
+  /**
+   * How ports other than the http_service's are reached (--other-ports): `ipv6` public over IPv6 and
+   * Flycast (a shared IPv4 serves only 80/443), `ipv4` also over a dedicated IPv4 (billed),
+   * `internal` no [[services]]: only APP.internal:PORT on the private network.
+   */
+  otherPorts: OtherPorts;
   /** fly.toml [[statics]]: files Fly's proxy serves from the image (--statics); empty when none. */
   statics: Static[];
   killSignal: KillSignal;

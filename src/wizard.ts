@@ -139,6 +139,7 @@ export async function wizard(
   }
   await askHttp(answers, out);
   await askStrategy(answers, out);
+  await askOtherPorts(answers, out);
   await askAppAndRegion(answers, project, out);
   if (project.dockerfileInfo && answers.dockerfile === undefined)
     answers.dockerfile = await askDockerfile(answers.strategy, project, out);
@@ -330,6 +331,42 @@ async function askHttp(answers: Answers, out: WizardOutput): Promise<void> {
       type: 'select',
       message: "Which process gets Fly's http_service (public HTTPS on 443)?",
       choices: withPorts.map((n) => ({ title: n, value: n })),
+      initial: 0,
+    },
+    out,
+  );
+}
+
+/**
+ * A second process with a port: a public port other than 80/443 makes the first deploy ask for a
+ * dedicated IPv4 (billed), so the choice is the user's (reference/fly-toml.md 1.4).
+ */
+async function askOtherPorts(answers: Answers, out: WizardOutput): Promise<void> {
+  const withPorts = (answers.ports ?? [])
+    .filter((p) => !p.endsWith(`=${NO_PORT}`))
+    .map((p) => p.slice(0, p.indexOf('=')));
+  const writesFlyToml = isStrategyName(answers.strategy) && STRATEGIES[answers.strategy].flyToml;
+  if (answers.otherPorts !== undefined || withPorts.length < 2 || !writesFlyToml) return;
+  const http = answers.http ?? (withPorts.includes('web') ? 'web' : withPorts[0]);
+  const others = withPorts.filter((n) => n !== http).join(', ');
+  answers.otherPorts = await ask<string>(
+    {
+      name: 'otherPorts',
+      type: 'select',
+      message: `How should ${others} be reached (its port is not 80/443)?`,
+      choices: [
+        {
+          title: 'ipv6',
+          value: 'ipv6',
+          description: 'free: public over IPv6 and Flycast; IPv4 clients reach only the http_service',
+        },
+        { title: 'ipv4', value: 'ipv4', description: 'also over a dedicated IPv4 address, billed monthly' },
+        {
+          title: 'internal',
+          value: 'internal',
+          description: 'no public port: APP.internal:PORT on the private network only',
+        },
+      ],
       initial: 0,
     },
     out,

@@ -94,10 +94,16 @@ describe('wizard (questions answered by name, mockPrompt)', () => {
       http: 'admin',
       separate: true,
       strategy: 'process-groups',
+      otherPorts: 'ipv6',
       app: 'shop',
       region: '',
     });
-    expect(answers).toMatchObject({ strategy: 'process-groups', http: 'admin', ports: ['web=8080', 'admin=9000'] });
+    expect(answers).toMatchObject({
+      strategy: 'process-groups',
+      http: 'admin',
+      otherPorts: 'ipv6',
+      ports: ['web=8080', 'admin=9000'],
+    });
     expect(recommend(true, false).strategy).toBe('process-groups');
   });
 
@@ -228,6 +234,7 @@ describe('wizard (questions answered by name, mockPrompt)', () => {
         http: 'web',
         separate: true,
         strategy: 'process-groups',
+        otherPorts: ENTER,
         app: 'shop',
         region: '',
       },
