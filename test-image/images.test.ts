@@ -381,8 +381,12 @@ describe.each(['overmind', 'hivemind'] as const)(
       expect(exit?.code, logs).toBe(manager === 'overmind' ? 3 : 0);
       expect(fly.toml.restart).toEqual([{ policy: 'always' }]);
       expect(performance.now() - crashed, logs).toBeLessThan(fly.killTimeout * 1000);
-      expect(logs).toContain(`web got ${stopSignal}`);
       const plain = logs.replace(/\x1b\][^\x07]*\x07/g, '').replace(/\x1b\[[0-9;]*m/g, ''); // both managers colour the names
+      // web's own line, or the manager's report that it exited 0 on the stop: overmind relays output
+      // through tmux and can lose a process's last line when its pane closes (seen in CI).
+      expect(plain.includes(`web got ${stopSignal}`) || /^web\s*\| Exited with code 0\r?$/m.test(plain), plain).toBe(
+        true,
+      );
       expect(plain).toMatch(/^web\s*\| web listening on/m); // each line named by the manager
       expect(plain).toMatch(/^api\s*\| api exiting with status 3/m);
       await expectPortsClosed(Object.values(ports));
