@@ -319,11 +319,14 @@ async function askEachProcess(answers: Answers, out: WizardOutput): Promise<void
   answers.ports = [...(answers.ports ?? []), ...ports];
 }
 
+/** The processes the answers give a port (a cleared `NAME=none` is none). */
+function namesWithPorts(answers: Answers): string[] {
+  return (answers.ports ?? []).filter((p) => !p.endsWith(`=${NO_PORT}`)).map((p) => p.slice(0, p.indexOf('=')));
+}
+
 /** Which process serves HTTP, when more than one could. */
 async function askHttp(answers: Answers, out: WizardOutput): Promise<void> {
-  const withPorts = (answers.ports ?? [])
-    .filter((p) => !p.endsWith(`=${NO_PORT}`))
-    .map((p) => p.slice(0, p.indexOf('=')));
+  const withPorts = namesWithPorts(answers);
   if (answers.http !== undefined || withPorts.length <= 1) return;
   answers.http = await ask<string>(
     {
@@ -342,9 +345,7 @@ async function askHttp(answers: Answers, out: WizardOutput): Promise<void> {
  * dedicated IPv4 (billed), so the choice is the user's (reference/fly-toml.md 1.4).
  */
 async function askOtherPorts(answers: Answers, out: WizardOutput): Promise<void> {
-  const withPorts = (answers.ports ?? [])
-    .filter((p) => !p.endsWith(`=${NO_PORT}`))
-    .map((p) => p.slice(0, p.indexOf('=')));
+  const withPorts = namesWithPorts(answers);
   const writesFlyToml = isStrategyName(answers.strategy) && STRATEGIES[answers.strategy].flyToml;
   if (answers.otherPorts !== undefined || withPorts.length < 2 || !writesFlyToml) return;
   const http = answers.http ?? (withPorts.includes('web') ? 'web' : withPorts[0]);
@@ -523,7 +524,7 @@ async function askDockerfile(strategy: string | undefined, project: Project, out
  * relative, so it lands in the image's app directory (an extended Dockerfile's WORKDIR too).
  */
 async function askStatics(answers: Answers, project: Project, out: WizardOutput): Promise<void> {
-  const public_ = (answers.ports ?? []).some((p) => !p.endsWith(`=${NO_PORT}`)) || answers.example;
+  const public_ = namesWithPorts(answers).length > 0 || answers.example;
   if (answers.statics !== undefined || !public_) return;
   const [offer] = suggestedStatics(staticDirsIn(project.dir), '.');
   if (!offer) return;
